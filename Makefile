@@ -1,0 +1,41 @@
+# The two commands: `make demo` and `make test`. Each installs what it needs, configures and builds first.
+BUILD ?= build
+BUILD_TYPE ?= RelWithDebInfo
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build test demo bench fuzz format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Unit, interop (real npm packages) and fuzz-corpus replay tests; ends with ctest's summary.
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+demo: build
+	@scripts/demo $(BUILD)
+
+# Benchmarks side by side with their comparisons; figures go to docs/benchmarks.md.
+bench: BUILD_TYPE = Release
+bench: build
+	@bench/run-envelope-bench $(BUILD)
+
+# Each fuzz target for FUZZ_SECONDS under libFuzzer with ASan+UBSan (clang), in its own build folder.
+fuzz:
+	@$(MAKE) --no-print-directory build BUILD=build-fuzz \
+	  CMAKE_FLAGS="-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DKEYLINK_SANITIZE=ON -DKEYLINK_INTEROP=OFF"
+	@scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS)
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	@rm -rf build build-*
