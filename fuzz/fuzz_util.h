@@ -6,12 +6,12 @@
 #include <cstdlib>
 #include <string_view>
 
-#define FUZZ_ASSERT(condition)                                                   \
-  do {                                                                           \
-    if (!(condition)) {                                                          \
+#define FUZZ_ASSERT(condition)                                                                    \
+  do {                                                                                            \
+    if (!(condition)) {                                                                           \
       std::fprintf(stderr, "fuzz property failed: %s (%s:%d)\n", #condition, __FILE__, __LINE__); \
-      std::abort();                                                              \
-    }                                                                            \
+      std::abort();                                                                               \
+    }                                                                                             \
   } while (0)
 
 inline std::string_view fuzz_text(const std::uint8_t* data, std::size_t size) {

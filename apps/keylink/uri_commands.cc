@@ -22,12 +22,9 @@ struct UriOptions {
 };
 
 nlohmann::json describe(const wire::PairingUri& uri, const Clock& clock) {
-  return {{"topic", uri.topic},
-          {"relayProtocol", uri.relay_protocol},
-          {"expiry", uri.expiry},
-          {"expiresInSeconds", uri.expiry - clock.unix_seconds()},
-          {"methods", uri.methods},
-          {"keylinkParams", uri.kl_params}};
+  return {{"topic", uri.topic},     {"relayProtocol", uri.relay_protocol},
+          {"expiry", uri.expiry},   {"expiresInSeconds", uri.expiry - clock.unix_seconds()},
+          {"methods", uri.methods}, {"keylinkParams", uri.kl_params}};
 }
 
 void print(const nlohmann::json& fields, bool json) {
@@ -73,13 +70,15 @@ void add_uri_commands(CLI::App& app) {
   auto* uri = app.add_subcommand("uri", "Make and check WalletConnect v2 pairing URIs");
   uri->require_subcommand(1);
 
-  auto* make = uri->add_subcommand("new", "Make a pairing URI (a new random symKey, valid 5 minutes) and show its QR code");
+  auto* make =
+      uri->add_subcommand("new", "Make a pairing URI (a new random symKey, valid 5 minutes) and show its QR code");
   make->add_option("--methods", options->methods, "Methods the pairing is for, e.g. wc_sessionPropose")->delimiter(',');
   make->add_flag("--json", options->json, "Print the URI and its fields as JSON");
   make->add_flag("--no-qr", options->no_qr, "Print the URI without its QR code");
   make->callback([options] { run_new(*options); });
 
-  auto* parse = uri->add_subcommand("parse", "Check a pairing URI (version, symKey and topic, expiry) and show its fields");
+  auto* parse =
+      uri->add_subcommand("parse", "Check a pairing URI (version, symKey and topic, expiry) and show its fields");
   parse->add_option("URI", options->text, "The wc: URI, quoted")->required();
   parse->add_flag("--json", options->json, "Print the fields as JSON");
   parse->callback([options] { run_parse(*options); });

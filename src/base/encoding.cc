@@ -72,8 +72,8 @@ Result<Bytes> from_base64(std::string_view text, Base64 variant) {
 }
 
 std::string to_base58(ByteView bytes) {
-  const auto zeros = static_cast<size_t>(std::find_if(bytes.begin(), bytes.end(), [](uint8_t b) { return b != 0; }) -
-                                         bytes.begin());
+  const auto zeros =
+      static_cast<size_t>(std::find_if(bytes.begin(), bytes.end(), [](uint8_t b) { return b != 0; }) - bytes.begin());
   // Base 256 to base 58, most significant digit last; log(256)/log(58) < 1.37.
   std::vector<uint8_t> digits;
   digits.reserve(bytes.size() * 137 / 100 + 1);

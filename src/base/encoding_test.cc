@@ -30,9 +30,13 @@ TEST(Hex, FixedArrayChecksLength) {
 
 // RFC 4648 section 10.
 TEST(Base64, Rfc4648Vectors) {
-  const std::pair<std::string_view, std::string_view> vectors[] = {
-      {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<std::string_view, std::string_view> vectors[] = {{"", ""},
+                                                                   {"f", "Zg=="},
+                                                                   {"fo", "Zm8="},
+                                                                   {"foo", "Zm9v"},
+                                                                   {"foob", "Zm9vYg=="},
+                                                                   {"fooba", "Zm9vYmE="},
+                                                                   {"foobar", "Zm9vYmFy"}};
   for (auto [plain, encoded] : vectors) {
     EXPECT_EQ(to_base64(as_bytes(plain)), encoded);
     EXPECT_EQ(from_base64(encoded).value(), to_bytes(plain));
@@ -52,13 +56,13 @@ TEST(Base64, VariantsUseTheirAlphabetAndPadding) {
 }
 
 TEST(Base64, RejectsNonCanonicalInput) {
-  EXPECT_FALSE(from_base64("Zg="));                               // short padding
-  EXPECT_FALSE(from_base64("Zg"));                                // padding missing
-  EXPECT_FALSE(from_base64("Zh=="));                              // non-zero trailing bits
-  EXPECT_FALSE(from_base64("Zm9v\n"));                            // whitespace
-  EXPECT_FALSE(from_base64("-w==", Base64::kStandard));           // wrong alphabet
-  EXPECT_FALSE(from_base64("Zg==", Base64::kStandardUnpadded));   // padding where none belongs
-  EXPECT_FALSE(from_base64("Zm9vYmFy=", Base64::kStandard));      // stray padding
+  EXPECT_FALSE(from_base64("Zg="));                              // short padding
+  EXPECT_FALSE(from_base64("Zg"));                               // padding missing
+  EXPECT_FALSE(from_base64("Zh=="));                             // non-zero trailing bits
+  EXPECT_FALSE(from_base64("Zm9v\n"));                           // whitespace
+  EXPECT_FALSE(from_base64("-w==", Base64::kStandard));          // wrong alphabet
+  EXPECT_FALSE(from_base64("Zg==", Base64::kStandardUnpadded));  // padding where none belongs
+  EXPECT_FALSE(from_base64("Zm9vYmFy=", Base64::kStandard));     // stray padding
   EXPECT_EQ(from_base64("!").error().message, "not canonical base64");
 }
 

@@ -33,9 +33,7 @@ TEST(SecretBytes, MoveEmptiesTheSource) {
   EXPECT_FALSE(b == SecretBytes(Bytes{9}));
 }
 
-TEST(SecretDeathTest, WrongSizeIsABug) {
-  EXPECT_DEATH(Secret<4>(Bytes{1, 2, 3}), "KEYLINK_CHECK");
-}
+TEST(SecretDeathTest, WrongSizeIsABug) { EXPECT_DEATH(Secret<4>(Bytes{1, 2, 3}), "KEYLINK_CHECK"); }
 
 }  // namespace
 }  // namespace keylink

@@ -21,8 +21,7 @@ std::string seal(EnvelopeType type, const crypto::X25519PublicKey* sender, const
   crypto::AeadNonce nonce;
   rng.fill(nonce);
   std::copy(nonce.begin(), nonce.end(), bytes.begin() + static_cast<std::ptrdiff_t>(header - nonce.size()));
-  crypto::chacha20poly1305_seal_into(sym_key, nonce, as_bytes(plaintext), {},
-                                     std::span(bytes).subspan(header));
+  crypto::chacha20poly1305_seal_into(sym_key, nonce, as_bytes(plaintext), {}, std::span(bytes).subspan(header));
   return to_base64(bytes);
 }
 
@@ -82,8 +81,7 @@ Result<std::string> Envelope::open(const Secret<32>& sym_key) const {
   }
   std::string plaintext(body.size() - crypto::kAeadTagSize, '\0');
   auto opened = crypto::chacha20poly1305_open_into(
-      sym_key, nonce, body, {},
-      std::span(reinterpret_cast<std::uint8_t*>(plaintext.data()), plaintext.size()));
+      sym_key, nonce, body, {}, std::span(reinterpret_cast<std::uint8_t*>(plaintext.data()), plaintext.size()));
   if (!opened) return fail(context("envelope", opened.error()));
   return plaintext;
 }

@@ -79,10 +79,10 @@ TEST(Envelope, RejectsBadInputWithAReason) {
     std::string text;
     Errc code;
   } cases[] = {
-      {"", Errc::kMalformed},                                  // empty
-      {"not base64!", Errc::kMalformed},                       // alphabet
-      {to_base64(Bytes{3, 1, 2}), Errc::kBadVersion},          // unknown type
-      {to_base64(Bytes(28, 0)), Errc::kMalformed},             // type 0, one byte short of nonce + tag
+      {"", Errc::kMalformed},                                         // empty
+      {"not base64!", Errc::kMalformed},                              // alphabet
+      {to_base64(Bytes{3, 1, 2}), Errc::kBadVersion},                 // unknown type
+      {to_base64(Bytes(28, 0)), Errc::kMalformed},                    // type 0, one byte short of nonce + tag
       {to_base64(concat(Bytes{1}, Bytes(59, 0))), Errc::kMalformed},  // type 1, one byte short
   };
   for (const auto& c : cases) {

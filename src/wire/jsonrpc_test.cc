@@ -8,7 +8,8 @@ namespace keylink::wire {
 namespace {
 
 TEST(JsonRpc, RequestKeepsANumericId) {
-  auto message = parse_rpc_message(R"({"id":1700000000000000123,"jsonrpc":"2.0","method":"irn_publish","params":{"a":1}})");
+  auto message =
+      parse_rpc_message(R"({"id":1700000000000000123,"jsonrpc":"2.0","method":"irn_publish","params":{"a":1}})");
   ASSERT_TRUE(message) << message.error().message;
   const auto& request = std::get<RpcRequest>(*message);
   EXPECT_EQ(request.id, RpcId(std::int64_t{1700000000000000123}));
@@ -73,8 +74,8 @@ TEST(JsonRpc, RefusesWhatIsNotJsonRpc) {
 
 TEST(JsonRpc, RefusesHugeAndDeepMessages) {
   EXPECT_EQ(parse_rpc_message(std::string(100, ' '), 99).error().code, Errc::kTooLarge);
-  const std::string deep = R"({"id":1,"jsonrpc":"2.0","method":"x","params":)" + std::string(100, '[') +
-                           std::string(100, ']') + "}";
+  const std::string deep =
+      R"({"id":1,"jsonrpc":"2.0","method":"x","params":)" + std::string(100, '[') + std::string(100, ']') + "}";
   EXPECT_EQ(parse_rpc_message(deep).error().code, Errc::kTooLarge);
   // Brackets inside strings do not count.
   EXPECT_TRUE(parse_rpc_message(R"({"id":1,"jsonrpc":"2.0","method":")" + std::string(100, '[') + "\"}"));

@@ -173,9 +173,9 @@ Result<PairingUri> PairingUri::parse(std::string_view text, const Clock& clock) 
   const std::size_t at = path.find('@');
   if (at == std::string_view::npos) return fail(Errc::kMalformed, "the URI has no '@version' after the topic");
   if (path.substr(at + 1) != "2") {
-    return fail(Errc::kBadVersion, path.substr(at + 1) == "1"
-                                       ? "this is a WalletConnect v1 URI; only v2 is supported"
-                                       : "unsupported WalletConnect version '" + std::string(path.substr(at + 1)) + "'");
+    return fail(Errc::kBadVersion, path.substr(at + 1) == "1" ? "this is a WalletConnect v1 URI; only v2 is supported"
+                                                              : "unsupported WalletConnect version '" +
+                                                                    std::string(path.substr(at + 1)) + "'");
   }
   auto params = parse_query(question == std::string_view::npos ? std::string_view{} : rest.substr(question + 1));
   if (!params) return fail(context("pairing URI", params.error()));

@@ -28,7 +28,8 @@ TEST_F(PairingUriTest, FormatsLikeWalletConnectUtils) {
   // Keys sorted, values form-urlencoded: the comma becomes %2C, as URLSearchParams writes it.
   EXPECT_EQ(uri.to_string(), "wc:" + topic +
                                  "@2?expiryTimestamp=1700000300&methods=wc_sessionPropose%2Cwc_sessionRequest"
-                                 "&relay-protocol=irn&symKey=" + std::string(kSymKey));
+                                 "&relay-protocol=irn&symKey=" +
+                                 std::string(kSymKey));
 }
 
 TEST_F(PairingUriTest, CreateThenParseRoundTrips) {
@@ -56,7 +57,8 @@ TEST_F(PairingUriTest, AcceptsTheAndroidFormAndEmptyMethods) {
 }
 
 TEST_F(PairingUriTest, RefusesAnExpiredUriSayingWhatToDo) {
-  auto parsed = PairingUri::parse(uri_with("expiryTimestamp=1700000000&relay-protocol=irn&symKey=" + std::string(kSymKey)), clock);
+  auto parsed = PairingUri::parse(
+      uri_with("expiryTimestamp=1700000000&relay-protocol=irn&symKey=" + std::string(kSymKey)), clock);
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, Errc::kExpired);
   EXPECT_NE(parsed.error().message.find("ask for a new one"), std::string::npos);
@@ -85,7 +87,8 @@ TEST_F(PairingUriTest, RefusesMalformedUris) {
       {uri_with("expiryTimestamp=soon&relay-protocol=irn&symKey=" + key), Errc::kMalformed},
       {uri_with("expiryTimestamp=1700000300&relay-protocol=irn&symKey=" + key + "&symKey=" + key), Errc::kMalformed},
       {uri_with("expiryTimestamp=1700000300&relay-protocol=ir%2&symKey=" + key), Errc::kMalformed},
-      {"wc:" + std::string(64, 'A') + "@2?expiryTimestamp=1700000300&relay-protocol=irn&symKey=" + key, Errc::kMalformed},
+      {"wc:" + std::string(64, 'A') + "@2?expiryTimestamp=1700000300&relay-protocol=irn&symKey=" + key,
+       Errc::kMalformed},
       {"wc:" + std::string(kMaxUriLength, 'a'), Errc::kTooLarge},
   };
   for (const auto& [text, code] : cases) {

@@ -23,8 +23,7 @@ using Result = tl::expected<T, Error>;
 
 inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
 
-template <class E>
-  requires std::is_error_code_enum_v<E>
+template <class E, class = std::enable_if_t<std::is_error_code_enum_v<E>>>
 tl::unexpected<Error> fail(E code, std::string message) {
   return fail(Error{make_error_code(code), std::move(message)});
 }

@@ -50,9 +50,7 @@ class Secret {
   std::span<const std::uint8_t, N> expose() const noexcept { return bytes_; }
   std::span<std::uint8_t, N> expose_mutable() noexcept { return bytes_; }
 
-  friend bool operator==(const Secret& a, const Secret& b) noexcept {
-    return constant_time_equal(a.bytes_, b.bytes_);
-  }
+  friend bool operator==(const Secret& a, const Secret& b) noexcept { return constant_time_equal(a.bytes_, b.bytes_); }
 
  private:
   std::array<std::uint8_t, N> bytes_;

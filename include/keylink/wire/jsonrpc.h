@@ -21,7 +21,7 @@ using Json = nlohmann::json;
 
 class RpcId {
  public:
-  RpcId(std::int64_t number) : value_(number) {}    // NOLINT(google-explicit-constructor)
+  RpcId(std::int64_t number) : value_(number) {}        // NOLINT(google-explicit-constructor)
   RpcId(std::string text) : value_(std::move(text)) {}  // NOLINT(google-explicit-constructor)
 
   bool is_number() const noexcept { return std::holds_alternative<std::int64_t>(value_); }
@@ -56,7 +56,7 @@ inline constexpr std::int64_t kRpcInvalidParams = -32602;
 inline constexpr std::int64_t kRpcInternalError = -32603;
 
 struct RpcResponse {
-  std::optional<RpcId> id;  // none only for an error about a request whose id could not be read
+  std::optional<RpcId> id;               // none only for an error about a request whose id could not be read
   std::variant<Json, RpcError> outcome;  // the result, or the error
 
   bool ok() const noexcept { return outcome.index() == 0; }
