@@ -29,6 +29,7 @@ function(keylink_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)  # src/testing/
   target_compile_definitions(${name} PRIVATE KEYLINK_TESTDATA="${KEYLINK_TESTDATA}")
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST)
 endfunction()

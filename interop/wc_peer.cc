@@ -2,8 +2,8 @@
 // so that wc_utils.test.js can hold them against @walletconnect/utils and @walletconnect/relay-auth.
 //
 // One JSON request per line on stdin, one JSON answer per line on stdout, in order:
-//   {"op":"format_uri","symKey","expiry","methods"?,"relay"?,"topic"?} -> {"uri"}
-//   {"op":"parse_uri","uri","now"}                     -> {"topic","symKey","expiry","methods","relayProtocol","relay"}
+//   {"op":"format_uri","symKey","expiry","methods"?,"relay"?,"kl"?,"topic"?} -> {"uri"}
+//   {"op":"parse_uri","uri","now"} -> {"topic","symKey","expiry","methods","relayProtocol","relay","kl"}
 //   {"op":"seal","type":0|1|2,"symKey","senderPublicKey"?,"message","nonce"?} -> {"envelope"}
 //   {"op":"open","symKey"|"privateKey","envelope"}     -> {"message","type","senderPublicKey"?}
 //   {"op":"derive","privateKey","publicKey"}           -> {"symKey"}
@@ -30,6 +30,7 @@
 #include "keylink/crypto/ed25519.h"
 #include "keylink/crypto/jwt.h"
 #include "keylink/wire/envelope.h"
+#include "keylink/wire/errors.h"
 #include "keylink/wire/keys.h"
 #include "keylink/wire/pairing_uri.h"
 
@@ -70,6 +71,7 @@ json format_uri(const json& request) {
       uri.relay_params[name] = value;
     }
   }
+  for (const auto& [name, value] : request.value("kl", std::map<std::string, std::string>{})) uri.kl_params[name] = value;
   return {{"uri", uri.to_string()}};
 }
 
@@ -77,9 +79,8 @@ json parse_uri(const json& request) {
   const ManualClock clock(TimePoint(std::chrono::seconds(request.at("now").get<std::int64_t>())));
   auto uri = wire::PairingUri::parse(request.at("uri").get<std::string>(), clock);
   if (!uri) return refused(uri.error());
-  return {{"topic", uri->topic},       {"symKey", to_hex(uri->sym_key.expose())},
-          {"expiry", uri->expiry},     {"methods", uri->methods},
-          {"relayProtocol", uri->relay_protocol}, {"relay", uri->relay_params},
+  return {{"topic", uri->topic},     {"symKey", to_hex(uri->sym_key.expose())}, {"expiry", uri->expiry},
+          {"methods", uri->methods}, {"relayProtocol", uri->relay_protocol},    {"relay", uri->relay_params},
           {"kl", uri->kl_params}};
 }
 
@@ -130,10 +131,9 @@ json derive(const json& request) {
 
 json sign_jwt(const json& request) {
   const auto key = crypto::Ed25519KeyPair::from_seed(hex_secret(request, "seed"));
-  return {{"jwt", crypto::sign_relay_auth_jwt(key, request.at("sub").get<std::string>(),
-                                              request.at("aud").get<std::string>(),
-                                              request.at("iat").get<std::int64_t>(),
-                                              request.at("ttl").get<std::int64_t>())},
+  return {{"jwt",
+           crypto::sign_relay_auth_jwt(key, request.at("sub").get<std::string>(), request.at("aud").get<std::string>(),
+                                       request.at("iat").get<std::int64_t>(), request.at("ttl").get<std::int64_t>())},
           {"iss", crypto::did_key_from_ed25519(key.public_key())}};
 }
 

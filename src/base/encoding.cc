@@ -39,6 +39,7 @@ std::string to_hex(ByteView bytes) {
 }
 
 Result<Bytes> from_hex(std::string_view text) {
+  if (text.empty()) return Bytes{};  // libsodium must not see a null buffer
   Bytes out(text.size() / 2);
   size_t written = 0;
   // With no ignore set and no end pointer, libsodium refuses any non-digit and an odd count.

@@ -3,22 +3,22 @@
 #include <gtest/gtest.h>
 
 #include "keylink/base/encoding.h"
-#include "keylink/base/testdata.h"
 #include "keylink/crypto/errors.h"
 #include "keylink/wire/errors.h"
 #include "keylink/wire/keys.h"
+#include "testing/vectors.h"
 
 namespace keylink::wire {
 namespace {
 
 class EnvelopeVectors : public ::testing::Test {
  protected:
-  std::map<std::string, std::string> v = testing::load_vectors(KEYLINK_TESTDATA, "walletconnect_vectors.txt");
-  Secret<32> key{from_hex(v["sym_key"]).value()};
+  testing::Vector v = testing::load_vectors("walletconnect_vectors.txt").at(0);
+  Secret<32> key = testing::hex_secret<32>(v["sym_key"]);
 
   FixedRng rng_with_vector_nonce() {
     FixedRng rng;
-    rng.push(from_hex(v["nonce"]).value());
+    rng.push(testing::hex(v["nonce"]));
     return rng;
   }
 };
@@ -38,13 +38,13 @@ TEST_F(EnvelopeVectors, Type0OpensTheVector) {
 
 TEST_F(EnvelopeVectors, Type1SealsAndOpensWithTheSenderKey) {
   auto rng = rng_with_vector_nonce();
-  const auto sender = from_hex_array<32>(v["a_public"]).value();
+  const auto sender = testing::hex_array<32>(v["a_public"]);
   EXPECT_EQ(seal_type1(key, sender, v["message"], rng), v["type1"]);
 
   auto envelope = Envelope::decode(v["type1"]);
   ASSERT_TRUE(envelope);
   ASSERT_TRUE(envelope->sender_public_key);
-  auto receiver_key = derive_sym_key(Secret<32>(from_hex(v["b_private"]).value()), *envelope->sender_public_key);
+  auto receiver_key = derive_sym_key(testing::hex_secret<32>(v["b_private"]), *envelope->sender_public_key);
   ASSERT_TRUE(receiver_key);
   EXPECT_EQ(envelope->open(*receiver_key).value(), v["message"]);
 }
