@@ -1,21 +1,17 @@
 #include "keylink/base/encoding.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 
 namespace keylink {
 namespace {
 
-int sodium_variant(Base64 variant) {
-  switch (variant) {
-    case Base64::kStandard: return sodium_base64_VARIANT_ORIGINAL;
-    case Base64::kStandardUnpadded: return sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
-    case Base64::kUrl: return sodium_base64_VARIANT_URLSAFE;
-    case Base64::kUrlUnpadded: return sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-  }
-  return sodium_base64_VARIANT_ORIGINAL;
-}
+bool is_url(Base64 variant) { return variant == Base64::kUrl || variant == Base64::kUrlUnpadded; }
+bool is_padded(Base64 variant) { return variant == Base64::kStandard || variant == Base64::kUrl; }
 
 const char* base64_name(Base64 variant) {
   switch (variant) {
@@ -51,24 +47,55 @@ Result<Bytes> from_hex(std::string_view text) {
   return out;
 }
 
+// Base64 carries public bytes (envelopes, signatures, tokens), so it uses OpenSSL's fast table codec
+// rather than libsodium's constant-time one, which costs more than the encryption of an envelope.
 std::string to_base64(ByteView bytes, Base64 variant) {
-  const int v = sodium_variant(variant);
-  std::string out(sodium_base64_encoded_len(bytes.size(), v), '\0');
-  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), v);
-  out.pop_back();  // the terminating NUL
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(written));
+  if (is_url(variant)) std::replace(out.begin(), out.end(), '+', '-'), std::replace(out.begin(), out.end(), '/', '_');
+  if (!is_padded(variant)) out.erase(out.find_last_not_of('=') + 1);
   return out;
 }
 
 Result<Bytes> from_base64(std::string_view text, Base64 variant) {
-  Bytes out(text.size() / 4 * 3 + 3);
-  size_t written = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &written, &end,
-                        sodium_variant(variant)) != 0 ||
-      end != text.data() + text.size()) {
+  auto invalid = [variant] {
     return fail(Errc::kInvalidEncoding, std::string("not canonical ") + base64_name(variant));
+  };
+  // Bring the text to padded standard form, refusing what the variant does not allow.
+  std::string standard(text);
+  const std::size_t padding = standard.size() - std::min(standard.size(), standard.find_last_not_of('=') + 1);
+  if (is_padded(variant) ? standard.size() % 4 != 0 || padding > 2 : padding != 0 || standard.size() % 4 == 1) {
+    return invalid();
   }
-  out.resize(written);
+  if (is_url(variant)) {
+    if (standard.find_first_of("+/") != std::string::npos) return invalid();
+    std::replace(standard.begin(), standard.end(), '-', '+');
+    std::replace(standard.begin(), standard.end(), '_', '/');
+  }
+  standard.append((4 - standard.size() % 4) % 4, '=');
+  // OpenSSL skips leading and trailing whitespace and reads '=' anywhere as data; we allow neither.
+  const std::size_t data_chars = standard.find_last_not_of('=') + 1;  // npos + 1 == 0
+  auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  if (data_chars != 0 && (is_space(standard.front()) || is_space(standard[data_chars - 1]) ||
+                          std::memchr(standard.data(), '=', data_chars) != nullptr)) {
+    return invalid();
+  }
+
+  Bytes out(standard.size() / 4 * 3);
+  const int written = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(standard.data()),
+                                      static_cast<int>(standard.size()));
+  if (written < 0) return invalid();
+  const std::size_t pad = standard.size() - data_chars;
+  out.resize(out.size() - pad);
+  // Canonical form: the bits past the last byte are zero, so each byte string has one encoding.
+  if (pad != 0) {
+    const std::size_t bits = pad == 1 ? 2 : 4;
+    const char last = standard[data_chars - 1];
+    static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if ((kAlphabet.find(last) & ((1u << bits) - 1)) != 0) return invalid();
+  }
   return out;
 }
 

@@ -69,7 +69,7 @@ Digest32 keccak256(ByteView data) {
     hash.Update(data.data(), data.size());
     hash.Final(out.data());
   } catch (const CryptoPP::Exception&) {
-    KEYLINK_CHECK(!"Crypto++ Keccak-256 threw on a plain hash");
+    KEYLINK_CHECK(false);  // Crypto++ threw on a plain hash: a broken library
   }
   return out;
 }

@@ -57,7 +57,8 @@ Result<Envelope> Envelope::decode(std::string_view text, std::size_t max_text) {
   envelope.type = static_cast<EnvelopeType>(type);
   ByteView rest = ByteView(*bytes).subspan(kTypeSize);
   if (envelope.type == EnvelopeType::kType2) {
-    envelope.body.assign(rest.begin(), rest.end());
+    bytes->erase(bytes->begin());
+    envelope.body = std::move(*bytes);
     return envelope;
   }
   const std::size_t key_size = envelope.type == EnvelopeType::kType1 ? kKeySize : 0;
@@ -70,8 +71,9 @@ Result<Envelope> Envelope::decode(std::string_view text, std::size_t max_text) {
     std::copy_n(rest.begin(), key_size, envelope.sender_public_key->begin());
   }
   std::copy_n(rest.begin() + static_cast<std::ptrdiff_t>(key_size), crypto::kAeadNonceSize, envelope.nonce.begin());
-  rest = rest.subspan(key_size + crypto::kAeadNonceSize);
-  envelope.body.assign(rest.begin(), rest.end());
+  bytes->erase(bytes->begin(),
+               bytes->begin() + static_cast<std::ptrdiff_t>(kTypeSize + key_size + crypto::kAeadNonceSize));
+  envelope.body = std::move(*bytes);
   return envelope;
 }
 

@@ -1,4 +1,6 @@
 // Strict text codecs for bytes: hex, base64 (standard and url-safe, padded or not) and base58btc.
+// Hex is constant-time (libsodium) and fit for secrets; base64 and base58 are not: use them for public
+// bytes (envelopes, keys, signatures, tokens).
 //
 // Decoders accept only the canonical form of their alphabet: no whitespace, no stray padding, no
 // non-zero trailing bits. A rejected input fails with Errc::kInvalidEncoding and a message that names

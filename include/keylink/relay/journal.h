@@ -1,0 +1,55 @@
+// Where the relay's messages and acks outlive the process. The relay keeps its working set in memory
+// (the Mailbox) and writes every change to a Journal; at start it rebuilds the mailbox from load().
+// `--store memory` runs without a journal.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keylink/base/result.h"
+#include "keylink/relay/stored_message.h"
+
+namespace keylink::relay {
+
+// How durable a write is when its completion runs.
+enum class Durability {
+  kNone,     // handed to the journal; may be lost if the process dies
+  kProcess,  // survives kill -9 of the process, not a power loss
+  kPower,    // fsynced: survives a power loss
+};
+
+// Runs a function on the owner's thread (the relay's event loop). Thread-safe.
+using Poster = std::function<void(std::function<void()>)>;
+
+// Thread-compatible: one owner thread calls every method; completions run through the Poster.
+class Journal {
+ public:
+  using Done = std::function<void(Result<void>)>;
+  virtual ~Journal() = default;
+
+  // Reads every message and ack that has not expired at now_ms, oldest message first.
+  // REQUIRES: called once, before any append.
+  virtual Result<void> load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
+                            const std::function<void(StoredAck)>& on_ack) = 0;
+
+  // Queues writes; a message whose id is already stored is ignored. `done` (may be empty) runs through
+  // the Poster once the writes are as durable as the journal's Durability. Writes that arrive while a
+  // commit is under way go into the next transaction together (group commit): never an fsync each.
+  virtual void append(std::vector<StoredMessage> messages, std::vector<StoredAck> acks, Done done) = 0;
+
+  // Deletes messages and acks that expired by now_ms, in bounded chunks between commits, so that
+  // appends are never held up for long.
+  virtual void prune(std::int64_t now_ms) = 0;
+
+  // Blocks until every queued write is committed and its completion posted.
+  virtual void flush() = 0;
+};
+
+// The embedded store: one SQLite file (WAL). Fails with a store error naming the file when it cannot
+// be opened or is not a keylink relay store.
+Result<std::unique_ptr<Journal>> open_sqlite_journal(const std::string& path, Durability durability, Poster post);
+
+}  // namespace keylink::relay

@@ -1,0 +1,28 @@
+// Counters and gauges of one relay, exposed as Prometheus text on GET /metrics. Not thread-safe: the
+// relay's event loop owns them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace keylink::relay {
+
+struct Metrics {
+  std::uint64_t connections = 0;  // gauge
+  std::uint64_t connections_total = 0;
+  std::uint64_t subscriptions = 0;  // gauge
+  std::uint64_t publishes = 0;
+  std::uint64_t deliveries = 0;
+  std::uint64_t acks = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t stored_messages = 0;  // gauge
+  std::uint64_t stored_bytes = 0;     // gauge
+  std::uint64_t journal_commits = 0;
+  std::map<std::string, std::uint64_t> errors;  // by kind: "parse", "rate_limit", "auth", ...
+
+  std::string to_prometheus() const;
+};
+
+}  // namespace keylink::relay

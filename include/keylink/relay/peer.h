@@ -1,0 +1,43 @@
+// A connected, authenticated client as the relay core sees it: where its frames go, and the state the
+// protocol keeps for it. The WebSocket session implements it; tests and the fuzzer use one in memory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "keylink/relay/mailbox.h"
+#include "keylink/relay/stored_message.h"
+
+namespace keylink::relay {
+
+class Peer {
+ public:
+  explicit Peer(std::string client_id) : client_id_(std::move(client_id)) {}
+  virtual ~Peer() = default;
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  // Queues one text frame. Never blocks; a peer whose queue passes its limit is closed.
+  virtual void send(std::string frame) = 0;
+  // Closes the connection with a WebSocket close code and a reason a person can read.
+  virtual void close(std::uint16_t code, std::string_view reason) = 0;
+
+  const std::string& client_id() const noexcept { return client_id_; }
+
+  // Owned by the relay core.
+  std::uint64_t handle = 0;                                    // the core's key for this peer
+  std::unordered_map<std::string, std::string> subscriptions;  // topic -> subscription id
+  std::unordered_map<std::int64_t, MessageId> awaiting_ack;    // delivery rpc id -> message
+  std::unordered_set<MessageId, MessageIdHash> in_flight;      // delivered, not yet acked
+  std::unordered_set<std::string> backlog;                     // topics with more mailbox to deliver
+  double tokens = 0;                                           // publish rate bucket
+  std::int64_t tokens_at_ms = 0;
+
+ private:
+  std::string client_id_;
+};
+
+}  // namespace keylink::relay

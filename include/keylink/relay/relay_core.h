@@ -1,0 +1,95 @@
+// The relay's protocol: WalletConnect relay JSON-RPC (irn_*, wc_proposeSession, wc_approveSession) and
+// keylink_query, over peers that the network layer attaches. No sockets here: frames in, frames out, so
+// tests and the fuzzer drive it in memory.
+//
+// Not thread-safe: everything runs on the relay's event loop; journal completions come back through
+// the journal's Poster onto the same loop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "keylink/base/clock.h"
+#include "keylink/relay/journal.h"
+#include "keylink/relay/limits.h"
+#include "keylink/relay/mailbox.h"
+#include "keylink/relay/metrics.h"
+#include "keylink/relay/peer.h"
+
+namespace keylink::relay {
+
+class RelayCore {
+ public:
+  // `journal` may be null (--store memory). Both it and `clock` must outlive the core.
+  RelayCore(const Limits& limits, const Clock& clock, Journal* journal);
+
+  // Rebuilds the mailbox from the journal. REQUIRES: called once, before any peer attaches.
+  Result<void> load();
+
+  void attach(Peer& peer);
+  // Forgets the peer and its subscriptions; its pending journal completions are dropped.
+  void detach(Peer& peer);
+  // Handles one text frame from the peer: answers, deliveries and errors go out through Peer::send.
+  void on_frame(Peer& peer, std::string_view frame);
+  // Forgets expired messages, here and in the journal.
+  void prune();
+
+  // The counters, with the store gauges brought up to date.
+  Metrics& metrics() noexcept;
+  const Mailbox& mailbox() const noexcept { return mailbox_; }
+
+ private:
+  struct Request;
+  struct Publish;
+  struct Refusal;
+  void dispatch(Peer& peer, Request& request);
+  void on_ack(Peer& peer, std::int64_t delivery_id);
+  bool take_token(Peer& peer);
+
+  tl::expected<Publish, Refusal> read_publish(Peer& peer, simdjson::dom::object params, std::string_view topic_key,
+                                              std::string_view message_key, std::optional<std::int64_t> tag);
+  // Stores, fans out and journals the publishes, then answers `true` once they are durable.
+  void accept(Peer& peer, const Request& request, std::vector<Publish> publishes);
+  void fan_out(const StoredMessage& message, const Peer* publisher, bool ephemeral);
+  void deliver(Peer& peer, const StoredMessage& message, bool track_ack);
+  void deliver_pending(Peer& peer, std::string_view topic);
+  // Returns the subscription id, or why not.
+  tl::expected<std::string, Refusal> subscribe(Peer& peer, std::string_view topic);
+  void unsubscribe(Peer& peer, std::string_view topic);
+
+  void handle_publish(Peer& peer, Request& request);
+  void handle_batch_publish(Peer& peer, Request& request);
+  void handle_subscribe(Peer& peer, Request& request);
+  void handle_batch_subscribe(Peer& peer, Request& request);
+  void handle_unsubscribe(Peer& peer, Request& request);
+  void handle_batch_unsubscribe(Peer& peer, Request& request);
+  void handle_fetch(Peer& peer, Request& request, bool batch);
+  void handle_propose_session(Peer& peer, Request& request);
+  void handle_approve_session(Peer& peer, Request& request);
+  void handle_query(Peer& peer, Request& request);
+
+  void reply(Peer& peer, std::string_view id_json, std::string_view result_json);
+  void reply_error(Peer& peer, std::string_view id_json, const Refusal& refusal);
+
+  Limits limits_;
+  const Clock& clock_;
+  Journal* journal_;
+  Mailbox mailbox_;
+  Metrics metrics_;
+  simdjson::dom::parser parser_;
+  std::string frame_buffer_;  // the frame, padded for simdjson
+  std::uint64_t next_handle_ = 1;
+  std::int64_t next_delivery_id_;
+  std::unordered_map<std::uint64_t, Peer*> peers_;
+  std::unordered_map<std::string, std::unordered_set<Peer*>> subscribers_;  // topic -> peers
+};
+
+}  // namespace keylink::relay

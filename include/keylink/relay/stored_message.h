@@ -1,0 +1,33 @@
+// What the relay keeps: a published message until its ttl ends, and which client acknowledged which.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace keylink::relay {
+
+// sha256 of (topic, message): the same message published twice on a topic is one message. Exactly:
+// sha256(u64 big-endian byte length of topic || topic || message), so no two (topic, message) pairs collide
+// by moving bytes across the boundary.
+using MessageId = std::array<std::uint8_t, 32>;
+MessageId message_id(std::string_view topic, std::string_view message);
+
+struct StoredMessage {
+  MessageId id{};
+  std::string topic;
+  std::string message;
+  std::int64_t tag = 0;
+  std::int64_t published_at_ms = 0;  // unix milliseconds
+  std::int64_t expires_at_ms = 0;    // published_at_ms + ttl
+};
+
+// A client (by its did:key) acknowledged a message: it is out of that client's mailbox.
+struct StoredAck {
+  std::string client_id;
+  MessageId id{};
+  std::int64_t expires_at_ms = 0;  // the message's, so the ack can be pruned with it
+};
+
+}  // namespace keylink::relay

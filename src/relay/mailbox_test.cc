@@ -1,0 +1,89 @@
+#include "keylink/relay/mailbox.h"
+
+#include <gtest/gtest.h>
+
+namespace keylink::relay {
+namespace {
+
+StoredMessage message(std::string topic, std::string text, std::int64_t published_at, std::int64_t ttl_ms = 1000) {
+  StoredMessage m;
+  m.topic = std::move(topic);
+  m.message = std::move(text);
+  m.id = message_id(m.topic, m.message);
+  m.published_at_ms = published_at;
+  m.expires_at_ms = published_at + ttl_ms;
+  return m;
+}
+
+std::vector<std::string> texts(const std::vector<const StoredMessage*>& messages) {
+  std::vector<std::string> out;
+  for (const auto* m : messages) out.push_back(m->message);
+  return out;
+}
+
+TEST(Mailbox, TheSameMessageIsKeptOnce) {
+  Mailbox mailbox;
+  EXPECT_TRUE(mailbox.add(message("t", "a", 1)));
+  EXPECT_FALSE(mailbox.add(message("t", "a", 2)));
+  EXPECT_TRUE(mailbox.add(message("u", "a", 2)));  // another topic, another message
+  EXPECT_EQ(mailbox.message_count(), 2u);
+  EXPECT_EQ(mailbox.stored_bytes(), 4u);
+}
+
+TEST(Mailbox, PendingSkipsAckedExpiredAndInFlight) {
+  Mailbox mailbox;
+  mailbox.add(message("t", "a", 10));
+  mailbox.add(message("t", "b", 20));
+  mailbox.add(message("t", "c", 30, 5));
+  mailbox.add(message("t", "d", 40));
+  EXPECT_TRUE(mailbox.ack("alice", message_id("t", "a")));
+  EXPECT_FALSE(mailbox.ack("alice", message_id("t", "a")));
+  EXPECT_FALSE(mailbox.ack("alice", message_id("t", "never")));
+  EXPECT_EQ(texts(mailbox.pending("alice", "t", 100, 10)), (std::vector<std::string>{"b", "d"}));
+  EXPECT_EQ(texts(mailbox.pending("bob", "t", 100, 2)), (std::vector<std::string>{"a", "b"}));
+  Mailbox::IdSet in_flight{message_id("t", "b")};
+  EXPECT_EQ(texts(mailbox.pending("bob", "t", 100, 10, in_flight)), (std::vector<std::string>{"a", "d"}));
+  EXPECT_TRUE(mailbox.pending("bob", "other", 100, 10).empty());
+}
+
+TEST(Mailbox, HistoryPagesBothWaysWithBounds) {
+  Mailbox mailbox;
+  for (int i = 0; i < 10; ++i) mailbox.add(message("t", std::to_string(i), i * 10));
+  HistoryQuery query;
+  query.limit = 4;
+  auto first = mailbox.history("t", query, 0);
+  EXPECT_EQ(texts(first.messages), (std::vector<std::string>{"0", "1", "2", "3"}));
+  ASSERT_TRUE(first.next);
+  query.after = first.next;
+  auto second = mailbox.history("t", query, 0);
+  EXPECT_EQ(texts(second.messages), (std::vector<std::string>{"4", "5", "6", "7"}));
+  query.after = second.next;
+  auto last = mailbox.history("t", query, 0);
+  EXPECT_EQ(texts(last.messages), (std::vector<std::string>{"8", "9"}));
+  EXPECT_FALSE(last.next);
+
+  HistoryQuery bounded;
+  bounded.descending = true;
+  bounded.start_ms = 20;
+  bounded.end_ms = 60;
+  bounded.limit = 3;
+  auto page = mailbox.history("t", bounded, 0);
+  EXPECT_EQ(texts(page.messages), (std::vector<std::string>{"6", "5", "4"}));
+  bounded.after = page.next;
+  EXPECT_EQ(texts(mailbox.history("t", bounded, 0).messages), (std::vector<std::string>{"3", "2"}));
+}
+
+TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
+  Mailbox mailbox;
+  mailbox.add(message("t", "old", 0, 100));
+  mailbox.add(message("t", "new", 0, 1000));
+  mailbox.ack("alice", message_id("t", "old"));
+  EXPECT_EQ(mailbox.prune(500), 1u);
+  EXPECT_EQ(mailbox.message_count(), 1u);
+  EXPECT_EQ(mailbox.stored_bytes(), 4u);
+  EXPECT_FALSE(mailbox.ack("alice", message_id("t", "old")));
+  EXPECT_TRUE(mailbox.add(message("t", "old", 600)));  // the same text may come back once expired
+}
+
+}  // namespace
+}  // namespace keylink::relay

@@ -1,0 +1,159 @@
+// irn_publish, irn_batchPublish, wc_proposeSession and wc_approveSession: messages into the relay.
+#include "json_text.h"
+#include "keylink/relay/relay_core.h"
+#include "request.h"
+
+namespace keylink::relay {
+namespace {
+
+// WalletConnect tags of the messages the relay publishes for wc_proposeSession / wc_approveSession.
+constexpr std::int64_t kTagSessionPropose = 1100;
+constexpr std::int64_t kTagSessionProposeResponse = 1101;
+constexpr std::int64_t kTagSessionSettle = 1102;
+
+}  // namespace
+
+tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Peer& peer, simdjson::dom::object params,
+                                                                             std::string_view topic_key,
+                                                                             std::string_view message_key,
+                                                                             std::optional<std::int64_t> tag) {
+  auto topic = string_field(params, topic_key);
+  if (!topic || topic->empty() || topic->size() > limits_.max_topic_bytes) {
+    return tl::unexpected(Refusal{kInvalidParams, "invalid",
+                                  "params." + std::string(topic_key) + " must be a string of 1 to " +
+                                      std::to_string(limits_.max_topic_bytes) + " bytes"});
+  }
+  auto message = string_field(params, message_key);
+  if (!message) {
+    return tl::unexpected(Refusal{kInvalidParams, "invalid", "params." + std::string(message_key) + " must be a string"});
+  }
+  if (message->size() > limits_.max_message_bytes) {
+    return tl::unexpected(Refusal{kLimitExceeded, "message_size",
+                                  "message of " + std::to_string(message->size()) + " bytes is over the limit of " +
+                                      std::to_string(limits_.max_message_bytes) + " bytes (--max-message-bytes)"});
+  }
+  Publish publish{{}, bool_field(params, "ephemeral")};
+  auto ttl = int_field(params, "ttl");
+  if (!publish.ephemeral) {
+    if (!ttl) return tl::unexpected(Refusal{kInvalidParams, "invalid", "params.ttl must be an integer (seconds)"});
+    if (*ttl < limits_.min_ttl_seconds || *ttl > limits_.max_ttl_seconds) {
+      const bool low = *ttl < limits_.min_ttl_seconds;
+      return tl::unexpected(Refusal{
+          kInvalidParams, "ttl",
+          "ttl of " + std::to_string(*ttl) + " s is " + (low ? "below the minimum of " : "above the maximum of ") +
+              std::to_string(low ? limits_.min_ttl_seconds : limits_.max_ttl_seconds) +
+              (low ? " s (--min-ttl)" : " s (--max-ttl)")});
+    }
+    if (mailbox_.stored_bytes() + message->size() > limits_.max_stored_bytes) {
+      return tl::unexpected(Refusal{kLimitExceeded, "store_full",
+                                    "the relay's store is full (--max-stored-bytes); publish again later"});
+    }
+  }
+  if (!take_token(peer)) {
+    return tl::unexpected(Refusal{kLimitExceeded, "rate_limit",
+                                  "over " + std::to_string(static_cast<long>(limits_.publishes_per_second)) +
+                                      " publishes per second (--publish-rate); slow down and publish again"});
+  }
+  StoredMessage& stored = publish.message;
+  stored.topic = *topic;
+  stored.message = *message;
+  stored.id = message_id(stored.topic, stored.message);
+  stored.tag = tag ? *tag : int_field(params, "tag").value_or(0);
+  stored.published_at_ms = clock_.unix_millis();
+  stored.expires_at_ms = stored.published_at_ms + ttl.value_or(0) * 1000;
+  return publish;
+}
+
+void RelayCore::accept(Peer& peer, const Request& request, std::vector<Publish> publishes) {
+  std::vector<StoredMessage> to_journal;
+  std::vector<StoredAck> acks;
+  for (auto& publish : publishes) {
+    ++metrics_.publishes;
+    if (publish.ephemeral) {
+      fan_out(publish.message, &peer, true);
+      continue;
+    }
+    const StoredMessage* kept = mailbox_.add(std::move(publish.message));
+    if (!kept) continue;  // the same message again: stored and delivered once
+    mailbox_.ack(peer.client_id(), kept->id);  // the publisher never gets its own message back
+    fan_out(*kept, &peer, false);
+    if (journal_) {
+      to_journal.push_back(*kept);
+      acks.push_back({peer.client_id(), kept->id, kept->expires_at_ms});
+    }
+  }
+  if (to_journal.empty()) return reply(peer, request.id_json, "true");
+  journal_->append(std::move(to_journal), std::move(acks),
+                   [this, handle = peer.handle, id_json = request.id_json](Result<void> stored) {
+                     auto found = peers_.find(handle);
+                     if (found == peers_.end()) return;  // gone: it publishes again after reconnecting
+                     if (stored) return reply(*found->second, id_json, "true");
+                     reply_error(*found->second, id_json,
+                                 {kInternalError, "store", "could not store the message (" + stored.error().message +
+                                                               "); publish it again"});
+                   });
+}
+
+void RelayCore::handle_publish(Peer& peer, Request& request) {
+  auto publish = read_publish(peer, request.params, "topic", "message", std::nullopt);
+  if (!publish) return reply_error(peer, request.id_json, publish.error());
+  std::vector<Publish> publishes;
+  publishes.push_back(std::move(*publish));
+  accept(peer, request, std::move(publishes));
+}
+
+void RelayCore::handle_batch_publish(Peer& peer, Request& request) {
+  auto messages = array_field(request.params, "messages");
+  if (!messages) return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.messages must be an array"});
+  if (messages->size() > limits_.max_topics_per_batch) {
+    return reply_error(peer, request.id_json,
+                       {kLimitExceeded, "batch_size",
+                        "batch of " + std::to_string(messages->size()) + " messages is over the limit of " +
+                            std::to_string(limits_.max_topics_per_batch) + " (--max-batch)"});
+  }
+  std::vector<Publish> publishes;
+  for (simdjson::dom::element item : *messages) {
+    simdjson::dom::object object;
+    if (item.get_object().get(object)) {
+      return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "each of params.messages must be an object"});
+    }
+    auto publish = read_publish(peer, object, "topic", "message", std::nullopt);
+    if (!publish) return reply_error(peer, request.id_json, publish.error());
+    publishes.push_back(std::move(*publish));
+  }
+  accept(peer, request, std::move(publishes));
+}
+
+// The dApp's first message: it listens on the pairing topic and the proposal waits there for the wallet.
+void RelayCore::handle_propose_session(Peer& peer, Request& request) {
+  auto topic = string_field(request.params, "pairingTopic");
+  if (!topic) return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.pairingTopic must be a string"});
+  auto proposal = read_publish(peer, request.params, "pairingTopic", "sessionProposal", kTagSessionPropose);
+  if (!proposal) return reply_error(peer, request.id_json, proposal.error());
+  auto subscribed = subscribe(peer, *topic);
+  if (!subscribed) return reply_error(peer, request.id_json, subscribed.error());
+  std::vector<Publish> publishes;
+  publishes.push_back(std::move(*proposal));
+  accept(peer, request, std::move(publishes));
+}
+
+// The wallet's answer: it listens on the session topic; the response goes to the pairing topic and the
+// settlement request to the session topic.
+void RelayCore::handle_approve_session(Peer& peer, Request& request) {
+  auto session_topic = string_field(request.params, "sessionTopic");
+  if (!session_topic) {
+    return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.sessionTopic must be a string"});
+  }
+  auto response = read_publish(peer, request.params, "pairingTopic", "sessionProposalResponse", kTagSessionProposeResponse);
+  if (!response) return reply_error(peer, request.id_json, response.error());
+  auto settle = read_publish(peer, request.params, "sessionTopic", "sessionSettlementRequest", kTagSessionSettle);
+  if (!settle) return reply_error(peer, request.id_json, settle.error());
+  auto subscribed = subscribe(peer, *session_topic);
+  if (!subscribed) return reply_error(peer, request.id_json, subscribed.error());
+  std::vector<Publish> publishes;
+  publishes.push_back(std::move(*response));
+  publishes.push_back(std::move(*settle));
+  accept(peer, request, std::move(publishes));
+}
+
+}  // namespace keylink::relay

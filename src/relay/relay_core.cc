@@ -1,0 +1,222 @@
+#include "keylink/relay/relay_core.h"
+
+#include "json_text.h"
+#include "keylink/base/encoding.h"
+#include "keylink/crypto/hash.h"
+#include "request.h"
+
+namespace keylink::relay {
+namespace {
+
+// Delivery ids look like WalletConnect's payload ids (milliseconds * 1000 + a counter) and stay below
+// 2^53, so JavaScript clients read them exactly.
+std::int64_t first_delivery_id(const Clock& clock) { return clock.unix_millis() * 1000; }
+
+}  // namespace
+
+RelayCore::RelayCore(const Limits& limits, const Clock& clock, Journal* journal)
+    : limits_(limits), clock_(clock), journal_(journal), next_delivery_id_(first_delivery_id(clock)) {
+  KEYLINK_CHECK(parser_.allocate(limits_.max_frame_bytes) == simdjson::SUCCESS);
+}
+
+Result<void> RelayCore::load() {
+  if (!journal_) return {};
+  std::vector<StoredAck> acks;
+  auto loaded = journal_->load(
+      clock_.unix_millis(), [this](StoredMessage message) { mailbox_.add(std::move(message)); },
+      [&acks](StoredAck ack) { acks.push_back(std::move(ack)); });
+  for (const auto& ack : acks) mailbox_.ack(ack.client_id, ack.id);
+  return loaded;
+}
+
+void RelayCore::attach(Peer& peer) {
+  peer.handle = next_handle_++;
+  peers_.emplace(peer.handle, &peer);
+  peer.tokens = limits_.publish_burst;
+  peer.tokens_at_ms = clock_.unix_millis();
+  ++metrics_.connections;
+  ++metrics_.connections_total;
+}
+
+void RelayCore::detach(Peer& peer) {
+  for (const auto& [topic, id] : peer.subscriptions) {
+    auto found = subscribers_.find(topic);
+    if (found == subscribers_.end()) continue;
+    found->second.erase(&peer);
+    if (found->second.empty()) subscribers_.erase(found);
+  }
+  metrics_.subscriptions -= peer.subscriptions.size();
+  peer.subscriptions.clear();
+  peers_.erase(peer.handle);
+  --metrics_.connections;
+}
+
+void RelayCore::on_frame(Peer& peer, std::string_view frame) {
+  metrics_.bytes_in += frame.size();
+  frame_buffer_.resize(frame.size() + simdjson::SIMDJSON_PADDING);
+  std::copy(frame.begin(), frame.end(), frame_buffer_.begin());
+  Request request;
+  simdjson::dom::object root;
+  if (parser_.parse(frame_buffer_.data(), frame.size(), false).get_object().get(root)) {
+    return reply_error(peer, request.id_json, {kParseError, "parse", "not a JSON object (or not valid UTF-8)"});
+  }
+  if (simdjson::dom::element id; !root.at_key("id").get(id)) {
+    std::int64_t number;
+    std::string_view text;
+    if (!id.get_int64().get(number)) {
+      request.id_json.clear();
+      append_int(request.id_json, number);
+    } else if (!id.get_string().get(text)) {
+      request.id_json.clear();
+      append_json_string(request.id_json, text);
+    } else if (!id.is_null()) {
+      return reply_error(peer, request.id_json, {kInvalidRequest, "invalid", "id must be an integer or a string"});
+    }
+  }
+  if (string_field(root, "jsonrpc") != "2.0") {
+    return reply_error(peer, request.id_json, {kInvalidRequest, "invalid", "jsonrpc must be \"2.0\""});
+  }
+  auto method = string_field(root, "method");
+  if (!method) {
+    // A response: the only ones a relay expects are acks of its deliveries.
+    std::int64_t delivery_id;
+    if (!root.at_key("result").error() && !root.at_key("id").get_int64().get(delivery_id)) on_ack(peer, delivery_id);
+    return;
+  }
+  request.method = *method;
+  if (root.at_key("params").get_object().get(request.params)) {
+    return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params must be an object"});
+  }
+  dispatch(peer, request);
+}
+
+void RelayCore::dispatch(Peer& peer, Request& request) {
+  const std::string_view method = request.method;
+  if (method == "irn_publish") return handle_publish(peer, request);
+  if (method == "irn_batchPublish") return handle_batch_publish(peer, request);
+  if (method == "irn_subscribe") return handle_subscribe(peer, request);
+  if (method == "irn_batchSubscribe") return handle_batch_subscribe(peer, request);
+  if (method == "irn_unsubscribe") return handle_unsubscribe(peer, request);
+  if (method == "irn_batchUnsubscribe") return handle_batch_unsubscribe(peer, request);
+  if (method == "irn_fetchMessages") return handle_fetch(peer, request, false);
+  if (method == "irn_batchFetchMessages") return handle_fetch(peer, request, true);
+  if (method == "wc_proposeSession") return handle_propose_session(peer, request);
+  if (method == "wc_approveSession") return handle_approve_session(peer, request);
+  if (method == "keylink_query") return handle_query(peer, request);
+  reply_error(peer, request.id_json, {kMethodNotFound, "method", "method " + std::string(method) + " is not supported"});
+}
+
+void RelayCore::on_ack(Peer& peer, std::int64_t delivery_id) {
+  auto found = peer.awaiting_ack.find(delivery_id);
+  if (found == peer.awaiting_ack.end()) return;  // an ephemeral delivery, or a duplicate ack
+  const MessageId id = found->second;
+  peer.awaiting_ack.erase(found);
+  peer.in_flight.erase(id);
+  ++metrics_.acks;
+  if (mailbox_.ack(peer.client_id(), id) && journal_) {
+    journal_->append({}, {StoredAck{peer.client_id(), id, 0}}, {});
+  }
+  if (!peer.backlog.empty() && peer.in_flight.size() <= limits_.delivery_window / 2) {
+    auto topics = std::move(peer.backlog);
+    peer.backlog.clear();
+    for (const auto& topic : topics) deliver_pending(peer, topic);
+  }
+}
+
+bool RelayCore::take_token(Peer& peer) {
+  if (limits_.publishes_per_second <= 0) return true;
+  const std::int64_t now = clock_.unix_millis();
+  peer.tokens = std::min(limits_.publish_burst,
+                         peer.tokens + static_cast<double>(now - peer.tokens_at_ms) * limits_.publishes_per_second / 1000);
+  peer.tokens_at_ms = now;
+  if (peer.tokens < 1) return false;
+  peer.tokens -= 1;
+  return true;
+}
+
+void RelayCore::fan_out(const StoredMessage& message, const Peer* publisher, bool ephemeral) {
+  auto found = subscribers_.find(message.topic);
+  if (found == subscribers_.end()) return;
+  for (Peer* subscriber : found->second) {
+    if (subscriber == publisher) continue;
+    if (!ephemeral && subscriber->in_flight.size() >= limits_.delivery_window) {
+      subscriber->backlog.insert(message.topic);  // it gets this one from its mailbox once it catches up
+      continue;
+    }
+    deliver(*subscriber, message, !ephemeral);
+  }
+}
+
+void RelayCore::deliver(Peer& peer, const StoredMessage& message, bool track_ack) {
+  const std::int64_t delivery_id = next_delivery_id_++;
+  std::string frame;
+  frame.reserve(message.message.size() + message.topic.size() + 256);
+  frame += "{\"id\":";
+  append_int(frame, delivery_id);
+  frame += ",\"jsonrpc\":\"2.0\",\"method\":\"irn_subscription\",\"params\":{\"id\":\"";
+  frame += peer.subscriptions.at(message.topic);
+  frame += "\",\"data\":{\"topic\":";
+  append_json_string(frame, message.topic);
+  frame += ",\"message\":";
+  append_json_string(frame, message.message);
+  frame += ",\"publishedAt\":";
+  append_int(frame, message.published_at_ms);
+  frame += ",\"tag\":";
+  append_int(frame, message.tag);
+  frame += ",\"attestation\":null}}}";
+  if (track_ack) {
+    peer.awaiting_ack.emplace(delivery_id, message.id);
+    peer.in_flight.insert(message.id);
+  }
+  ++metrics_.deliveries;
+  metrics_.bytes_out += frame.size();
+  peer.send(std::move(frame));
+}
+
+void RelayCore::deliver_pending(Peer& peer, std::string_view topic) {
+  if (!peer.subscriptions.contains(std::string(topic))) return;
+  const std::size_t room = limits_.delivery_window - std::min(limits_.delivery_window, peer.in_flight.size());
+  auto pending = mailbox_.pending(peer.client_id(), topic, clock_.unix_millis(), room + 1, peer.in_flight);
+  if (pending.size() > room) {
+    peer.backlog.emplace(topic);
+    pending.pop_back();
+  }
+  for (const StoredMessage* message : pending) deliver(peer, *message, true);
+}
+
+void RelayCore::prune() {
+  const std::int64_t now = clock_.unix_millis();
+  mailbox_.prune(now);
+  if (journal_) journal_->prune(now);
+}
+
+Metrics& RelayCore::metrics() noexcept {
+  metrics_.stored_messages = mailbox_.message_count();
+  metrics_.stored_bytes = mailbox_.stored_bytes();
+  return metrics_;
+}
+
+void RelayCore::reply(Peer& peer, std::string_view id_json, std::string_view result_json) {
+  std::string frame;
+  frame.reserve(result_json.size() + id_json.size() + 32);
+  frame += "{\"id\":";
+  frame += id_json;
+  frame += ",\"jsonrpc\":\"2.0\",\"result\":";
+  frame += result_json;
+  frame += '}';
+  metrics_.bytes_out += frame.size();
+  peer.send(std::move(frame));
+}
+
+void RelayCore::reply_error(Peer& peer, std::string_view id_json, const Refusal& refusal) {
+  ++metrics_.errors[refusal.kind];
+  std::string frame = "{\"id\":" + std::string(id_json) + ",\"jsonrpc\":\"2.0\",\"error\":{\"code\":";
+  append_int(frame, refusal.code);
+  frame += ",\"message\":";
+  append_json_string(frame, refusal.message);
+  frame += "}}";
+  metrics_.bytes_out += frame.size();
+  peer.send(std::move(frame));
+}
+
+}  // namespace keylink::relay

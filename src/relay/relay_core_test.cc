@@ -1,0 +1,251 @@
+#include "keylink/relay/relay_core.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace keylink::relay {
+namespace {
+
+using nlohmann::json;
+
+class FakePeer final : public Peer {
+ public:
+  using Peer::Peer;
+  void send(std::string frame) override { frames.push_back(json::parse(frame)); }
+  void close(std::uint16_t code, std::string_view) override { closed_with = code; }
+
+  std::vector<json> take() { return std::exchange(frames, {}); }
+  std::vector<json> frames;
+  std::uint16_t closed_with = 0;
+};
+
+const std::string kTopic(64, 'a');
+
+class RelayCoreTest : public ::testing::Test {
+ protected:
+  RelayCoreTest() { limits.publishes_per_second = 0; }
+
+  RelayCore& core() {
+    if (!core_) core_ = std::make_unique<RelayCore>(limits, clock, nullptr);
+    return *core_;
+  }
+  FakePeer& connect(const std::string& client) {
+    peers_.push_back(std::make_unique<FakePeer>(client));
+    core().attach(*peers_.back());
+    return *peers_.back();
+  }
+  json call(FakePeer& peer, const std::string& method, const json& params, json id = 1) {
+    core().on_frame(peer, json{{"id", id}, {"jsonrpc", "2.0"}, {"method", method}, {"params", params}}.dump());
+    EXPECT_FALSE(peer.frames.empty()) << method << " got no answer";
+    json answer = peer.frames.empty() ? json() : peer.frames.front();
+    peer.frames.erase(peer.frames.begin());
+    return answer;
+  }
+  json publish(FakePeer& peer, const std::string& message, json extra = json::object()) {
+    json params = {{"topic", kTopic}, {"message", message}, {"ttl", 300}, {"tag", 1108}};
+    params.update(extra);
+    return call(peer, "irn_publish", params);
+  }
+  void ack(FakePeer& peer, const json& delivery) {
+    core().on_frame(peer, json{{"id", delivery["id"]}, {"jsonrpc", "2.0"}, {"result", true}}.dump());
+  }
+  static std::vector<std::string> messages(const std::vector<json>& deliveries) {
+    std::vector<std::string> out;
+    for (const auto& d : deliveries) out.push_back(d["params"]["data"]["message"]);
+    return out;
+  }
+
+  Limits limits;
+  ManualClock clock;
+  std::unique_ptr<RelayCore> core_;
+  std::vector<std::unique_ptr<FakePeer>> peers_;
+};
+
+TEST_F(RelayCoreTest, PublishReachesALiveSubscriberWithTheWalletConnectShape) {
+  FakePeer& sub = connect("did:key:sub");
+  FakePeer& pub = connect("did:key:pub");
+  const json subscribed = call(sub, "irn_subscribe", {{"topic", kTopic}});
+  ASSERT_TRUE(subscribed["result"].is_string());
+  EXPECT_EQ(publish(pub, "hello")["result"], true);
+  auto deliveries = sub.take();
+  ASSERT_EQ(deliveries.size(), 1u);
+  const json& d = deliveries[0];
+  EXPECT_EQ(d["method"], "irn_subscription");
+  EXPECT_EQ(d["params"]["id"], subscribed["result"]);
+  EXPECT_EQ(d["params"]["data"]["topic"], kTopic);
+  EXPECT_EQ(d["params"]["data"]["message"], "hello");
+  EXPECT_EQ(d["params"]["data"]["tag"], 1108);
+  EXPECT_EQ(d["params"]["data"]["publishedAt"], clock.unix_millis());
+  EXPECT_TRUE(d["params"]["data"]["attestation"].is_null());
+  EXPECT_TRUE(pub.take().empty());  // the publisher does not get its own message
+}
+
+TEST_F(RelayCoreTest, TheMailboxDeliversOnSubscribeUntilAcked) {
+  FakePeer& pub = connect("did:key:pub");
+  publish(pub, "one");
+  publish(pub, "two");
+  FakePeer& first = connect("did:key:sub");
+  call(first, "irn_subscribe", {{"topic", kTopic}});
+  auto deliveries = first.take();
+  EXPECT_EQ(messages(deliveries), (std::vector<std::string>{"one", "two"}));
+  ack(first, deliveries[0]);
+  core().detach(first);
+
+  FakePeer& again = connect("did:key:sub");  // the same client after a reconnect
+  call(again, "irn_subscribe", {{"topic", kTopic}});
+  EXPECT_EQ(messages(again.take()), std::vector<std::string>{"two"});
+}
+
+TEST_F(RelayCoreTest, SameMessageTwiceIsStoredAndDeliveredOnce) {
+  FakePeer& sub = connect("did:key:sub");
+  FakePeer& pub = connect("did:key:pub");
+  call(sub, "irn_subscribe", {{"topic", kTopic}});
+  EXPECT_EQ(publish(pub, "x")["result"], true);
+  EXPECT_EQ(publish(pub, "x")["result"], true);
+  EXPECT_EQ(sub.take().size(), 1u);
+  EXPECT_EQ(core().mailbox().message_count(), 1u);
+}
+
+TEST_F(RelayCoreTest, EphemeralMessagesReachLiveSubscribersOnlyAndAreNeverStored) {
+  FakePeer& sub = connect("did:key:sub");
+  FakePeer& pub = connect("did:key:pub");
+  call(sub, "irn_subscribe", {{"topic", kTopic}});
+  EXPECT_EQ(publish(pub, "secret", {{"ephemeral", true}, {"localOnly", true}})["result"], true);
+  EXPECT_EQ(sub.take().size(), 1u);
+  EXPECT_EQ(core().mailbox().message_count(), 0u);
+}
+
+TEST_F(RelayCoreTest, AnswersKeepTheIdType) {
+  FakePeer& peer = connect("did:key:a");
+  EXPECT_EQ(call(peer, "irn_subscribe", {{"topic", kTopic}}, "1700000000000000123")["id"], "1700000000000000123");
+  EXPECT_EQ(call(peer, "irn_subscribe", {{"topic", kTopic}}, 1700000000000000123)["id"], 1700000000000000123);
+}
+
+TEST_F(RelayCoreTest, BadRequestsGetErrorsThatNameTheProblem) {
+  FakePeer& peer = connect("did:key:a");
+  auto error_of = [&](const std::string& frame) {
+    core().on_frame(peer, frame);
+    auto frames = peer.take();
+    EXPECT_EQ(frames.size(), 1u) << frame;
+    return frames.empty() ? json() : frames[0]["error"];
+  };
+  EXPECT_EQ(error_of("not json")["code"], -32700);
+  EXPECT_EQ(error_of("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"x\"")["code"], -32700);
+  EXPECT_EQ(error_of("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"irn_publish\",\"params\":{\"topic\":\"\xff\"}}")["code"],
+            -32700);
+  EXPECT_EQ(error_of(R"({"id":1.5,"jsonrpc":"2.0","method":"irn_subscribe","params":{}})")["code"], -32600);
+  EXPECT_EQ(error_of(R"({"id":1,"jsonrpc":"1.0","method":"irn_subscribe","params":{}})")["code"], -32600);
+  EXPECT_EQ(error_of(R"({"id":1,"jsonrpc":"2.0","method":"irn_subscribe"})")["code"], -32602);
+  EXPECT_EQ(error_of(R"({"id":1,"jsonrpc":"2.0","method":"irn_nope","params":{}})")["message"],
+            "method irn_nope is not supported");
+  EXPECT_EQ(error_of(R"({"id":1,"jsonrpc":"2.0","method":"irn_publish","params":{"topic":3}})")["message"],
+            "params.topic must be a string of 1 to 256 bytes");
+  json low = publish(peer, "m", {{"ttl", 30}})["error"];
+  EXPECT_EQ(low["message"], "ttl of 30 s is below the minimum of 300 s (--min-ttl)");
+  limits.max_message_bytes = 4;
+  core_.reset();
+  FakePeer& fresh = connect("did:key:b");
+  EXPECT_EQ(publish(fresh, "12345")["error"]["message"],
+            "message of 5 bytes is over the limit of 4 bytes (--max-message-bytes)");
+}
+
+TEST_F(RelayCoreTest, LimitsOnSubscriptionsBatchesAndRate) {
+  limits.max_subscriptions_per_client = 3;
+  limits.publishes_per_second = 1;
+  limits.publish_burst = 2;
+  FakePeer& peer = connect("did:key:a");
+  json topics = json::array();
+  for (int i = 0; i < 4; ++i) topics.push_back(std::string(64, static_cast<char>('a' + i)));
+  EXPECT_EQ(call(peer, "irn_batchSubscribe", {{"topics", topics}})["error"]["code"], -32000);
+  EXPECT_EQ(peer.subscriptions.size(), 3u);  // those before the limit stay subscribed
+  json many = json::array();
+  for (int i = 0; i < 501; ++i) many.push_back(kTopic);
+  EXPECT_NE(call(peer, "irn_batchSubscribe", {{"topics", many}})["error"]["message"].get<std::string>().find("500"),
+            std::string::npos);
+  EXPECT_EQ(publish(peer, "1")["result"], true);
+  EXPECT_EQ(publish(peer, "2")["result"], true);
+  EXPECT_NE(publish(peer, "3")["error"]["message"].get<std::string>().find("--publish-rate"), std::string::npos);
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(publish(peer, "4")["result"], true);
+}
+
+TEST_F(RelayCoreTest, ADeliveryWindowHoldsTheRestOfTheMailboxUntilAcks) {
+  limits.delivery_window = 2;
+  FakePeer& pub = connect("did:key:pub");
+  for (int i = 0; i < 5; ++i) publish(pub, std::to_string(i));
+  FakePeer& sub = connect("did:key:sub");
+  call(sub, "irn_subscribe", {{"topic", kTopic}});
+  auto first = sub.take();
+  EXPECT_EQ(messages(first), (std::vector<std::string>{"0", "1"}));
+  ack(sub, first[0]);
+  auto second = sub.take();
+  EXPECT_EQ(messages(second), (std::vector<std::string>{"2"}));
+  ack(sub, first[1]);
+  ack(sub, second[0]);
+  EXPECT_EQ(messages(sub.take()), (std::vector<std::string>{"3", "4"}));
+}
+
+TEST_F(RelayCoreTest, FetchAnswersTheMailboxAndEmptiesIt) {
+  limits.max_fetch_messages = 2;
+  FakePeer& pub = connect("did:key:pub");
+  for (int i = 0; i < 3; ++i) publish(pub, std::to_string(i));
+  FakePeer& peer = connect("did:key:sub");
+  json first = call(peer, "irn_fetchMessages", {{"topic", kTopic}})["result"];
+  EXPECT_EQ(first["messages"].size(), 2u);
+  EXPECT_EQ(first["hasMore"], true);
+  EXPECT_EQ(first["messages"][0]["message"], "0");
+  json second = call(peer, "irn_batchFetchMessages", {{"topics", {kTopic}}})["result"];
+  EXPECT_EQ(second["messages"].size(), 1u);
+  EXPECT_EQ(second["hasMore"], false);
+  call(peer, "irn_subscribe", {{"topic", kTopic}});
+  EXPECT_TRUE(peer.take().empty());
+}
+
+TEST_F(RelayCoreTest, ProposeAndApproveSessionPublishForTheOtherSide) {
+  const std::string pairing(64, 'p'), session(64, 's');
+  FakePeer& dapp = connect("did:key:dapp");
+  FakePeer& wallet = connect("did:key:wallet");
+  EXPECT_EQ(call(dapp, "wc_proposeSession",
+                 {{"pairingTopic", pairing}, {"sessionProposal", "proposal"}, {"ttl", 300}, {"correlationId", 1}})["result"],
+            true);
+  call(wallet, "irn_subscribe", {{"topic", pairing}});
+  auto proposal = wallet.take();
+  ASSERT_EQ(proposal.size(), 1u);
+  EXPECT_EQ(proposal[0]["params"]["data"]["tag"], 1100);
+  EXPECT_EQ(call(wallet, "wc_approveSession",
+                 {{"sessionTopic", session},
+                  {"pairingTopic", pairing},
+                  {"sessionProposalResponse", "response"},
+                  {"sessionSettlementRequest", "settle"},
+                  {"ttl", 300}})["result"],
+            true);
+  auto response = dapp.take();  // the dApp listens on the pairing topic since it proposed
+  ASSERT_EQ(response.size(), 1u);
+  EXPECT_EQ(response[0]["params"]["data"]["message"], "response");
+  EXPECT_EQ(response[0]["params"]["data"]["tag"], 1101);
+  call(dapp, "irn_subscribe", {{"topic", session}});
+  auto settle = dapp.take();
+  ASSERT_EQ(settle.size(), 1u);
+  EXPECT_EQ(settle[0]["params"]["data"]["tag"], 1102);
+  EXPECT_TRUE(wallet.take().empty());
+}
+
+TEST_F(RelayCoreTest, QueryPagesThroughTopicHistory) {
+  FakePeer& peer = connect("did:key:a");
+  for (int i = 0; i < 5; ++i) {
+    publish(peer, std::to_string(i));
+    clock.advance(std::chrono::milliseconds(10));
+  }
+  json page = call(peer, "keylink_query", {{"topic", kTopic}, {"limit", 2}, {"direction", "desc"}})["result"];
+  EXPECT_EQ(page["messages"][0]["message"], "4");
+  ASSERT_TRUE(page.contains("cursor"));
+  json next = call(peer, "keylink_query",
+                   {{"topic", kTopic}, {"limit", 2}, {"direction", "desc"}, {"cursor", page["cursor"]}})["result"];
+  EXPECT_EQ(next["messages"][0]["message"], "2");
+  EXPECT_EQ(call(peer, "keylink_query", {{"topic", kTopic}, {"limit", 1001}})["error"]["code"], -32602);
+  EXPECT_EQ(call(peer, "keylink_query", {{"topic", kTopic}, {"cursor", "zzz"}})["error"]["code"], -32602);
+}
+
+}  // namespace
+}  // namespace keylink::relay

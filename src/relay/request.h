@@ -1,0 +1,67 @@
+// One parsed JSON-RPC request as the relay core handles it, and readers of its params that name the
+// field that is wrong. Private to the relay core.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "keylink/relay/relay_core.h"
+
+namespace keylink::relay {
+
+struct RelayCore::Request {
+  std::string id_json = "null";  // the id as it came, to answer with the same JSON type
+  std::string_view method;
+  simdjson::dom::object params;
+};
+
+struct RelayCore::Publish {
+  StoredMessage message;
+  bool ephemeral = false;
+};
+
+// Why a request was refused: a JSON-RPC error code, a kind for the metrics, and a message that names
+// the field or the limit.
+struct RelayCore::Refusal {
+  int code;
+  std::string kind;
+  std::string message;
+};
+
+// Each reader returns nullopt when the field is absent or of another type.
+inline std::optional<std::string_view> string_field(simdjson::dom::object object, std::string_view key) {
+  std::string_view value;
+  if (object.at_key(key).get_string().get(value)) return std::nullopt;
+  return value;
+}
+
+inline std::optional<std::int64_t> int_field(simdjson::dom::object object, std::string_view key) {
+  std::int64_t value;
+  if (object.at_key(key).get_int64().get(value)) return std::nullopt;
+  return value;
+}
+
+inline bool bool_field(simdjson::dom::object object, std::string_view key) {
+  bool value = false;
+  return !object.at_key(key).get_bool().get(value) && value;
+}
+
+inline std::optional<simdjson::dom::array> array_field(simdjson::dom::object object, std::string_view key) {
+  simdjson::dom::array value;
+  if (object.at_key(key).get_array().get(value)) return std::nullopt;
+  return value;
+}
+
+// JSON-RPC error codes the relay answers with.
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+inline constexpr int kLimitExceeded = -32000;
+
+}  // namespace keylink::relay

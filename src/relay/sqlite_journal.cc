@@ -1,0 +1,211 @@
+#include "relay/sqlite_journal.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "keylink/base/check.h"
+#include "keylink/store/transaction.h"
+#include "relay/journal_schema.h"
+
+namespace keylink::relay {
+namespace {
+
+using store::Statement;
+
+store::Synchronous synchronous_for(Durability durability) {
+  // In WAL mode NORMAL writes each commit to the WAL (the OS has it: kill -9 loses nothing) and
+  // fsyncs only at checkpoints; FULL also fsyncs the WAL at every commit.
+  return durability == Durability::kPower ? store::Synchronous::kFull : store::Synchronous::kNormal;
+}
+
+StoredMessage read_message(const Statement& row) {
+  StoredMessage message;
+  const ByteView id = row.column_blob(0);
+  std::copy(id.begin(), id.end(), message.id.begin());
+  message.topic = row.column_text(1);
+  message.message = as_chars(row.column_blob(2));
+  message.tag = row.column_int64(3);
+  message.published_at_ms = row.column_int64(4);
+  message.expires_at_ms = row.column_int64(5);
+  return message;
+}
+
+Error bad_id(const store::Database& db, std::size_t size) {
+  return Error{store::Errc::kCorrupt,
+               "store " + db.path() + ": a message id of " + std::to_string(size) + " bytes, not 32"};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteJournal>> SqliteJournal::open(const std::string& path, Durability durability,
+                                                           Poster post) {
+  auto db = store::Database::open(path, {.synchronous = synchronous_for(durability)});
+  if (!db) return fail(db.error());
+  if (auto schema = ensure_journal_schema(*db); !schema) return fail(schema.error());
+  // Each message inserts into the id index at a random place, so a group of n dirties about n pages:
+  // a larger cache saves re-reading them, and rarer checkpoints (64 MiB of WAL) save rewriting them.
+  if (auto tuned = db->exec("PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384"); !tuned) {
+    return fail(tuned.error());
+  }
+  auto insert_message = db->prepare("INSERT OR IGNORE INTO messages (id, topic, message, tag, published_at, expires_at)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  auto insert_ack = db->prepare("INSERT OR IGNORE INTO acks (client, id, expires_at) VALUES (?1, ?2, ?3)");
+  // SQLite's DELETE has no LIMIT unless built with an option Debian does not set: select the rows first.
+  auto prune_messages = db->prepare("DELETE FROM messages WHERE rowid IN"
+                                " (SELECT rowid FROM messages WHERE expires_at <= ?1 LIMIT ?2)");
+  auto prune_acks = db->prepare("DELETE FROM acks WHERE (client, id) IN"
+                            " (SELECT client, id FROM acks WHERE expires_at <= ?1 LIMIT ?2)");
+  for (auto* stmt : {&insert_message, &insert_ack, &prune_messages, &prune_acks}) {
+    if (!*stmt) return fail(stmt->error());
+  }
+  Statements statements{std::move(*insert_message), std::move(*insert_ack), std::move(*prune_messages),
+                        std::move(*prune_acks)};
+  return std::unique_ptr<SqliteJournal>(
+      new SqliteJournal(std::move(*db), std::move(statements), durability, std::move(post)));
+}
+
+SqliteJournal::SqliteJournal(store::Database db, Statements statements, Durability durability, Poster post)
+    : db_(std::move(db)), statements_(std::move(statements)), durability_(durability), post_(std::move(post)) {}
+
+SqliteJournal::~SqliteJournal() {
+  if (!writer_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+}
+
+Result<void> SqliteJournal::load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
+                                 const std::function<void(StoredAck)>& on_ack) {
+  KEYLINK_CHECK(!writer_.joinable());  // REQUIRES: before any append or prune
+  // One read transaction: messages and acks from the same moment.
+  auto txn = store::Transaction::begin(db_, store::Transaction::Mode::kDeferred);
+  if (!txn) return fail(txn.error());
+  auto messages = db_.prepare(
+      "SELECT id, topic, message, tag, published_at, expires_at FROM messages WHERE expires_at > ?1"
+      " ORDER BY published_at, rowid");
+  if (!messages) return fail(messages.error());
+  messages->bind_int64(1, now_ms);
+  for (auto step = messages->step(); step != Statement::Step::kDone; step = messages->step()) {
+    if (!step) return fail(step.error());
+    if (messages->column_blob(0).size() != 32) return fail(bad_id(db_, messages->column_blob(0).size()));
+    on_message(read_message(*messages));
+  }
+  auto acks = db_.prepare("SELECT client, id, expires_at FROM acks WHERE expires_at > ?1");
+  if (!acks) return fail(acks.error());
+  acks->bind_int64(1, now_ms);
+  for (auto step = acks->step(); step != Statement::Step::kDone; step = acks->step()) {
+    if (!step) return fail(step.error());
+    const ByteView id = acks->column_blob(1);
+    if (id.size() != 32) return fail(bad_id(db_, id.size()));
+    StoredAck ack{.client_id = std::string(acks->column_text(0)), .expires_at_ms = acks->column_int64(2)};
+    std::copy(id.begin(), id.end(), ack.id.begin());
+    on_ack(std::move(ack));
+  }
+  return txn->commit();
+}
+
+void SqliteJournal::append(std::vector<StoredMessage> messages, std::vector<StoredAck> acks, Done done) {
+  if (durability_ == Durability::kNone && done) {
+    post_([done = std::move(done)] { done({}); });
+  }
+  start_writer();
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(Append{std::move(messages), std::move(acks), std::move(done)});
+  }
+  wake_.notify_one();
+}
+
+void SqliteJournal::prune(std::int64_t now_ms) {
+  start_writer();
+  {
+    std::lock_guard lock(mutex_);
+    prune_to_ = std::max(prune_to_.value_or(now_ms), now_ms);
+  }
+  wake_.notify_one();
+}
+
+void SqliteJournal::flush() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return queue_.empty() && !prune_to_ && !busy_; });
+}
+
+void SqliteJournal::start_writer() {
+  // Only the owner thread calls this, so the check needs no lock.
+  if (!writer_.joinable()) writer_ = std::thread([this] { run_writer(); });
+}
+
+void SqliteJournal::run_writer() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return !queue_.empty() || prune_to_ || stopping_; });
+    if (queue_.empty() && stopping_) break;
+    // Everything queued so far is one group: the appends that arrived during the last commit.
+    std::vector<Append> group = std::exchange(queue_, {});
+    const bool pruning = prune_to_ && !stopping_;
+    const std::int64_t prune_to = prune_to_.value_or(0);
+    busy_ = true;
+    lock.unlock();
+    if (!group.empty()) complete(group, write(group));
+    const bool pruned = pruning && !prune_chunk(prune_to);
+    lock.lock();
+    if (pruned && prune_to_ == prune_to) prune_to_.reset();  // unless prune() asked for more meanwhile
+    busy_ = false;
+    if (queue_.empty() && !prune_to_) idle_.notify_all();
+  }
+}
+
+Result<void> SqliteJournal::write(const std::vector<Append>& group) {
+  auto txn = store::Transaction::begin(db_);
+  if (!txn) return fail(context("relay journal", txn.error()));
+  for (const Append& append : group) {
+    if (auto written = write_one(append); !written) return fail(context("relay journal", written.error()));
+  }
+  if (auto committed = txn->commit(); !committed) return fail(context("relay journal", committed.error()));
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+Result<void> SqliteJournal::write_one(const Append& append) {
+  for (const StoredMessage& message : append.messages) {
+    auto& insert = statements_.insert_message;
+    insert.bind_blob(1, message.id).bind_text(2, message.topic).bind_blob(3, as_bytes(message.message));
+    insert.bind_int64(4, message.tag).bind_int64(5, message.published_at_ms).bind_int64(6, message.expires_at_ms);
+    if (auto ran = insert.run(); !ran) return ran;
+  }
+  for (const StoredAck& ack : append.acks) {
+    auto& insert = statements_.insert_ack;
+    insert.bind_text(1, ack.client_id).bind_blob(2, ack.id).bind_int64(3, ack.expires_at_ms);
+    if (auto ran = insert.run(); !ran) return ran;
+  }
+  return {};
+}
+
+void SqliteJournal::complete(std::vector<Append>& group, const Result<void>& written) {
+  if (durability_ == Durability::kNone) return;  // append() completed them already
+  for (Append& append : group) {
+    if (append.done) post_([done = std::move(append.done), written] { done(written); });
+  }
+}
+
+bool SqliteJournal::prune_chunk(std::int64_t now_ms) {
+  auto txn = store::Transaction::begin(db_);
+  if (!txn) return false;  // the next prune() retries
+  std::int64_t deleted = 0;
+  for (Statement* prune : {&statements_.prune_messages, &statements_.prune_acks}) {
+    if (!prune->bind_int64(1, now_ms).bind_int64(2, kPruneChunk).run()) return false;
+    deleted = std::max(deleted, db_.changes());
+  }
+  return txn->commit() && deleted == kPruneChunk;
+}
+
+Result<std::unique_ptr<Journal>> open_sqlite_journal(const std::string& path, Durability durability, Poster post) {
+  auto journal = SqliteJournal::open(path, durability, std::move(post));
+  if (!journal) return fail(journal.error());
+  return std::unique_ptr<Journal>(std::move(*journal));
+}
+
+}  // namespace keylink::relay

@@ -1,0 +1,272 @@
+#include "relay/sqlite_journal.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <future>
+#include <map>
+
+#include "keylink/store/database.h"
+#include "testing/post_queue.h"
+#include "testing/temp_dir.h"
+
+namespace keylink::relay {
+
+// Names the parameter in test names: ".../Power", not ".../4-byte object <02-00 00-00>".
+void PrintTo(Durability durability, std::ostream* out) { *out << static_cast<int>(durability); }
+
+namespace {
+
+using keylink::testing::PostQueue;
+using keylink::testing::TempDir;
+
+constexpr std::int64_t kForever = std::int64_t{1} << 60;
+
+StoredMessage make_message(const std::string& topic, const std::string& text, std::int64_t published_at,
+                           std::int64_t expires_at = kForever) {
+  return {.id = message_id(topic, text),
+          .topic = topic,
+          .message = text,
+          .tag = 1100,
+          .published_at_ms = published_at,
+          .expires_at_ms = expires_at};
+}
+
+struct Loaded {
+  std::vector<StoredMessage> messages;
+  std::vector<StoredAck> acks;
+};
+
+Loaded load(const std::string& path, std::int64_t now_ms = 0) {
+  PostQueue loop;
+  auto journal = SqliteJournal::open(path, Durability::kProcess, loop.poster());
+  EXPECT_TRUE(journal) << journal.error().message;
+  Loaded loaded;
+  if (!journal) return loaded;
+  auto read = (*journal)->load(
+      now_ms, [&](StoredMessage m) { loaded.messages.push_back(std::move(m)); },
+      [&](StoredAck a) { loaded.acks.push_back(std::move(a)); });
+  EXPECT_TRUE(read) << read.error().message;
+  return loaded;
+}
+
+class SqliteJournalTest : public ::testing::TestWithParam<Durability> {
+ protected:
+  std::unique_ptr<SqliteJournal> open() {
+    auto journal = SqliteJournal::open(path_, GetParam(), loop_.poster());
+    EXPECT_TRUE(journal) << journal.error().message;
+    return journal ? std::move(*journal) : nullptr;
+  }
+
+  TempDir dir_;
+  std::string path_ = dir_.file("relay.db");
+  PostQueue loop_;
+};
+
+TEST(SqliteJournal, MessageIdSeparatesTopicFromMessage) {
+  EXPECT_NE(message_id("ab", "c"), message_id("a", "bc"));
+  EXPECT_EQ(message_id("t", "m"), message_id("t", "m"));
+}
+
+TEST_P(SqliteJournalTest, AppendedMessagesLoadAfterReopenOldestFirst) {
+  const StoredMessage first = make_message("topic-a", std::string("bytes\0\xff", 7), 1000, 9000);
+  const StoredMessage second = make_message("topic-b", "hello", 500, 8000);
+  {
+    auto journal = open();
+    ASSERT_TRUE(journal->load(0, [](StoredMessage) { FAIL(); }, [](StoredAck) { FAIL(); }));
+    journal->append({first}, {}, {});
+    journal->append({second}, {}, {});
+  }
+  const Loaded loaded = load(path_);
+  ASSERT_EQ(loaded.messages.size(), 2u);
+  for (const auto& [got, want] : {std::pair{loaded.messages[0], second}, std::pair{loaded.messages[1], first}}) {
+    EXPECT_EQ(got.id, want.id);
+    EXPECT_EQ(got.topic, want.topic);
+    EXPECT_EQ(got.message, want.message);
+    EXPECT_EQ(got.tag, want.tag);
+    EXPECT_EQ(got.published_at_ms, want.published_at_ms);
+    EXPECT_EQ(got.expires_at_ms, want.expires_at_ms);
+  }
+}
+
+TEST_P(SqliteJournalTest, ADuplicateIdIsStoredOnce) {
+  auto journal = open();
+  const StoredMessage message = make_message("t", "same", 1);
+  journal->append({message, message}, {}, {});
+  journal->append({message}, {}, {});
+  journal.reset();
+  EXPECT_EQ(load(path_).messages.size(), 1u);
+}
+
+TEST_P(SqliteJournalTest, AcksRoundTripOncePerClientAndMessage) {
+  const MessageId id = message_id("t", "m");
+  auto journal = open();
+  journal->append({}, {{"did:key:a", id, 5000}, {"did:key:b", id, 5000}}, {});
+  journal->append({}, {{"did:key:a", id, 5000}}, {});
+  journal.reset();
+  const Loaded loaded = load(path_);
+  ASSERT_EQ(loaded.acks.size(), 2u);
+  std::map<std::string, StoredAck> by_client;
+  for (const StoredAck& ack : loaded.acks) by_client[ack.client_id] = ack;
+  EXPECT_EQ(by_client["did:key:a"].id, id);
+  EXPECT_EQ(by_client["did:key:b"].expires_at_ms, 5000);
+}
+
+TEST_P(SqliteJournalTest, LoadSkipsWhatExpiredByNow) {
+  auto journal = open();
+  journal->append({make_message("t", "old", 1, 100), make_message("t", "new", 2, 200)},
+                  {{"c", message_id("t", "old"), 100}, {"c", message_id("t", "new"), 200}}, {});
+  journal.reset();
+  const Loaded loaded = load(path_, 100);
+  ASSERT_EQ(loaded.messages.size(), 1u);
+  EXPECT_EQ(loaded.messages[0].message, "new");
+  ASSERT_EQ(loaded.acks.size(), 1u);
+  EXPECT_EQ(loaded.acks[0].id, message_id("t", "new"));
+}
+
+TEST_P(SqliteJournalTest, PruneRemovesExpiredRowsInChunksAndKeepsTheRest) {
+  constexpr int kExpired = SqliteJournal::kPruneChunk * 2 + 17;  // three chunks
+  std::vector<StoredMessage> messages;
+  std::vector<StoredAck> acks;
+  for (int i = 0; i < kExpired; ++i) {
+    messages.push_back(make_message("t", "expired " + std::to_string(i), i, 1000 + i % 7));
+    acks.push_back({"c", messages.back().id, messages.back().expires_at_ms});
+  }
+  messages.push_back(make_message("t", "kept", 1, 2000));
+  acks.push_back({"c", messages.back().id, 2000});
+  auto journal = open();
+  journal->append(std::move(messages), std::move(acks), {});
+  journal->prune(1006);
+  journal->flush();
+  journal.reset();
+
+  store::Database db = std::move(store::Database::open(path_).value());
+  auto count = db.prepare("SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM acks)");
+  ASSERT_EQ(count->step().value(), store::Statement::Step::kRow);
+  EXPECT_EQ(count->column_int64(0), 1);
+  EXPECT_EQ(count->column_int64(1), 1);
+  const Loaded loaded = load(path_);
+  ASSERT_EQ(loaded.messages.size(), 1u);
+  EXPECT_EQ(loaded.messages[0].message, "kept");
+}
+
+TEST_P(SqliteJournalTest, DoneRunsExactlyOncePerAppendInOrder) {
+  auto journal = open();
+  ASSERT_TRUE(journal->load(0, [](StoredMessage) {}, [](StoredAck) {}));
+  std::vector<int> completed;
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<StoredMessage> messages;
+    if (i % 3 != 0) messages.push_back(make_message("t", std::to_string(i), i));
+    journal->append(std::move(messages), {}, [&completed, i](Result<void> result) {
+      EXPECT_TRUE(result) << result.error().message;
+      completed.push_back(i);
+    });
+    if (i % 100 == 0) loop_.drain();
+  }
+  journal->append({}, {}, {});  // an empty Done is allowed
+  journal->flush();
+  loop_.drain();
+  ASSERT_EQ(completed.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(completed[i], i);
+  journal.reset();
+  EXPECT_EQ(loop_.drain(), 0);  // nothing posted twice
+}
+
+std::string durability_name(const ::testing::TestParamInfo<Durability>& param) {
+  switch (param.param) {
+    case Durability::kNone: return "None";
+    case Durability::kProcess: return "Process";
+    case Durability::kPower: return "Power";
+  }
+  return "Unknown";
+}
+
+INSTANTIATE_TEST_SUITE_P(SqliteJournal, SqliteJournalTest,
+                         ::testing::Values(Durability::kNone, Durability::kProcess, Durability::kPower),
+                         durability_name);
+
+// Holds the writer in its first post until released, so that everything appended meanwhile must go into
+// one group: the grouping is proven without any timing.
+TEST(SqliteJournal, AppendsQueuedDuringACommitShareTheNextCommit) {
+  TempDir dir;
+  PostQueue loop;
+  std::promise<void> reached, release;
+  std::shared_future<void> released = release.get_future().share();
+  bool first = true;
+  auto journal = SqliteJournal::open(dir.file("relay.db"), Durability::kPower, [&](std::function<void()> fn) {
+    if (std::exchange(first, false)) {
+      reached.set_value();
+      released.wait();
+    }
+    loop.post(std::move(fn));
+  });
+  ASSERT_TRUE(journal) << journal.error().message;
+  int completed = 0;
+  auto count = [&completed](Result<void> result) { completed += result ? 1 : 0; };
+  (*journal)->append({make_message("t", "first", 0)}, {}, count);
+  reached.get_future().wait();
+  for (int i = 1; i < 10000; ++i) (*journal)->append({make_message("t", std::to_string(i), i)}, {}, count);
+  release.set_value();
+  (*journal)->flush();
+  loop.drain();
+  EXPECT_EQ(completed, 10000);
+  EXPECT_EQ((*journal)->commits(), 2u);
+}
+
+TEST(SqliteJournal, AFailedCommitCompletesEveryAppendWithTheError) {
+  TempDir dir;
+  PostQueue loop;
+  auto journal = SqliteJournal::open(dir.file("relay.db"), Durability::kProcess, loop.poster());
+  ASSERT_TRUE(journal);
+  {
+    // Break the table under the journal, as a full disk would: a trigger that rejects every insert.
+    auto db = store::Database::open(dir.file("relay.db"));
+    ASSERT_TRUE(db->exec(
+        "CREATE TRIGGER no_inserts BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"));
+  }
+  std::vector<std::string> errors;
+  for (int i = 0; i < 3; ++i) {
+    (*journal)->append({make_message("t", std::to_string(i), i)}, {}, [&errors](Result<void> result) {
+      errors.push_back(result ? "ok" : result.error().message);
+    });
+  }
+  (*journal)->flush();
+  loop.drain();
+  ASSERT_EQ(errors.size(), 3u);
+  for (const std::string& error : errors) EXPECT_NE(error.find("disk on fire"), std::string::npos) << error;
+}
+
+TEST(SqliteJournal, AFileOfGarbageFailsToOpenNamingTheFile) {
+  TempDir dir;
+  const std::string path = dir.file("garbage.db");
+  std::ofstream(path) << std::string(10000, '\x5a');
+  auto journal = open_sqlite_journal(path, Durability::kPower, [](std::function<void()>) {});
+  ASSERT_FALSE(journal);
+  EXPECT_EQ(journal.error().code, store::Errc::kCorrupt);
+  EXPECT_NE(journal.error().message.find(path), std::string::npos) << journal.error().message;
+  EXPECT_NE(journal.error().message.find("not a database"), std::string::npos) << journal.error().message;
+}
+
+TEST(SqliteJournal, AnotherProgramsDatabaseIsNotAJournal) {
+  TempDir dir;
+  const std::string path = dir.file("other.db");
+  ASSERT_TRUE(store::Database::open(path)->exec("CREATE TABLE contacts (name TEXT)"));
+  auto journal = open_sqlite_journal(path, Durability::kPower, [](std::function<void()>) {});
+  ASSERT_FALSE(journal);
+  EXPECT_EQ(journal.error().code, store::Errc::kCorrupt);
+  EXPECT_NE(journal.error().message.find("not a keylink relay store"), std::string::npos);
+}
+
+TEST(SqliteJournal, ANewerSchemaIsIncompatible) {
+  TempDir dir;
+  const std::string path = dir.file("relay.db");
+  ASSERT_TRUE(open_sqlite_journal(path, Durability::kPower, [](std::function<void()>) {}));
+  ASSERT_TRUE(store::Database::open(path)->set_user_version(99));
+  auto journal = open_sqlite_journal(path, Durability::kPower, [](std::function<void()>) {});
+  ASSERT_FALSE(journal);
+  EXPECT_EQ(journal.error().code, store::Errc::kIncompatible);
+  EXPECT_NE(journal.error().message.find("schema 99"), std::string::npos) << journal.error().message;
+}
+
+}  // namespace
+}  // namespace keylink::relay
