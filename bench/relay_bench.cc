@@ -15,13 +15,13 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
 #include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <sys/resource.h>
 
 #include "keylink/base/encoding.h"
 #include "keylink/base/rng.h"
@@ -61,7 +61,7 @@ struct Options {
 
 struct Endpoint {
   tcp::endpoint address;
-  std::string host;  // HOST:PORT, for the Host header
+  std::string host;    // HOST:PORT, for the Host header
   std::string origin;  // ws://HOST:PORT, the default JWT audience
 };
 
@@ -178,8 +178,8 @@ class Bench {
       Publisher* publisher = publishers ? publishers_[j % publishers] : nullptr;
       const std::string topic = publisher ? publisher->topic() : random_hex(32);
       auto subscriber = std::make_unique<Subscriber>(io_, run_, topic, publisher);
-      plans_.push_back({subscriber.get(), false,
-                        publisher ? "g" + std::to_string(j % publishers) : "idle" + std::to_string(j)});
+      plans_.push_back(
+          {subscriber.get(), false, publisher ? "g" + std::to_string(j % publishers) : "idle" + std::to_string(j)});
       clients_.push_back(std::move(subscriber));
     }
   }
@@ -221,9 +221,8 @@ class Bench {
 
   void close_all() {
     for (auto& client : clients_) client->close();
-    run_until(
-        [&] { return std::none_of(clients_.begin(), clients_.end(), [](auto& c) { return c->is_open(); }); },
-        Clock::now() + std::chrono::seconds(2));
+    run_until([&] { return std::none_of(clients_.begin(), clients_.end(), [](auto& c) { return c->is_open(); }); },
+              Clock::now() + std::chrono::seconds(2));
     for (auto& client : clients_) client->force_close();
     work_.reset();
     io_.run_for(std::chrono::seconds(2));
@@ -232,9 +231,12 @@ class Bench {
   struct Snapshot {
     CpuSample cpu;
     std::uint64_t published = 0, results = 0, deliveries = 0;
+    std::uint64_t frames_in = 0, frames_out = 0;  // WebSocket frames, all clients
   };
   Snapshot snapshot() const {
-    return {sample_cpu(server_pid_), run_.published, run_.results, run_.deliveries};
+    Snapshot s{sample_cpu(server_pid_), run_.published, run_.results, run_.deliveries};
+    for (const auto& client : clients_) s.frames_in += client->frames_in(), s.frames_out += client->frames_out();
+    return s;
   }
 
   bool all_done() const {
@@ -262,13 +264,14 @@ class Bench {
     if (by_count) {
       run_until([&] { return run_.messages_left == 0u && all_done(); }, deadline);
     } else {
-      run_until([] { return false; }, std::min(deadline, begin.cpu.wall + std::chrono::duration_cast<Clock::duration>(Seconds(options_.seconds))));
+      run_until(
+          [] { return false; },
+          std::min(deadline, begin.cpu.wall + std::chrono::duration_cast<Clock::duration>(Seconds(options_.seconds))));
     }
     const Snapshot end = snapshot();
     run_.recording = false;
     run_.sending = false;
-    const bool drained =
-        run_until([&] { return all_done(); }, std::min(deadline, from_now(options_.drain_timeout)));
+    const bool drained = run_until([&] { return all_done(); }, std::min(deadline, from_now(options_.drain_timeout)));
     std::uint64_t lost = 0;
     for (const Publisher* p : publishers_) lost += p->missing();
     const std::size_t failed = run_.failed;
@@ -305,6 +308,8 @@ class Bench {
         {"published_per_s", published},
         {"results_per_s", results},
         {"deliveries_per_s", deliveries},
+        {"frames_sent_per_s", static_cast<double>(end.frames_out - begin.frames_out) / seconds},
+        {"frames_received_per_s", static_cast<double>(end.frames_in - begin.frames_in) / seconds},
         {"latency_samples", run_.latency.count()},
         {"p50_us", us(0.50)},
         {"p99_us", us(0.99)},
@@ -315,8 +320,10 @@ class Bench {
         {"lost", lost},
         {"failed_connections", failed},
     };
-    if (options_.rate > 0) out["offered_per_s"] = options_.rate;
-    else out["in_flight"] = options_.in_flight;
+    if (options_.rate > 0)
+      out["offered_per_s"] = options_.rate;
+    else
+      out["in_flight"] = options_.in_flight;
     if (server_cores) out["server_cores"] = *server_cores;
     if (run_.errors) out["first_error"] = run_.first_error;
     if (failed) out["first_failure"] = first_failure;
@@ -328,10 +335,11 @@ class Bench {
                                                : "in flight " + std::to_string(options_.in_flight);
     char server[32] = "?";
     if (server_cores) std::snprintf(server, sizeof server, "%.2f", *server_cores);
-    std::printf("%s %s %zu->%zu %s | %.0f msg/s (published %.0f/s, results %.0f/s, deliveries %.0f/s) | "
-                "p50 %.0f us, p99 %.0f us, p99.9 %.0f us | server %s cores, generator %.2f cores | %.1f s",
-                options_.target_name.c_str(), mode.c_str(), publishers, subscribers, load.c_str(), messages, published,
-                results, deliveries, us(0.5), us(0.99), us(0.999), server, own_cores, seconds);
+    std::printf(
+        "%s %s %zu->%zu %s | %.0f msg/s (published %.0f/s, results %.0f/s, deliveries %.0f/s) | "
+        "p50 %.0f us, p99 %.0f us, p99.9 %.0f us | server %s cores, generator %.2f cores | %.1f s",
+        options_.target_name.c_str(), mode.c_str(), publishers, subscribers, load.c_str(), messages, published, results,
+        deliveries, us(0.5), us(0.99), us(0.999), server, own_cores, seconds);
     std::printf(" | lost %llu, errors %llu, failed connections %zu\n", static_cast<unsigned long long>(lost),
                 static_cast<unsigned long long>(run_.errors), failed);
     if (run_.errors) std::printf("  first error: %s\n", run_.first_error.c_str());
@@ -358,22 +366,28 @@ class Bench {
     const double growth = static_cast<double>(*after) - static_cast<double>(*before);
     const double per_connection = growth / static_cast<double>(options_.idle);
     nlohmann::json out = {
-        {"target", options_.target_name},  {"mode", "idle"},
-        {"connections", options_.idle},    {"open_after_hold", open},
-        {"source_addresses", sources_.size()}, {"rss_before_bytes", *before},
-        {"rss_after_bytes", *after},       {"bytes_per_connection", per_connection},
-        {"setup_seconds", setup},          {"hold_seconds", options_.seconds},
+        {"target", options_.target_name},
+        {"mode", "idle"},
+        {"connections", options_.idle},
+        {"open_after_hold", open},
+        {"source_addresses", sources_.size()},
+        {"rss_before_bytes", *before},
+        {"rss_after_bytes", *after},
+        {"bytes_per_connection", per_connection},
+        {"setup_seconds", setup},
+        {"hold_seconds", options_.seconds},
         {"failed_connections", failed},
     };
     if (failed) out["first_failure"] = first_failure;
     if (options_.json) {
       std::cout << out.dump() << std::endl;
     } else {
-      std::printf("%s idle %zu clients from %zu addresses | server RSS %.1f -> %.1f MiB: %.2f KiB per connection | "
-                  "%zu open after %.0f s, setup %.1f s, failed %zu\n",
-                  options_.target_name.c_str(), options_.idle, std::max<std::size_t>(1, sources_.size()),
-                  static_cast<double>(*before) / 1048576.0, static_cast<double>(*after) / 1048576.0,
-                  per_connection / 1024.0, open, options_.seconds, setup, failed);
+      std::printf(
+          "%s idle %zu clients from %zu addresses | server RSS %.1f -> %.1f MiB: %.2f KiB per connection | "
+          "%zu open after %.0f s, setup %.1f s, failed %zu\n",
+          options_.target_name.c_str(), options_.idle, std::max<std::size_t>(1, sources_.size()),
+          static_cast<double>(*before) / 1048576.0, static_cast<double>(*after) / 1048576.0, per_connection / 1024.0,
+          open, options_.seconds, setup, failed);
       if (failed) std::printf("  first failure: %s\n", first_failure.c_str());
     }
     return failed || open != options_.idle ? 3 : 0;
@@ -417,16 +431,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--rate", o.rate, "open loop: messages/s offered in total (latency at that load)");
   app.add_option("--messages", o.messages, "publish this many messages, then stop");
-  app.add_option("--seconds", o.seconds, "measure this long (idle: hold the clients this long)")
-      ->capture_default_str();
+  app.add_option("--seconds", o.seconds, "measure this long (idle: hold the clients this long)")->capture_default_str();
   app.add_option("--warmup", o.warmup, "seconds sent before measuring (default 1 with --seconds)");
   app.add_option("--fanout", o.fanout, "1 publisher to this many subscribers of its topic");
   app.add_option("--idle", o.idle, "this many authenticated, subscribed, idle clients: server memory each");
   app.add_option("--source-ips", o.source_ips, "loopback source addresses, e.g. 127.0.0.2-127.0.0.11");
   app.add_option("--server-pid", o.server_pid, "the server process, for its CPU time and memory");
-  app.add_option("--message-size", o.message_size, "bytes per message")->capture_default_str()->check(CLI::Range(40, 1 << 20));
+  app.add_option("--message-size", o.message_size, "bytes per message")
+      ->capture_default_str()
+      ->check(CLI::Range(40, 1 << 20));
   app.add_option("--tick-us", o.tick_us, "open loop: the shortest wait between two batches")->capture_default_str();
-  app.add_option("--timeout", o.timeout, "seconds: the bound on connecting and on the whole run")->capture_default_str();
+  app.add_option("--timeout", o.timeout, "seconds: the bound on connecting and on the whole run")
+      ->capture_default_str();
   app.add_option("--drain-timeout", o.drain_timeout, "seconds to wait for the last deliveries")->capture_default_str();
   app.add_option("--connect-parallel", o.connect_parallel, "connections being opened at once")->capture_default_str();
   app.add_flag("--json", o.json, "print one JSON object instead of a line of text");

@@ -112,6 +112,9 @@ void Publisher::pump_closed_loop() {
 void Publisher::pump_open_loop() {
   // Each message has its due time, start + n / rate, and carries it: latency is measured from when the
   // message was due, not from when the generator got to it (no coordinated omission).
+  // While a write is in flight its end pumps again: what is due then goes out in one write, and the
+  // queue never holds more than one batch however far the server falls behind.
+  if (writing()) return;
   const double period_ns = 1e9 / run_.rate_per_publisher;
   const std::uint64_t now = run_.now_ns();
   const auto due = static_cast<std::uint64_t>(static_cast<double>(now - start_ns_) / period_ns) + 1;
@@ -120,7 +123,7 @@ void Publisher::pump_open_loop() {
     send_one(start_ns_ + static_cast<std::uint64_t>(static_cast<double>(sent_) * period_ns));
   }
   flush();
-  if (timer_armed_ || (run_.messages_left && *run_.messages_left == 0)) return;
+  if (writing() || timer_armed_ || (run_.messages_left && *run_.messages_left == 0)) return;
   const auto next_due = start_ns_ + static_cast<std::uint64_t>(static_cast<double>(sent_) * period_ns);
   const auto wake = std::max<std::uint64_t>(next_due, now + static_cast<std::uint64_t>(run_.tick.count()));
   timer_armed_ = true;

@@ -29,9 +29,9 @@ struct RunState {
   RunState(Target t, std::size_t message_size) : target(t), message(message_size) {}
 
   Target target;
-  std::size_t in_flight = 1000;   // closed loop: messages per publisher between publish and delivery
-  double rate_per_publisher = 0;  // open loop when > 0: messages/s
-  std::chrono::nanoseconds tick{20'000};        // open loop: the shortest wait between two batches
+  std::size_t in_flight = 1000;                // closed loop: messages per publisher between publish and delivery
+  double rate_per_publisher = 0;               // open loop when > 0: messages/s
+  std::chrono::nanoseconds tick{20'000};       // open loop: the shortest wait between two batches
   std::optional<std::uint64_t> messages_left;  // --messages: what may still be published
   BenchMessage message;
   std::chrono::steady_clock::time_point epoch = std::chrono::steady_clock::now();
@@ -125,7 +125,7 @@ class Subscriber final : public Client {
   void on_delivery(std::string_view message);
 
   Publisher* publisher_;
-  std::string ack_;           // NATS: the ack frame, a PUB to a subject nobody subscribes to
+  std::string ack_;             // NATS: the ack frame, a PUB to a subject nobody subscribes to
   std::uint64_t batch_ns_ = 0;  // when the current read arrived
   bool delivered_in_batch_ = false;
 };

@@ -1,11 +1,11 @@
 #include "relay_bench_stats.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
 #include <algorithm>
 #include <bit>
 #include <fstream>
 #include <sstream>
-#include <sys/resource.h>
-#include <unistd.h>
 
 namespace keylink::bench {
 

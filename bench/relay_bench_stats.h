@@ -1,12 +1,12 @@
 // What relay_bench measures besides counting: latencies, and the CPU time and memory of a process.
 #pragma once
 
+#include <sys/types.h>
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 
 namespace keylink::bench {
 

@@ -66,8 +66,8 @@ WsConnection::WsConnection(asio::io_context& io) : socket_(io), mask_state_(std:
 
 WsConnection::~WsConnection() = default;
 
-void WsConnection::open(const tcp::endpoint& server, const std::optional<asio::ip::address>& source,
-                        std::string host, std::string target) {
+void WsConnection::open(const tcp::endpoint& server, const std::optional<asio::ip::address>& source, std::string host,
+                        std::string target) {
   upgrade_ = std::make_unique<Upgrade>();
   std::array<std::uint8_t, 16> nonce;
   for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<std::uint8_t>(next_random(mask_state_));
@@ -219,15 +219,17 @@ void WsConnection::handle_control(std::uint8_t opcode, std::string_view payload)
   if (closing_) return force_close();  // the answer to our close
   std::string why = "the server closed the WebSocket";
   if (payload.size() >= 2) {
-    const auto code = (static_cast<unsigned>(static_cast<std::uint8_t>(payload[0])) << 8) |
-                      static_cast<std::uint8_t>(payload[1]);
+    const auto code =
+        (static_cast<unsigned>(static_cast<std::uint8_t>(payload[0])) << 8) | static_cast<std::uint8_t>(payload[1]);
     why += " with " + std::to_string(code);
     if (payload.size() > 2) why += " \"" + std::string(payload.substr(2)) + "\"";
   }
   fail(why);
 }
 
-void WsConnection::send_text(std::string_view payload) { queue_frame(kText, payload); }
+void WsConnection::send_text(std::string_view payload) {
+  if (!closing_ && !ended_) queue_frame(kText, payload);  // nothing may follow our close frame
+}
 
 void WsConnection::queue_frame(std::uint8_t opcode, std::string_view payload) {
   const std::size_t size = payload.size();

@@ -51,6 +51,8 @@ class WsConnection {
   void force_close();
 
   bool is_open() const { return open_; }
+  // A write is in flight: what is queued now waits for it.
+  bool writing() const { return write_in_flight_; }
   std::uint64_t frames_in() const { return frames_in_; }
   std::uint64_t frames_out() const { return frames_out_; }
   std::uint64_t bytes_out() const { return bytes_out_; }

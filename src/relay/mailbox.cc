@@ -30,8 +30,7 @@ bool Mailbox::ack(std::string_view client_id, const MessageId& id) {
 }
 
 std::vector<const StoredMessage*> Mailbox::pending(std::string_view client_id, std::string_view topic,
-                                                    std::int64_t now_ms, std::size_t limit,
-                                                    const IdSet& skip) const {
+                                                   std::int64_t now_ms, std::size_t limit, const IdSet& skip) const {
   std::vector<const StoredMessage*> out;
   auto log = topics_.find(std::string(topic));
   if (log == topics_.end()) return out;

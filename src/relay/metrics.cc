@@ -23,8 +23,9 @@ std::string Metrics::to_prometheus() const {
   metric(out, "stored_messages", "gauge", "Messages kept for their ttl.", stored_messages);
   metric(out, "stored_bytes", "gauge", "Topic and message bytes kept.", stored_bytes);
   metric(out, "journal_commits_total", "counter", "Store transactions committed.", journal_commits);
-  out += "# HELP keylink_relay_errors_total Requests refused and connections closed, by kind.\n"
-         "# TYPE keylink_relay_errors_total counter\n";
+  out +=
+      "# HELP keylink_relay_errors_total Requests refused and connections closed, by kind.\n"
+      "# TYPE keylink_relay_errors_total counter\n";
   for (const auto& [kind, count] : errors) {
     out += "keylink_relay_errors_total{kind=\"" + kind + "\"} " + std::to_string(count) + "\n";
   }

@@ -25,7 +25,8 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
   }
   auto message = string_field(params, message_key);
   if (!message) {
-    return tl::unexpected(Refusal{kInvalidParams, "invalid", "params." + std::string(message_key) + " must be a string"});
+    return tl::unexpected(
+        Refusal{kInvalidParams, "invalid", "params." + std::string(message_key) + " must be a string"});
   }
   if (message->size() > limits_.max_message_bytes) {
     return tl::unexpected(Refusal{kLimitExceeded, "message_size",
@@ -38,15 +39,15 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
     if (!ttl) return tl::unexpected(Refusal{kInvalidParams, "invalid", "params.ttl must be an integer (seconds)"});
     if (*ttl < limits_.min_ttl_seconds || *ttl > limits_.max_ttl_seconds) {
       const bool low = *ttl < limits_.min_ttl_seconds;
-      return tl::unexpected(Refusal{
-          kInvalidParams, "ttl",
-          "ttl of " + std::to_string(*ttl) + " s is " + (low ? "below the minimum of " : "above the maximum of ") +
-              std::to_string(low ? limits_.min_ttl_seconds : limits_.max_ttl_seconds) +
-              (low ? " s (--min-ttl)" : " s (--max-ttl)")});
+      return tl::unexpected(Refusal{kInvalidParams, "ttl",
+                                    "ttl of " + std::to_string(*ttl) + " s is " +
+                                        (low ? "below the minimum of " : "above the maximum of ") +
+                                        std::to_string(low ? limits_.min_ttl_seconds : limits_.max_ttl_seconds) +
+                                        (low ? " s (--min-ttl)" : " s (--max-ttl)")});
     }
     if (mailbox_.stored_bytes() + message->size() > limits_.max_stored_bytes) {
-      return tl::unexpected(Refusal{kLimitExceeded, "store_full",
-                                    "the relay's store is full (--max-stored-bytes); publish again later"});
+      return tl::unexpected(
+          Refusal{kLimitExceeded, "store_full", "the relay's store is full (--max-stored-bytes); publish again later"});
     }
   }
   if (!take_token(peer)) {
@@ -74,7 +75,7 @@ void RelayCore::accept(Peer& peer, const Request& request, std::vector<Publish> 
       continue;
     }
     const StoredMessage* kept = mailbox_.add(std::move(publish.message));
-    if (!kept) continue;  // the same message again: stored and delivered once
+    if (!kept) continue;                       // the same message again: stored and delivered once
     mailbox_.ack(peer.client_id(), kept->id);  // the publisher never gets its own message back
     fan_out(*kept, &peer, false);
     if (journal_) {
@@ -89,8 +90,8 @@ void RelayCore::accept(Peer& peer, const Request& request, std::vector<Publish> 
                      if (found == peers_.end()) return;  // gone: it publishes again after reconnecting
                      if (stored) return reply(*found->second, id_json, "true");
                      reply_error(*found->second, id_json,
-                                 {kInternalError, "store", "could not store the message (" + stored.error().message +
-                                                               "); publish it again"});
+                                 {kInternalError, "store",
+                                  "could not store the message (" + stored.error().message + "); publish it again"});
                    });
 }
 
@@ -104,7 +105,8 @@ void RelayCore::handle_publish(Peer& peer, Request& request) {
 
 void RelayCore::handle_batch_publish(Peer& peer, Request& request) {
   auto messages = array_field(request.params, "messages");
-  if (!messages) return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.messages must be an array"});
+  if (!messages)
+    return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.messages must be an array"});
   if (messages->size() > limits_.max_topics_per_batch) {
     return reply_error(peer, request.id_json,
                        {kLimitExceeded, "batch_size",
@@ -115,7 +117,8 @@ void RelayCore::handle_batch_publish(Peer& peer, Request& request) {
   for (simdjson::dom::element item : *messages) {
     simdjson::dom::object object;
     if (item.get_object().get(object)) {
-      return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "each of params.messages must be an object"});
+      return reply_error(peer, request.id_json,
+                         {kInvalidParams, "invalid", "each of params.messages must be an object"});
     }
     auto publish = read_publish(peer, object, "topic", "message", std::nullopt);
     if (!publish) return reply_error(peer, request.id_json, publish.error());
@@ -127,7 +130,8 @@ void RelayCore::handle_batch_publish(Peer& peer, Request& request) {
 // The dApp's first message: it listens on the pairing topic and the proposal waits there for the wallet.
 void RelayCore::handle_propose_session(Peer& peer, Request& request) {
   auto topic = string_field(request.params, "pairingTopic");
-  if (!topic) return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.pairingTopic must be a string"});
+  if (!topic)
+    return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.pairingTopic must be a string"});
   auto proposal = read_publish(peer, request.params, "pairingTopic", "sessionProposal", kTagSessionPropose);
   if (!proposal) return reply_error(peer, request.id_json, proposal.error());
   auto subscribed = subscribe(peer, *topic);
@@ -144,7 +148,8 @@ void RelayCore::handle_approve_session(Peer& peer, Request& request) {
   if (!session_topic) {
     return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.sessionTopic must be a string"});
   }
-  auto response = read_publish(peer, request.params, "pairingTopic", "sessionProposalResponse", kTagSessionProposeResponse);
+  auto response =
+      read_publish(peer, request.params, "pairingTopic", "sessionProposalResponse", kTagSessionProposeResponse);
   if (!response) return reply_error(peer, request.id_json, response.error());
   auto settle = read_publish(peer, request.params, "sessionTopic", "sessionSettlementRequest", kTagSessionSettle);
   if (!settle) return reply_error(peer, request.id_json, settle.error());

@@ -103,7 +103,8 @@ void RelayCore::dispatch(Peer& peer, Request& request) {
   if (method == "wc_proposeSession") return handle_propose_session(peer, request);
   if (method == "wc_approveSession") return handle_approve_session(peer, request);
   if (method == "keylink_query") return handle_query(peer, request);
-  reply_error(peer, request.id_json, {kMethodNotFound, "method", "method " + std::string(method) + " is not supported"});
+  reply_error(peer, request.id_json,
+              {kMethodNotFound, "method", "method " + std::string(method) + " is not supported"});
 }
 
 void RelayCore::on_ack(Peer& peer, std::int64_t delivery_id) {
@@ -126,8 +127,8 @@ void RelayCore::on_ack(Peer& peer, std::int64_t delivery_id) {
 bool RelayCore::take_token(Peer& peer) {
   if (limits_.publishes_per_second <= 0) return true;
   const std::int64_t now = clock_.unix_millis();
-  peer.tokens = std::min(limits_.publish_burst,
-                         peer.tokens + static_cast<double>(now - peer.tokens_at_ms) * limits_.publishes_per_second / 1000);
+  peer.tokens = std::min(limits_.publish_burst, peer.tokens + static_cast<double>(now - peer.tokens_at_ms) *
+                                                                  limits_.publishes_per_second / 1000);
   peer.tokens_at_ms = now;
   if (peer.tokens < 1) return false;
   peer.tokens -= 1;

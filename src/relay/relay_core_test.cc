@@ -132,8 +132,9 @@ TEST_F(RelayCoreTest, BadRequestsGetErrorsThatNameTheProblem) {
   };
   EXPECT_EQ(error_of("not json")["code"], -32700);
   EXPECT_EQ(error_of("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"x\"")["code"], -32700);
-  EXPECT_EQ(error_of("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"irn_publish\",\"params\":{\"topic\":\"\xff\"}}")["code"],
-            -32700);
+  EXPECT_EQ(
+      error_of("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"irn_publish\",\"params\":{\"topic\":\"\xff\"}}")["code"],
+      -32700);
   EXPECT_EQ(error_of(R"({"id":1.5,"jsonrpc":"2.0","method":"irn_subscribe","params":{}})")["code"], -32600);
   EXPECT_EQ(error_of(R"({"id":1,"jsonrpc":"1.0","method":"irn_subscribe","params":{}})")["code"], -32600);
   EXPECT_EQ(error_of(R"({"id":1,"jsonrpc":"2.0","method":"irn_subscribe"})")["code"], -32602);
@@ -206,9 +207,10 @@ TEST_F(RelayCoreTest, ProposeAndApproveSessionPublishForTheOtherSide) {
   const std::string pairing(64, 'p'), session(64, 's');
   FakePeer& dapp = connect("did:key:dapp");
   FakePeer& wallet = connect("did:key:wallet");
-  EXPECT_EQ(call(dapp, "wc_proposeSession",
-                 {{"pairingTopic", pairing}, {"sessionProposal", "proposal"}, {"ttl", 300}, {"correlationId", 1}})["result"],
-            true);
+  EXPECT_EQ(
+      call(dapp, "wc_proposeSession",
+           {{"pairingTopic", pairing}, {"sessionProposal", "proposal"}, {"ttl", 300}, {"correlationId", 1}})["result"],
+      true);
   call(wallet, "irn_subscribe", {{"topic", pairing}});
   auto proposal = wallet.take();
   ASSERT_EQ(proposal.size(), 1u);

@@ -39,6 +39,7 @@ Error bad_id(const store::Database& db, std::size_t size) {
 
 Result<std::unique_ptr<SqliteJournal>> SqliteJournal::open(const std::string& path, Durability durability,
                                                            Poster post) {
+  KEYLINK_CHECK(post != nullptr);
   auto db = store::Database::open(path, {.synchronous = synchronous_for(durability)});
   if (!db) return fail(db.error());
   if (auto schema = ensure_journal_schema(*db); !schema) return fail(schema.error());
@@ -47,14 +48,17 @@ Result<std::unique_ptr<SqliteJournal>> SqliteJournal::open(const std::string& pa
   if (auto tuned = db->exec("PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384"); !tuned) {
     return fail(tuned.error());
   }
-  auto insert_message = db->prepare("INSERT OR IGNORE INTO messages (id, topic, message, tag, published_at, expires_at)"
-                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  auto insert_message = db->prepare(
+      "INSERT OR IGNORE INTO messages (id, topic, message, tag, published_at, expires_at)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   auto insert_ack = db->prepare("INSERT OR IGNORE INTO acks (client, id, expires_at) VALUES (?1, ?2, ?3)");
   // SQLite's DELETE has no LIMIT unless built with an option Debian does not set: select the rows first.
-  auto prune_messages = db->prepare("DELETE FROM messages WHERE rowid IN"
-                                " (SELECT rowid FROM messages WHERE expires_at <= ?1 LIMIT ?2)");
-  auto prune_acks = db->prepare("DELETE FROM acks WHERE (client, id) IN"
-                            " (SELECT client, id FROM acks WHERE expires_at <= ?1 LIMIT ?2)");
+  auto prune_messages = db->prepare(
+      "DELETE FROM messages WHERE rowid IN"
+      " (SELECT rowid FROM messages WHERE expires_at <= ?1 LIMIT ?2)");
+  auto prune_acks = db->prepare(
+      "DELETE FROM acks WHERE (client, id) IN"
+      " (SELECT client, id FROM acks WHERE expires_at <= ?1 LIMIT ?2)");
   for (auto* stmt : {&insert_message, &insert_ack, &prune_messages, &prune_acks}) {
     if (!*stmt) return fail(stmt->error());
   }

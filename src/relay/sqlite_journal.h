@@ -29,7 +29,8 @@ namespace keylink::relay {
 //
 // Thread-compatible like every Journal (one owner thread), except commits(), which any thread may read.
 // The destructor commits every queued append and posts its completion, abandons an unfinished prune
-// (the next prune() resumes it) and joins the writer. REQUIRES: the Poster accepts posts until then.
+// (the next prune() resumes it) and joins the writer. REQUIRES: `post` is callable and accepts posts
+// until then.
 class SqliteJournal final : public Journal {
  public:
   static constexpr int kPruneChunk = 5000;
@@ -67,8 +68,8 @@ class SqliteJournal final : public Journal {
   void complete(std::vector<Append>& group, const Result<void>& written);
   bool prune_chunk(std::int64_t now_ms);  // true while expired rows remain
 
-  store::Database db_;      // the owner's in load(), the writer thread's afterwards
-  Statements statements_;   // the writer thread's
+  store::Database db_;     // the owner's in load(), the writer thread's afterwards
+  Statements statements_;  // the writer thread's
   const Durability durability_;
   const Poster post_;
 

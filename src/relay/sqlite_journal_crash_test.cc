@@ -26,7 +26,10 @@ constexpr int kInFlight = 256;  // appends the child keeps queued, so that commi
 
 StoredMessage message_number(std::uint32_t i) {
   const std::string text = "message " + std::to_string(i) + std::string(200, 'x');
-  return {.id = message_id("crash", text), .topic = "crash", .message = text, .published_at_ms = i,
+  return {.id = message_id("crash", text),
+          .topic = "crash",
+          .message = text,
+          .published_at_ms = i,
           .expires_at_ms = std::int64_t{1} << 60};
 }
 
@@ -128,9 +131,7 @@ TEST(SqliteJournalCrash, KillNineLosesNothingReportedDurableAtProcessDurability)
   crash_and_check(Durability::kProcess);
 }
 
-TEST(SqliteJournalCrash, KillNineLosesNothingReportedDurableAtPowerDurability) {
-  crash_and_check(Durability::kPower);
-}
+TEST(SqliteJournalCrash, KillNineLosesNothingReportedDurableAtPowerDurability) { crash_and_check(Durability::kPower); }
 
 }  // namespace
 }  // namespace keylink::relay

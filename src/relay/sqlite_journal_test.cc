@@ -12,8 +12,11 @@
 
 namespace keylink::relay {
 
-// Names the parameter in test names: ".../Power", not ".../4-byte object <02-00 00-00>".
-void PrintTo(Durability durability, std::ostream* out) { *out << static_cast<int>(durability); }
+// For test names: "GetParam() = kPower", not "4-byte object <02-00 00-00>".
+void PrintTo(Durability durability, std::ostream* out) {
+  constexpr const char* kNames[] = {"kNone", "kProcess", "kPower"};
+  *out << kNames[static_cast<int>(durability)];
+}
 
 namespace {
 
@@ -73,7 +76,8 @@ TEST_P(SqliteJournalTest, AppendedMessagesLoadAfterReopenOldestFirst) {
   const StoredMessage second = make_message("topic-b", "hello", 500, 8000);
   {
     auto journal = open();
-    ASSERT_TRUE(journal->load(0, [](StoredMessage) { FAIL(); }, [](StoredAck) { FAIL(); }));
+    ASSERT_TRUE(journal->load(
+        0, [](StoredMessage) { FAIL(); }, [](StoredAck) { FAIL(); }));
     journal->append({first}, {}, {});
     journal->append({second}, {}, {});
   }
@@ -152,7 +156,8 @@ TEST_P(SqliteJournalTest, PruneRemovesExpiredRowsInChunksAndKeepsTheRest) {
 
 TEST_P(SqliteJournalTest, DoneRunsExactlyOncePerAppendInOrder) {
   auto journal = open();
-  ASSERT_TRUE(journal->load(0, [](StoredMessage) {}, [](StoredAck) {}));
+  ASSERT_TRUE(journal->load(
+      0, [](StoredMessage) {}, [](StoredAck) {}));
   std::vector<int> completed;
   for (int i = 0; i < 1000; ++i) {
     std::vector<StoredMessage> messages;
@@ -221,14 +226,13 @@ TEST(SqliteJournal, AFailedCommitCompletesEveryAppendWithTheError) {
   {
     // Break the table under the journal, as a full disk would: a trigger that rejects every insert.
     auto db = store::Database::open(dir.file("relay.db"));
-    ASSERT_TRUE(db->exec(
-        "CREATE TRIGGER no_inserts BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"));
+    ASSERT_TRUE(
+        db->exec("CREATE TRIGGER no_inserts BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"));
   }
   std::vector<std::string> errors;
   for (int i = 0; i < 3; ++i) {
-    (*journal)->append({make_message("t", std::to_string(i), i)}, {}, [&errors](Result<void> result) {
-      errors.push_back(result ? "ok" : result.error().message);
-    });
+    (*journal)->append({make_message("t", std::to_string(i), i)}, {},
+                       [&errors](Result<void> result) { errors.push_back(result ? "ok" : result.error().message); });
   }
   (*journal)->flush();
   loop.drain();

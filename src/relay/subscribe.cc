@@ -27,8 +27,9 @@ void append_message_object(std::string& out, const StoredMessage& message) {
 
 tl::expected<std::string, RelayCore::Refusal> RelayCore::subscribe(Peer& peer, std::string_view topic) {
   if (topic.empty() || topic.size() > limits_.max_topic_bytes) {
-    return tl::unexpected(Refusal{kInvalidParams, "invalid",
-                                  "a topic must be a string of 1 to " + std::to_string(limits_.max_topic_bytes) + " bytes"});
+    return tl::unexpected(
+        Refusal{kInvalidParams, "invalid",
+                "a topic must be a string of 1 to " + std::to_string(limits_.max_topic_bytes) + " bytes"});
   }
   const std::string key(topic);
   if (auto found = peer.subscriptions.find(key); found != peer.subscriptions.end()) return found->second;
@@ -130,11 +131,13 @@ void RelayCore::handle_fetch(Peer& peer, Request& request, bool batch) {
   std::vector<std::string_view> topics;
   if (batch) {
     auto array = array_field(request.params, "topics");
-    if (!array) return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.topics must be an array"});
+    if (!array)
+      return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.topics must be an array"});
     for (simdjson::dom::element item : *array) {
       std::string_view topic;
       if (item.get_string().get(topic)) {
-        return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "each of params.topics must be a string"});
+        return reply_error(peer, request.id_json,
+                           {kInvalidParams, "invalid", "each of params.topics must be a string"});
       }
       topics.push_back(topic);
     }

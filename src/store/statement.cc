@@ -102,8 +102,6 @@ ByteView Statement::column_blob(int column) const noexcept {
   return data == nullptr ? ByteView() : ByteView(data, static_cast<std::size_t>(size));
 }
 
-bool Statement::column_is_null(int column) const noexcept {
-  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
-}
+bool Statement::column_is_null(int column) const noexcept { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
 }  // namespace keylink::store

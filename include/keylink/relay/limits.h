@@ -21,7 +21,7 @@ struct Limits {
   std::int64_t min_ttl_seconds = 300;
   std::int64_t max_ttl_seconds = 30 * 24 * 3600;
   std::size_t max_stored_bytes = std::size_t{2} << 30;  // topics and messages kept; past it publishes fail
-  std::size_t delivery_window = 1000;  // unacked deliveries per connection; the rest of a mailbox waits
+  std::size_t delivery_window = 1000;    // unacked deliveries per connection; the rest of a mailbox waits
   std::size_t max_fetch_messages = 500;  // per irn_fetchMessages answer
   std::size_t max_query_messages = 1000;
   std::chrono::seconds ping_interval{20};

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "keylink/relay/mailbox.h"
+#include "keylink/relay/metrics.h"
 #include "keylink/relay/stored_message.h"
 
 namespace keylink::relay {
@@ -27,6 +28,10 @@ class Peer {
 
   const std::string& client_id() const noexcept { return client_id_; }
 
+  // Set by the network layer from the upgrade request; read only by the --bench-forward handler.
+  std::string bench_group;
+  bool bench_publisher = false;
+
   // Owned by the relay core.
   std::uint64_t handle = 0;                                    // the core's key for this peer
   std::unordered_map<std::string, std::string> subscriptions;  // topic -> subscription id
@@ -38,6 +43,18 @@ class Peer {
 
  private:
   std::string client_id_;
+};
+
+// What serves peers: the relay core, or the forwarder that benchmarks use as the limit of the write path.
+// Runs on the event loop; not thread-safe.
+class PeerHandler {
+ public:
+  virtual ~PeerHandler() = default;
+  virtual void attach(Peer& peer) = 0;
+  // Forgets the peer; called once, before the peer is destroyed.
+  virtual void detach(Peer& peer) = 0;
+  virtual void on_frame(Peer& peer, std::string_view frame) = 0;
+  virtual Metrics& metrics() = 0;
 };
 
 }  // namespace keylink::relay

@@ -26,7 +26,7 @@
 
 namespace keylink::relay {
 
-class RelayCore {
+class RelayCore final : public PeerHandler {
  public:
   // `journal` may be null (--store memory). Both it and `clock` must outlive the core.
   RelayCore(const Limits& limits, const Clock& clock, Journal* journal);
@@ -34,16 +34,16 @@ class RelayCore {
   // Rebuilds the mailbox from the journal. REQUIRES: called once, before any peer attaches.
   Result<void> load();
 
-  void attach(Peer& peer);
+  void attach(Peer& peer) override;
   // Forgets the peer and its subscriptions; its pending journal completions are dropped.
-  void detach(Peer& peer);
+  void detach(Peer& peer) override;
   // Handles one text frame from the peer: answers, deliveries and errors go out through Peer::send.
-  void on_frame(Peer& peer, std::string_view frame);
+  void on_frame(Peer& peer, std::string_view frame) override;
   // Forgets expired messages, here and in the journal.
   void prune();
 
   // The counters, with the store gauges brought up to date.
-  Metrics& metrics() noexcept;
+  Metrics& metrics() noexcept override;
   const Mailbox& mailbox() const noexcept { return mailbox_; }
 
  private:

@@ -52,8 +52,8 @@ class Statement {
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
-  std::string path_;        // for error messages
-  int bind_error_ = 0;      // first failed bind since the last step, as a SQLite result code
+  std::string path_;    // for error messages
+  int bind_error_ = 0;  // first failed bind since the last step, as a SQLite result code
   int bind_error_index_ = 0;
 };
 

@@ -1,0 +1,91 @@
+#include "options.h"
+
+#include <charconv>
+#include <map>
+
+namespace keylink::relay {
+
+void add_relay_options(CLI::App& app, RelayOptions& options) {
+  Limits& limits = options.server.limits;
+  app.add_option("--listen", options.listen, "Address to listen on, HOST:PORT ([::1]:PORT for IPv6)")
+      ->capture_default_str();
+  app.add_option("--public-url", options.server.public_urls,
+                 "URL clients are configured with; their auth token's aud must be one of these "
+                 "(repeatable; default ws://HOST:PORT)");
+  app.add_option("--store", options.store, "Where messages are kept: sqlite:PATH or memory")->capture_default_str();
+  app.add_option("--durability", options.durability,
+                 "When a publish is answered: power (fsynced), process (survives kill -9) or none")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Durability>{
+          {"power", Durability::kPower}, {"process", Durability::kProcess}, {"none", Durability::kNone}}))
+      ->default_str("power");
+  app.add_option("--min-ttl", limits.min_ttl_seconds, "Shortest ttl a publish may ask for, seconds")
+      ->capture_default_str();
+  app.add_option("--max-ttl", limits.max_ttl_seconds, "Longest ttl a publish may ask for, seconds")
+      ->capture_default_str();
+  app.add_option("--max-message-bytes", limits.max_message_bytes, "Largest message a publish may carry")
+      ->capture_default_str();
+  app.add_option("--max-frame-bytes", limits.max_frame_bytes, "Largest WebSocket message; larger closes with 1009")
+      ->capture_default_str();
+  app.add_option("--max-subscriptions", limits.max_subscriptions_per_client, "Topics one connection may subscribe to")
+      ->capture_default_str();
+  app.add_option("--max-batch", limits.max_topics_per_batch, "Topics or messages in one batch request")
+      ->capture_default_str();
+  app.add_option("--publish-rate", limits.publishes_per_second, "Publishes per second per connection (0: no limit)")
+      ->capture_default_str();
+  app.add_option("--publish-burst", limits.publish_burst, "Publishes a connection may make at once")
+      ->capture_default_str();
+  app.add_option("--max-queued-bytes", limits.max_queued_bytes,
+                 "Outbound bytes queued per connection; past it the slow consumer is closed")
+      ->capture_default_str();
+  app.add_option("--max-connections", limits.max_connections, "Connections in total")->capture_default_str();
+  app.add_option("--max-connections-per-ip", limits.max_connections_per_ip, "Connections from one IP address")
+      ->capture_default_str();
+  app.add_option("--max-stored-bytes", limits.max_stored_bytes, "Message bytes kept in all; past it publishes fail")
+      ->capture_default_str();
+  app.add_option("--delivery-window", limits.delivery_window,
+                 "Unacknowledged deliveries per connection; the rest of its mailbox waits for acks")
+      ->capture_default_str();
+  app.add_option_function<std::int64_t>(
+      "--ping-interval", [&limits](std::int64_t s) { limits.ping_interval = std::chrono::seconds(s); },
+      "Seconds of quiet before the relay pings a peer (default 20)");
+  app.add_option_function<std::int64_t>(
+      "--idle-timeout", [&limits](std::int64_t s) { limits.idle_timeout = std::chrono::seconds(s); },
+      "Seconds of silence before the relay drops a peer (default 60)");
+  app.add_option("--log-level", options.log_level, "error, warn, info or debug")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
+      ->capture_default_str();
+  app.add_flag("--bench-forward", options.server.bench_forward,
+               "Benchmark mode: forward frames without JSON or storage (the limit relay_bench compares against)");
+}
+
+void finish_relay_options(RelayOptions& options) {
+  const std::size_t colon = options.listen.rfind(':');
+  std::uint16_t port = 0;
+  const char* end = options.listen.data() + options.listen.size();
+  if (colon == std::string::npos || std::from_chars(options.listen.data() + colon + 1, end, port).ptr != end) {
+    throw CLI::ValidationError("--listen", "expected HOST:PORT, got '" + options.listen + "'");
+  }
+  std::string host = options.listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  options.server.host = host;
+  options.server.port = port;
+  if (options.store == "memory") {
+    options.store_path.reset();
+  } else if (options.store.starts_with("sqlite:") && options.store.size() > 7) {
+    options.store_path = options.store.substr(7);
+  } else {
+    throw CLI::ValidationError("--store", "expected sqlite:PATH or memory, got '" + options.store + "'");
+  }
+  const Limits& limits = options.server.limits;
+  if (limits.min_ttl_seconds < 1 || limits.min_ttl_seconds > limits.max_ttl_seconds) {
+    throw CLI::ValidationError("--min-ttl", "must be at least 1 and at most --max-ttl");
+  }
+  if (limits.max_message_bytes > limits.max_frame_bytes) {
+    throw CLI::ValidationError("--max-message-bytes", "must not exceed --max-frame-bytes");
+  }
+  if (limits.ping_interval.count() < 1 || limits.idle_timeout <= limits.ping_interval) {
+    throw CLI::ValidationError("--idle-timeout", "must be longer than --ping-interval (both at least 1 s)");
+  }
+}
+
+}  // namespace keylink::relay

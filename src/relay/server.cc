@@ -1,0 +1,72 @@
+#include "keylink/relay/server.h"
+
+#include "http_session.h"
+#include "keylink/relay/errors.h"
+#include "websocket_session.h"
+
+namespace keylink::relay {
+namespace {
+
+void accept(const std::shared_ptr<ServerState>& state) {
+  state->acceptor.async_accept([state](beast::error_code error, asio::ip::tcp::socket socket) {
+    if (error == asio::error::operation_aborted || !state->acceptor.is_open()) return;
+    if (!error) {
+      socket.set_option(asio::ip::tcp::no_delay(true), error);
+      std::make_shared<HttpSession>(std::move(socket), state)->run();
+    }
+    accept(state);  // a failed accept (out of descriptors, say) must not stop the relay
+  });
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, ServerOptions options, PeerHandler& handler, const Clock& clock)
+    : state_(std::make_shared<ServerState>(io, std::move(options), handler, clock)) {}
+
+Server::~Server() {
+  beast::error_code ignored;
+  state_->acceptor.close(ignored);
+}
+
+Result<std::string> Server::listen() {
+  beast::error_code error;
+  const auto address = asio::ip::make_address(state_->options.host, error);
+  if (error) return fail(Errc::kBadAddress, "cannot listen on '" + state_->options.host + "': not an IP address");
+  const asio::ip::tcp::endpoint endpoint(address, state_->options.port);
+  auto& acceptor = state_->acceptor;
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return fail(Errc::kBadAddress, "cannot listen on " + state_->options.host + ":" +
+                                       std::to_string(state_->options.port) + ": " + error.message());
+  }
+  const auto bound = acceptor.local_endpoint();
+  const std::string host =
+      bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
+  const std::string url = "ws://" + host + ":" + std::to_string(bound.port());
+  if (state_->options.public_urls.empty()) state_->options.public_urls.push_back(url);
+  accept(state_);
+  return url;
+}
+
+void Server::drain(std::chrono::milliseconds grace, std::function<void()> done) {
+  beast::error_code ignored;
+  state_->acceptor.close(ignored);
+  state_->draining = true;
+  auto once = std::make_shared<std::function<void()>>(std::move(done));
+  auto finish = [once] {
+    if (*once) std::exchange(*once, {})();
+  };
+  if (state_->sessions.empty()) return finish();
+  state_->on_drained = finish;
+  auto timer = std::make_shared<asio::steady_timer>(state_->io, grace);
+  timer->async_wait([timer, finish](beast::error_code) { finish(); });
+  // Closing removes sessions from the set as they finish, so close a copy.
+  for (WebsocketSession* session : std::vector(state_->sessions.begin(), state_->sessions.end())) {
+    session->close(beast::websocket::close_code::going_away, "relay shutting down");
+  }
+}
+
+}  // namespace keylink::relay
