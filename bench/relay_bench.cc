@@ -260,6 +260,7 @@ class Bench {
 
     const Snapshot begin = snapshot();
     run_.latency.clear();
+    run_.result_latency.clear();
     run_.recording = true;
     if (by_count) {
       run_until([&] { return run_.messages_left == 0u && all_done(); }, deadline);
@@ -315,6 +316,8 @@ class Bench {
         {"p99_us", us(0.99)},
         {"p999_us", us(0.999)},
         {"max_us", static_cast<double>(run_.latency.max()) / 1000.0},
+        {"result_p50_us", static_cast<double>(run_.result_latency.quantile(0.5)) / 1000.0},
+        {"result_p99_us", static_cast<double>(run_.result_latency.quantile(0.99)) / 1000.0},
         {"generator_cores", own_cores},
         {"errors", run_.errors},
         {"lost", lost},
@@ -337,9 +340,11 @@ class Bench {
     if (server_cores) std::snprintf(server, sizeof server, "%.2f", *server_cores);
     std::printf(
         "%s %s %zu->%zu %s | %.0f msg/s (published %.0f/s, results %.0f/s, deliveries %.0f/s) | "
-        "p50 %.0f us, p99 %.0f us, p99.9 %.0f us | server %s cores, generator %.2f cores | %.1f s",
+        "delivery p50 %.0f us, p99 %.0f us, p99.9 %.0f us; result p50 %.0f us, p99 %.0f us | server %s cores, "
+        "generator %.2f cores | %.1f s",
         options_.target_name.c_str(), mode.c_str(), publishers, subscribers, load.c_str(), messages, published, results,
-        deliveries, us(0.5), us(0.99), us(0.999), server, own_cores, seconds);
+        deliveries, us(0.5), us(0.99), us(0.999), static_cast<double>(run_.result_latency.quantile(0.5)) / 1000.0,
+        static_cast<double>(run_.result_latency.quantile(0.99)) / 1000.0, server, own_cores, seconds);
     std::printf(" | lost %llu, errors %llu, failed connections %zu\n", static_cast<unsigned long long>(lost),
                 static_cast<unsigned long long>(run_.errors), failed);
     if (run_.errors) std::printf("  first error: %s\n", run_.first_error.c_str());

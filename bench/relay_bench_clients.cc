@@ -80,6 +80,12 @@ void Publisher::on_message(std::string_view payload) {
 void Publisher::on_result() {
   ++results_;
   ++run_.results;
+  if (unanswered_.empty()) return;
+  if (run_.recording) {
+    const std::uint64_t now = run_.now_ns();
+    run_.result_latency.record(now > unanswered_.front() ? now - unanswered_.front() : 0);
+  }
+  unanswered_.pop_front();
 }
 
 void Publisher::start() {
@@ -97,6 +103,7 @@ void Publisher::pump() {
 void Publisher::send_one(std::uint64_t send_ns) {
   const std::uint64_t sequence = sent_++;
   ++run_.published;
+  unanswered_.push_back(send_ns);
   if (speaks_nats()) return send_text(pub_.make(send_ns, sequence));
   send_text(rpc_.make(next_id_++, send_ns, sequence));
 }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,9 +37,10 @@ struct RunState {
   BenchMessage message;
   std::chrono::steady_clock::time_point epoch = std::chrono::steady_clock::now();
 
-  bool sending = false;    // publishers may publish
-  bool recording = false;  // deliveries go into `latency`
-  LatencyHistogram latency;
+  bool sending = false;             // publishers may publish
+  bool recording = false;           // deliveries go into `latency`, results into `result_latency`
+  LatencyHistogram latency;         // due time to delivery at the subscriber
+  LatencyHistogram result_latency;  // due time to the publish's result at the publisher
   std::uint64_t published = 0, results = 0, deliveries = 0, errors = 0;
   std::string first_error;  // the first JSON-RPC error or NATS -ERR, as received
   std::size_t ready = 0, failed = 0;
@@ -111,6 +113,9 @@ class Publisher final : public Client {
   std::uint64_t next_id_ = 1;
   std::uint64_t sent_ = 0, results_ = 0, delivered_ = 0;
   std::uint64_t subscribers_ = 0;
+  // Due times of the publishes not answered yet, oldest first: a server answers a connection's requests
+  // in order (the forwarder's fixed reply has no id to match).
+  std::deque<std::uint64_t> unanswered_;
 };
 
 class Subscriber final : public Client {

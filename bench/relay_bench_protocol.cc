@@ -196,7 +196,9 @@ std::string rpc_ack(std::string_view id) {
 NatsPublishTemplate::NatsPublishTemplate(std::string_view subject, const BenchMessage& message) {
   frame_ = "PUB ";
   frame_ += subject;
-  frame_ += " " + std::to_string(message.text().size()) + "\r\n";
+  frame_ += ' ';
+  frame_ += std::to_string(message.text().size());
+  frame_ += "\r\n";
   message_at_ = frame_.size();
   frame_ += message.text();
   frame_ += "\r\n";

@@ -8,6 +8,8 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "keylink/relay/forwarder.h"
 #include "keylink/relay/journal.h"
@@ -20,19 +22,30 @@ using namespace keylink;
 
 namespace {
 
-constexpr std::chrono::seconds kPruneInterval{60};
+constexpr std::chrono::milliseconds kPruneInterval{1000};
+constexpr std::size_t kPruneBatch = 20'000;  // messages forgotten per turn of the event loop
 constexpr std::chrono::milliseconds kDrainGrace{5000};
 
-void prune_every(asio::steady_timer& timer, relay::RelayCore& core) {
-  timer.expires_after(kPruneInterval);
+// Forgets expired messages every second; a backlog goes in batches, each queued behind the traffic.
+void prune_every(asio::steady_timer& timer, relay::RelayCore& core, std::chrono::milliseconds delay) {
+  timer.expires_after(delay);
   timer.async_wait([&timer, &core](boost::system::error_code error) {
     if (error) return;
-    core.prune();
-    prune_every(timer, core);
+    const bool more = core.prune(kPruneBatch);
+    prune_every(timer, core, more ? std::chrono::milliseconds(0) : kPruneInterval);
   });
 }
 
-int serve(const relay::RelayOptions& options) {
+// Logs go to stderr as logfmt lines; stdout carries only the lines scripts wait for.
+std::shared_ptr<spdlog::logger> make_log(const std::string& level) {
+  auto log = std::make_shared<spdlog::logger>("relay", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  log->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
+  log->set_level(spdlog::level::from_str(level));
+  return log;
+}
+
+int serve(relay::RelayOptions options) {
+  options.server.log = make_log(options.log_level);
   asio::io_context io(1);
   SystemClock clock;
   std::unique_ptr<relay::Journal> journal;
@@ -59,16 +72,16 @@ int serve(const relay::RelayOptions& options) {
     return 1;
   }
   std::printf("keylink-relay listening on %s\n", url->c_str());
-  std::printf("keylink-relay: %zu stored messages loaded; store %s\n", core.mailbox().message_count(),
-              options.store_path ? options.store_path->c_str() : "memory (nothing survives a restart)");
   std::fflush(stdout);
+  options.server.log->info("msg=\"listening\" url={} store={} stored_messages={}", *url,
+                           options.store_path ? "sqlite:" + *options.store_path : "memory",
+                           core.mailbox().message_count());
 
   asio::steady_timer prune_timer(io);
-  prune_every(prune_timer, core);
+  prune_every(prune_timer, core, kPruneInterval);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int) {
-    std::printf("keylink-relay: draining\n");
-    std::fflush(stdout);
+    options.server.log->info("msg=\"draining\" grace_ms={}", kDrainGrace.count());
     prune_timer.cancel();
     server.drain(kDrainGrace, [&] {
       if (journal) journal->flush();
@@ -77,7 +90,7 @@ int serve(const relay::RelayOptions& options) {
   });
   io.run();
   if (journal) journal->flush();
-  std::printf("keylink-relay: stopped\n");
+  options.server.log->info("msg=\"stopped\"");
   return 0;
 }
 

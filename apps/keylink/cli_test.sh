@@ -6,14 +6,16 @@ keylink=$1
 
 uri=$("$keylink" uri new --no-qr --methods keylink_link | head -n 1)
 [[ $uri == wc:*@2\?* ]] || { echo "uri new printed '$uri'"; exit 1; }
-"$keylink" uri parse "$uri" --json | grep -q '"keylink_link"'
-"$keylink" uri new | grep -q $'\u2588'   # the QR code
+# Output is captured before it is searched: `grep -q` closing the pipe early would fail the pipeline.
+parsed=$("$keylink" uri parse "$uri" --json)
+[[ $parsed == *'"keylink_link"'* ]] || { echo "uri parse printed '$parsed'"; exit 1; }
+shown=$("$keylink" uri new)
+[[ $shown == *$'\u2588'* ]] || { echo "uri new showed no QR code"; exit 1; }
 
 damaged=${uri/symKey=0/symKey=1}
 [[ $damaged != "$uri" ]] || damaged=${uri/symKey=/symKey=0}
 for bad in "$damaged" "https://example.com" "wc:00@1?key=1"; do
-  if "$keylink" uri parse "$bad" 2>err.txt; then echo "accepted '$bad'"; exit 1; fi
-  grep -q "keylink: " err.txt
+  if error=$("$keylink" uri parse "$bad" 2>&1); then echo "accepted '$bad'"; exit 1; fi
+  [[ $error == "keylink: "* ]] || { echo "no error message for '$bad': '$error'"; exit 1; }
 done
-rm -f err.txt
 echo "cli: 1 passed, 0 failed"

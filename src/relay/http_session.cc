@@ -72,13 +72,16 @@ void HttpSession::upgrade() {
   auto token = auth_token(target, view(request[http::field::authorization]));
   auto client = authenticate(token, server_->options.public_urls, server_->clock.unix_seconds());
   auto session = std::make_shared<WebsocketSession>(stream_.release_socket(), client.value_or(""), ip, server_);
+  auto& log = *server_->options.log;
   if (!client) {
+    log.info("msg=\"auth refused\" ip={} reason=\"{}\"", ip, client.error().message);
     ++metrics.errors["auth"];
     return session->refuse(request, kCloseUnauthorized, client.error().message);
   }
   if (server_->draining)
     return session->refuse(request, beast::websocket::close_code::going_away, "relay shutting down");
   if (server_->sessions.size() >= limits.max_connections) {
+    log.warn("msg=\"connection refused: relay full\" ip={} limit={}", ip, limits.max_connections);
     ++metrics.errors["connection_limit"];
     return session->refuse(
         request, beast::websocket::close_code::try_again_later,
@@ -86,6 +89,7 @@ void HttpSession::upgrade() {
   }
   if (auto found = server_->sessions_per_ip.find(ip);
       found != server_->sessions_per_ip.end() && found->second >= limits.max_connections_per_ip) {
+    log.info("msg=\"connection refused: per-IP limit\" ip={} limit={}", ip, limits.max_connections_per_ip);
     ++metrics.errors["connection_limit"];
     return session->refuse(request, beast::websocket::close_code::try_again_later,
                            "too many connections from " + ip + " (--max-connections-per-ip " +
@@ -95,6 +99,7 @@ void HttpSession::upgrade() {
     session->bench_group = query_param(target, "group");
     session->bench_publisher = query_param(target, "role") == "pub";
   }
+  log.debug("msg=\"connected\" ip={} client={}", ip, *client);
   session->run(request);
 }
 

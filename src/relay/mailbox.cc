@@ -17,6 +17,7 @@ const StoredMessage* Mailbox::add(StoredMessage message) {
   const std::uint64_t position = next_position_++;
   stored_bytes_ += message.topic.size() + message.message.size();
   const MessageId id = message.id;
+  expiries_.emplace(message.expires_at_ms, id);
   auto [entry, added] = log.emplace(position, Entry{std::move(message), {}});
   index_.emplace(id, std::pair{&log, position});
   return &entry->second.message;
@@ -75,21 +76,21 @@ HistoryPage Mailbox::history(std::string_view topic, const HistoryQuery& query, 
   return page;
 }
 
-std::size_t Mailbox::prune(std::int64_t now_ms) {
+std::size_t Mailbox::prune(std::int64_t now_ms, std::size_t max) {
   std::size_t removed = 0;
-  for (auto topic = topics_.begin(); topic != topics_.end();) {
-    TopicLog& log = topic->second;
-    for (auto it = log.begin(); it != log.end();) {
-      if (it->second.message.expires_at_ms > now_ms) {
-        ++it;
-        continue;
-      }
-      stored_bytes_ -= it->second.message.topic.size() + it->second.message.message.size();
-      index_.erase(it->second.message.id);
-      it = log.erase(it);
-      ++removed;
-    }
-    topic = log.empty() ? topics_.erase(topic) : std::next(topic);
+  while (removed < max && !expiries_.empty() && expiries_.top().first <= now_ms) {
+    auto found = index_.find(expiries_.top().second);
+    expiries_.pop();
+    if (found == index_.end()) continue;
+    auto [log, position] = found->second;
+    const auto entry = log->find(position);
+    const StoredMessage& message = entry->second.message;
+    stored_bytes_ -= message.topic.size() + message.message.size();
+    const std::string topic = message.topic;
+    log->erase(entry);
+    index_.erase(found);
+    if (log->empty()) topics_.erase(topic);
+    ++removed;
   }
   return removed;
 }

@@ -85,5 +85,17 @@ TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
   EXPECT_TRUE(mailbox.add(message("t", "old", 600)));  // the same text may come back once expired
 }
 
+TEST(Mailbox, PruneGoesInBoundedBatchesSoonestFirst) {
+  Mailbox mailbox;
+  for (int i = 0; i < 10; ++i) mailbox.add(message("t" + std::to_string(i % 3), std::to_string(i), 0, 100 - i));
+  mailbox.add(message("t0", "lasting", 0, 10'000));
+  EXPECT_EQ(mailbox.prune(200, 4), 4u);
+  EXPECT_EQ(mailbox.message_count(), 7u);
+  EXPECT_FALSE(mailbox.ack("a", message_id("t0", "9")));  // the soonest expiring went first
+  EXPECT_EQ(mailbox.prune(200), 6u);
+  EXPECT_EQ(mailbox.prune(200), 0u);
+  EXPECT_EQ(texts(mailbox.pending("a", "t0", 200, 10)), std::vector<std::string>{"lasting"});
+}
+
 }  // namespace
 }  // namespace keylink::relay

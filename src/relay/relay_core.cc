@@ -185,15 +185,17 @@ void RelayCore::deliver_pending(Peer& peer, std::string_view topic) {
   for (const StoredMessage* message : pending) deliver(peer, *message, true);
 }
 
-void RelayCore::prune() {
+bool RelayCore::prune(std::size_t max) {
   const std::int64_t now = clock_.unix_millis();
-  mailbox_.prune(now);
+  const bool more = mailbox_.prune(now, max) == max;
   if (journal_) journal_->prune(now);
+  return more;
 }
 
 Metrics& RelayCore::metrics() noexcept {
   metrics_.stored_messages = mailbox_.message_count();
   metrics_.stored_bytes = mailbox_.stored_bytes();
+  if (journal_) metrics_.journal_commits = journal_->commits();
   return metrics_;
 }
 

@@ -21,7 +21,9 @@ void accept(const std::shared_ptr<ServerState>& state) {
 }  // namespace
 
 Server::Server(asio::io_context& io, ServerOptions options, PeerHandler& handler, const Clock& clock)
-    : state_(std::make_shared<ServerState>(io, std::move(options), handler, clock)) {}
+    : state_(std::make_shared<ServerState>(io, std::move(options), handler, clock)) {
+  if (!state_->options.log) state_->options.log = std::make_shared<spdlog::logger>("relay");  // no sinks
+}
 
 Server::~Server() {
   beast::error_code ignored;

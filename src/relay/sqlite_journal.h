@@ -45,7 +45,7 @@ class SqliteJournal final : public Journal {
   void flush() override;
 
   // Group commits so far: transactions that wrote appends (prune chunks are not counted).
-  std::uint64_t commits() const noexcept { return commits_.load(std::memory_order_relaxed); }
+  std::uint64_t commits() const noexcept override { return commits_.load(std::memory_order_relaxed); }
 
  private:
   struct Append {

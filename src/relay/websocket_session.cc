@@ -114,6 +114,7 @@ void WebsocketSession::on_write(beast::error_code error) {
 void WebsocketSession::close(std::uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
   closing_ = true;
+  server_->options.log->info("msg=\"closing\" ip={} client={} code={} reason=\"{}\"", ip_, client_id(), code, reason);
   reason = reason.substr(0, 123);  // a close frame carries at most 123 bytes of reason
   close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
                                           beast::string_view(reason.data(), reason.size()));
@@ -151,6 +152,7 @@ void WebsocketSession::finish() {
   if (finished_) return;
   finished_ = true;
   timer_.cancel();
+  if (attached_) server_->options.log->debug("msg=\"disconnected\" ip={} client={}", ip_, client_id());
   if (attached_) server_->handler.detach(*this);
   attached_ = false;
   if (server_->sessions.erase(this) != 0 && --server_->sessions_per_ip[ip_] == 0) server_->sessions_per_ip.erase(ip_);

@@ -46,6 +46,9 @@ class Journal {
 
   // Blocks until every queued write is committed and its completion posted.
   virtual void flush() = 0;
+
+  // Transactions that wrote appends so far, for /metrics. Any thread may call it.
+  virtual std::uint64_t commits() const noexcept = 0;
 };
 
 // The embedded store: one SQLite file (WAL). Fails with a store error naming the file when it cannot

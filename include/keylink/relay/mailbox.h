@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,8 +56,9 @@ class Mailbox {
   // Unexpired messages of a topic in publish order, a page at a time.
   HistoryPage history(std::string_view topic, const HistoryQuery& query, std::int64_t now_ms) const;
 
-  // Forgets messages (and their acks) that expired by now_ms. Returns how many messages went.
-  std::size_t prune(std::int64_t now_ms);
+  // Forgets up to `max` messages (and their acks) that expired by now_ms, soonest expiry first, so that
+  // one call never holds the event loop for long. Returns how many went.
+  std::size_t prune(std::int64_t now_ms, std::size_t max = SIZE_MAX);
 
   std::size_t message_count() const noexcept { return index_.size(); }
   std::size_t stored_bytes() const noexcept { return stored_bytes_; }
@@ -70,6 +72,8 @@ class Mailbox {
 
   std::unordered_map<std::string, TopicLog> topics_;
   std::unordered_map<MessageId, std::pair<TopicLog*, std::uint64_t>, MessageIdHash> index_;
+  using Expiry = std::pair<std::int64_t, MessageId>;
+  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;  // soonest on top
   std::uint64_t next_position_ = 1;
   std::size_t stored_bytes_ = 0;
 };

@@ -39,8 +39,9 @@ class RelayCore final : public PeerHandler {
   void detach(Peer& peer) override;
   // Handles one text frame from the peer: answers, deliveries and errors go out through Peer::send.
   void on_frame(Peer& peer, std::string_view frame) override;
-  // Forgets expired messages, here and in the journal.
-  void prune();
+  // Forgets up to `max` expired messages here, and the expired ones in the journal (in the background).
+  // Returns true when more expired messages remain.
+  bool prune(std::size_t max = SIZE_MAX);
 
   // The counters, with the store gauges brought up to date.
   Metrics& metrics() noexcept override;

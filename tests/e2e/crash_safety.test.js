@@ -1,0 +1,147 @@
+'use strict';
+// Crash safety: kill -9 keylink-relay while a publisher is mid-stream, restart it on the same SQLite
+// store: every publish answered `true` reaches the subscriber (before the kill or after it resubscribes),
+// and no message it acknowledged before the kill reaches it again. With --durability process and power.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Relay, Client, within, until, keyPair, randomTopic } = require('./client');
+
+const FIRST_HALF = 2500;   // published (and delivered, and acknowledged) before the subscriber pauses
+const MAX_TOTAL = 40000;   // a bound on the publisher, which runs until the kill
+const WINDOW = 8;          // publishes in flight at once
+const WAIT_MS = 60000;     // bound on each wait; the machine may be busy
+
+// Publishes m-0, m-1, … keeping WINDOW in flight, until `stop()` or the connection ends. Returns the
+// numbers of the publishes answered `true`, and how many were still unanswered when it ended.
+function publisher(client, topic, { until: stop }) {
+  const confirmed = new Set();
+  let next = 0;
+  let unanswered = 0;
+  let failures = 0;
+  const done = new Promise((resolve) => {
+    let inFlight = 0;
+    let ended = false;
+    const stopped = () => client.ws.readyState !== 1 || stop(next) || next >= MAX_TOTAL;
+    const finish = () => {
+      if (ended || inFlight > 0 || !stopped()) return;
+      ended = true;
+      resolve();
+    };
+    const pump = () => {
+      while (!ended && inFlight < WINDOW && !stopped()) {
+        const n = next++;
+        inFlight++;
+        client.call('irn_publish', { topic, message: `m-${n}`, ttl: 3600, tag: 0 }, WAIT_MS).then(
+          (answer) => {
+            if (answer.result === true) confirmed.add(n);
+            else failures++;
+          },
+          () => { unanswered++; },
+        ).finally(() => {
+          inFlight--;
+          if (n < FIRST_HALF) pump();
+          else setTimeout(pump, 5);  // paced once the subscriber pauses: still publishing at the kill
+        });
+      }
+      finish();
+    };
+    pump();
+  });
+  return { confirmed, done, get published() { return next; }, get unanswered() { return unanswered; },
+    get failures() { return failures; } };
+}
+
+async function crashAndRecover(t, durability) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keylink-e2e-crash-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const args = ['--store', `sqlite:${dir}/r.db`, '--durability', durability, '--publish-rate', '0'];
+  let relay = await Relay.start(args);
+  t.after(() => relay.stop('SIGKILL').catch(() => {}));
+  const topic = randomTopic();
+  const subscriberKey = keyPair();
+
+  // The subscriber acknowledges the first FIRST_HALF deliveries, then stops acknowledging.
+  const sub = await Client.connect(relay.url, { key: subscriberKey, autoAck: false });
+  const ackedBeforeKill = new Set();
+  sub.listeners.add((delivery) => {
+    if (ackedBeforeKill.size < FIRST_HALF && !ackedBeforeKill.has(delivery.message)) {
+      ackedBeforeKill.add(delivery.message);
+      sub.ack(delivery);
+    }
+  });
+  await sub.subscribe(topic);
+
+  const pubClient = await Client.connect(relay.url);
+  let killed = false;
+  // The first half as fast as it goes; then paced (5 ms between publishes per window slot) so the
+  // publisher is still publishing when the relay dies, whatever the speed of the store.
+  const pub = publisher(pubClient, topic, { until: () => killed });
+  await until(() => ackedBeforeKill.size >= FIRST_HALF, WAIT_MS, `${FIRST_HALF} deliveries acknowledged`);
+  const acked = ackedBeforeKill.size;
+
+  // Acks are group-committed and a client cannot know when its ack is durable: wait for the relay to
+  // have taken every ack sent, then a second more for the journal.
+  await until(async () => (await relay.metrics()).keylink_relay_acks_total === acked, WAIT_MS,
+    `keylink_relay_acks_total to reach ${acked}`);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const publishedAtKill = pub.published;
+  assert.ok(publishedAtKill < MAX_TOTAL, 'the publisher must still be publishing at the kill');
+  killed = true;
+  const { signal } = await relay.stop('SIGKILL');
+  assert.equal(signal, 'SIGKILL');
+  await within(pub.done, WAIT_MS, 'the publisher noticing the kill');
+  await within(Promise.all([sub.closed, pubClient.closed]), WAIT_MS, 'the clients noticing the kill');
+  const firstRun = sub.deliveries.map((d) => d.message);
+  t.diagnostic(`${durability}: ${pub.published} published, ${pub.confirmed.size} answered true, ` +
+    `${pub.unanswered} unanswered at the kill, ${pub.failures} refused; subscriber got ${firstRun.length}, ` +
+    `acked ${acked}`);
+  assert.equal(pub.failures, 0, 'no publish refused');
+  assert.ok(pub.confirmed.size > FIRST_HALF, 'thousands of publishes answered true');
+
+  // Restart on the same file; the subscriber reconnects with the same key and resubscribes.
+  relay = await Relay.start(args);
+  const again = await Client.connect(relay.url, { key: subscriberKey, autoAck: true });
+  const redelivered = [];
+  again.listeners.add((delivery) => {
+    assert.ok(!ackedBeforeKill.has(delivery.message),
+      `${delivery.message} was acknowledged before the kill and arrived again`);
+    redelivered.push(delivery.message);
+  });
+  await again.subscribe(topic);
+
+  const seen = new Set([...firstRun, ...redelivered]);
+  const missing = () => [...pub.confirmed].filter((n) => !seen.has(`m-${n}`));
+  try {
+    await until(() => {
+      for (const m of redelivered) seen.add(m);
+      return missing().length === 0;
+    }, WAIT_MS, 'every message answered true');
+  } catch (error) {
+    const lost = missing();
+    error.message += `: ${lost.length} confirmed messages never arrived, e.g. ${lost.slice(0, 10).map((n) => `m-${n}`)}`;
+    throw error;
+  }
+
+  // Nothing of what was acknowledged comes back, not even later: wait until the restarted relay has
+  // nothing in flight to this client, then ask for what is left in its mailbox.
+  await until(async () => {
+    const m = await relay.metrics();
+    return m.keylink_relay_deliveries_total === m.keylink_relay_acks_total;
+  }, WAIT_MS, 'every redelivery acknowledged');
+  const rest = await again.request('irn_fetchMessages', { topic });
+  const left = rest.messages.map((m) => m.message);
+  for (const m of left) assert.ok(!ackedBeforeKill.has(m), `${m} was acknowledged before the kill and is still pending`);
+  for (const m of redelivered) assert.ok(!ackedBeforeKill.has(m));
+  assert.equal(new Set(redelivered).size, redelivered.length, 'no message delivered twice after the restart');
+  t.diagnostic(`${durability}: after the restart ${redelivered.length} redelivered, ${left.length} more fetched`);
+
+  await again.close();
+  const { code } = await relay.stop('SIGTERM');
+  assert.equal(code, 0, relay.log());
+}
+
+test('kill -9 mid-stream, durability process', (t) => crashAndRecover(t, 'process'));
+test('kill -9 mid-stream, durability power', (t) => crashAndRecover(t, 'power'));
