@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test demo bench fuzz format clean
+.PHONY: all deps build test demo bench bench-relay fuzz format clean
 
 all: build
 
@@ -27,6 +27,11 @@ demo: build
 bench: BUILD_TYPE = Release
 bench: build
 	@bench/run-envelope-bench $(BUILD)
+
+# keylink-relay against its limit, nats-server and a node relay (a few minutes; see docs/benchmarks.md).
+bench-relay: BUILD_TYPE = Release
+bench-relay: build
+	@bench/run-relay-bench $(BUILD)
 
 # Each fuzz target for FUZZ_SECONDS under libFuzzer with ASan+UBSan (clang), in its own build folder.
 fuzz:

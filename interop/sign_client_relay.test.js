@@ -72,7 +72,8 @@ test('sign-client 2.25 dApp and wallet through keylink-relay', async (t) => {
   try {
     // connect: the dApp makes the pairing URI and sends the proposal (wc_proposeSession).
     const { uri, approval } = await within(dapp.connect({
-      requiredNamespaces: { eip155: { chains: [CHAIN], methods: ['personal_sign'], events: ['accountsChanged'] } },
+      // 2.25 moves requiredNamespaces into optionalNamespaces (and warns); ask there directly.
+      optionalNamespaces: { eip155: { chains: [CHAIN], methods: ['personal_sign'], events: ['accountsChanged'] } },
     }), STEP_MS, 'dapp.connect');
     assert.match(uri, /^wc:[0-9a-f]{64}@2\?/);
 
@@ -80,7 +81,7 @@ test('sign-client 2.25 dApp and wallet through keylink-relay', async (t) => {
     const proposalArrived = once(wallet, 'session_proposal', 'the proposal at the wallet');
     await within(wallet.pair({ uri }), STEP_MS, 'wallet.pair');
     const proposal = await proposalArrived;
-    assert.deepEqual(proposal.params.requiredNamespaces.eip155.methods, ['personal_sign']);
+    assert.deepEqual(proposal.params.optionalNamespaces.eip155.methods, ['personal_sign']);
 
     // approve (wc_approveSession): the dApp gets the session.
     const approved = await within(wallet.approve({

@@ -2,14 +2,14 @@
 // flags -> limits, the store (journal), the protocol core, the network server, signals and timers.
 #include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "keylink/relay/forwarder.h"
 #include "keylink/relay/journal.h"
@@ -49,7 +49,7 @@ int serve(relay::RelayOptions options) {
   asio::io_context io(1);
   SystemClock clock;
   std::unique_ptr<relay::Journal> journal;
-  if (options.store_path) {
+  if (options.store_path && !options.server.bench_forward) {
     auto opened = relay::open_sqlite_journal(*options.store_path, options.durability,
                                              [&io](std::function<void()> f) { asio::post(io, std::move(f)); });
     if (!opened) {

@@ -1,11 +1,16 @@
-// A TCP stream for Beast's WebSocket that batches writes: each write is copied into a buffer and
-// completes at once, and the buffer goes out in one socket write once the current handlers have run,
-// or as soon as the write before it finishes. One syscall then carries many frames, which is what
-// moves a relay from ~270k to millions of frames per second. Not thread-safe: one event loop.
+// A TCP stream under Beast's WebSocket that batches both directions, which is what moves a relay from
+// ~270k to millions of frames per second:
+// - writes are copied into a buffer and complete at once; the buffer goes out in one socket write once
+//   the current handlers have run, or as soon as the write before it finishes;
+// - the relay's own text frames skip Beast's write path: append_text_frame() frames them straight into
+//   that buffer (a server's frames are unmasked, so framing is a header and a copy);
+// - reads fill a 64 KiB buffer and serve Beast's small reads from it, so one syscall reads many frames.
+// Not thread-safe: one event loop.
 #pragma once
 
 #include <utility>  // before Boost.Asio: Boost 1.74 with g++ 12 in C++20 needs it
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -32,7 +37,38 @@ class CorkedStream {
 
   template <class Buffers, class Handler>
   auto async_read_some(const Buffers& buffers, Handler&& handler) {
-    return state_->socket.async_read_some(buffers, std::forward<Handler>(handler));
+    return asio::async_initiate<Handler, void(beast::error_code, std::size_t)>(
+        [state = state_](auto completion, const Buffers& out) {
+          if (state->read_begin < state->read_end) {
+            const std::size_t size = state->take(out);
+            return asio::post(state->socket.get_executor(),
+                              beast::bind_front_handler(std::move(completion), beast::error_code{}, size));
+          }
+          state->socket.async_read_some(
+              asio::buffer(state->read_buffer),
+              [state, out, completion = std::move(completion)](beast::error_code error, std::size_t size) mutable {
+                state->read_begin = 0;
+                state->read_end = error ? 0 : size;
+                completion(error, error ? 0 : state->take(out));
+              });
+        },
+        handler, buffers);
+  }
+
+  // Queues one unfragmented text frame (RFC 6455 section 5.2, unmasked as a server sends it).
+  void append_text_frame(std::string_view payload) {
+    std::string& out = state_->pending;
+    out.push_back(static_cast<char>(0x81));  // FIN, text
+    if (payload.size() < 126) {
+      out.push_back(static_cast<char>(payload.size()));
+    } else if (payload.size() <= 0xffff) {
+      out += {static_cast<char>(126), static_cast<char>(payload.size() >> 8), static_cast<char>(payload.size() & 0xff)};
+    } else {
+      out.push_back(static_cast<char>(127));
+      for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((payload.size() >> shift) & 0xff));
+    }
+    out += payload;
+    schedule_flush(state_);
   }
 
   template <class Buffers, class Handler>
@@ -69,6 +105,17 @@ class CorkedStream {
     bool active = false;
     beast::error_code error;
     std::vector<std::function<void()>> waiters;
+    std::array<char, 64 * 1024> read_buffer;
+    std::size_t read_begin = 0;
+    std::size_t read_end = 0;
+
+    template <class Buffers>
+    std::size_t take(const Buffers& out) {
+      const std::size_t size =
+          asio::buffer_copy(out, asio::buffer(read_buffer.data() + read_begin, read_end - read_begin));
+      read_begin += size;
+      return size;
+    }
   };
 
   static void schedule_flush(const std::shared_ptr<State>& state) {

@@ -14,20 +14,39 @@ std::size_t MessageIdHash::operator()(const MessageId& id) const noexcept {
 const StoredMessage* Mailbox::add(StoredMessage message) {
   if (index_.contains(message.id)) return nullptr;
   TopicLog& log = topics_[message.topic];
-  const std::uint64_t position = next_position_++;
+  const std::uint64_t position = log.first + log.entries.size();
   stored_bytes_ += message.topic.size() + message.message.size();
-  const MessageId id = message.id;
-  expiries_.emplace(message.expires_at_ms, id);
-  auto [entry, added] = log.emplace(position, Entry{std::move(message), {}});
-  index_.emplace(id, std::pair{&log, position});
-  return &entry->second.message;
+  expiries_.emplace(message.expires_at_ms, message.id);
+  index_.emplace(message.id, std::pair{&log, position});
+  ++log.live;
+  return &log.entries.emplace_back(Entry{std::move(message), {}, false}).message;
+}
+
+Mailbox::Entry* Mailbox::find(const MessageId& id) {
+  auto found = index_.find(id);
+  if (found == index_.end()) return nullptr;
+  auto [log, position] = found->second;
+  return &log->entries[position - log->first];
+}
+
+std::uint32_t Mailbox::client_number(std::string_view client_id) {
+  auto [it, added] = clients_.try_emplace(std::string(client_id), static_cast<std::uint32_t>(clients_.size()));
+  return it->second;
+}
+
+bool Mailbox::acked(const Entry& entry, std::string_view client_id) const {
+  auto found = clients_.find(std::string(client_id));
+  return found != clients_.end() && std::binary_search(entry.acked_by.begin(), entry.acked_by.end(), found->second);
 }
 
 bool Mailbox::ack(std::string_view client_id, const MessageId& id) {
-  auto found = index_.find(id);
-  if (found == index_.end()) return false;
-  auto& [log, position] = found->second;
-  return log->at(position).acked_by.emplace(client_id).second;
+  Entry* entry = find(id);
+  if (!entry) return false;
+  const std::uint32_t client = client_number(client_id);
+  auto at = std::lower_bound(entry->acked_by.begin(), entry->acked_by.end(), client);
+  if (at != entry->acked_by.end() && *at == client) return false;
+  entry->acked_by.insert(at, client);
+  return true;
 }
 
 std::vector<const StoredMessage*> Mailbox::pending(std::string_view client_id, std::string_view topic,
@@ -35,10 +54,10 @@ std::vector<const StoredMessage*> Mailbox::pending(std::string_view client_id, s
   std::vector<const StoredMessage*> out;
   auto log = topics_.find(std::string(topic));
   if (log == topics_.end()) return out;
-  const std::string client(client_id);
-  for (const auto& [position, entry] : log->second) {
+  for (const Entry& entry : log->second.entries) {
     if (out.size() == limit) break;
-    if (entry.message.expires_at_ms > now_ms && !entry.acked_by.contains(client) && !skip.contains(entry.message.id)) {
+    if (!entry.removed && entry.message.expires_at_ms > now_ms && !acked(entry, client_id) &&
+        !skip.contains(entry.message.id)) {
       out.push_back(&entry.message);
     }
   }
@@ -47,31 +66,30 @@ std::vector<const StoredMessage*> Mailbox::pending(std::string_view client_id, s
 
 HistoryPage Mailbox::history(std::string_view topic, const HistoryQuery& query, std::int64_t now_ms) const {
   HistoryPage page;
-  auto log = topics_.find(std::string(topic));
-  if (log == topics_.end() || query.limit == 0) return page;
-  // The cursor is the position of the last message returned; the next page starts past it.
-  auto collect = [&](auto it, auto end) {
-    std::uint64_t last = 0;
-    for (; it != end; ++it) {
-      const StoredMessage& message = it->second.message;
-      if (message.expires_at_ms <= now_ms || message.published_at_ms < query.start_ms ||
-          message.published_at_ms > query.end_ms) {
-        continue;
-      }
-      if (page.messages.size() == query.limit) {
-        page.next = last;
-        return;
-      }
-      page.messages.push_back(&message);
-      last = it->first;
+  auto found = topics_.find(std::string(topic));
+  if (found == topics_.end() || query.limit == 0) return page;
+  const TopicLog& log = found->second;
+  const auto count = static_cast<std::int64_t>(log.entries.size());
+  const auto first = static_cast<std::int64_t>(log.first);
+  // Walk the log one way or the other; the cursor is the position of the last message returned.
+  const std::int64_t step = query.descending ? -1 : 1;
+  std::int64_t index = query.descending ? count - 1 : 0;
+  if (query.after) index = static_cast<std::int64_t>(*query.after) - first + step;
+  index = query.descending ? std::min(index, count - 1) : std::max<std::int64_t>(index, 0);
+  std::uint64_t last = 0;
+  for (; index >= 0 && index < count; index += step) {
+    const Entry& entry = log.entries[static_cast<std::size_t>(index)];
+    const StoredMessage& message = entry.message;
+    if (entry.removed || message.expires_at_ms <= now_ms || message.published_at_ms < query.start_ms ||
+        message.published_at_ms > query.end_ms) {
+      continue;
     }
-  };
-  const TopicLog& entries = log->second;
-  if (query.descending) {
-    collect(query.after ? std::make_reverse_iterator(entries.lower_bound(*query.after)) : entries.rbegin(),
-            entries.rend());
-  } else {
-    collect(query.after ? entries.upper_bound(*query.after) : entries.begin(), entries.end());
+    if (page.messages.size() == query.limit) {
+      page.next = last;
+      break;
+    }
+    page.messages.push_back(&message);
+    last = log.first + static_cast<std::uint64_t>(index);
   }
   return page;
 }
@@ -83,14 +101,22 @@ std::size_t Mailbox::prune(std::int64_t now_ms, std::size_t max) {
     expiries_.pop();
     if (found == index_.end()) continue;
     auto [log, position] = found->second;
-    const auto entry = log->find(position);
-    const StoredMessage& message = entry->second.message;
-    stored_bytes_ -= message.topic.size() + message.message.size();
-    const std::string topic = message.topic;
-    log->erase(entry);
+    Entry& entry = log->entries[position - log->first];
+    stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();
     index_.erase(found);
-    if (log->empty()) topics_.erase(topic);
+    entry.removed = true;
+    entry.acked_by = {};
     ++removed;
+    if (--log->live == 0) {
+      const std::string topic = std::move(entry.message.topic);
+      topics_.erase(topic);  // the whole log, entry included
+      continue;
+    }
+    entry.message.message = {};
+    while (log->entries.front().removed) {
+      log->entries.pop_front();
+      ++log->first;
+    }
   }
   return removed;
 }

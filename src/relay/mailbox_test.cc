@@ -73,6 +73,21 @@ TEST(Mailbox, HistoryPagesBothWaysWithBounds) {
   EXPECT_EQ(texts(mailbox.history("t", bounded, 0).messages), (std::vector<std::string>{"3", "2"}));
 }
 
+TEST(Mailbox, ACursorSurvivesPruningOfWhatItPointsAt) {
+  Mailbox mailbox;
+  for (int i = 0; i < 6; ++i) mailbox.add(message("t", std::to_string(i), 0, i < 3 ? 10 : 1000));
+  HistoryQuery query;
+  query.limit = 2;
+  auto page = mailbox.history("t", query, 0);
+  ASSERT_TRUE(page.next);
+  mailbox.prune(100);
+  query.after = page.next;
+  EXPECT_EQ(texts(mailbox.history("t", query, 100).messages), (std::vector<std::string>{"3", "4"}));
+  query.descending = true;
+  query.after = 1000;  // past the end
+  EXPECT_EQ(texts(mailbox.history("t", query, 100).messages), (std::vector<std::string>{"5", "4"}));
+}
+
 TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
   Mailbox mailbox;
   mailbox.add(message("t", "old", 0, 100));

@@ -84,31 +84,15 @@ void WebsocketSession::on_read(beast::error_code error, std::size_t size) {
 }
 
 void WebsocketSession::send(std::string frame) {
-  if (closing_ || finished_) return;
-  outbox_bytes_ += frame.size();
-  outbox_.push_back(std::move(frame));
+  if (!attached_ || closing_ || finished_) return;
+  auto& stream = ws_.next_layer();
   const std::size_t limit = server_->options.limits.max_queued_bytes;
-  if (outbox_bytes_ + ws_.next_layer().queued_bytes() > limit) {
+  if (stream.queued_bytes() + frame.size() > limit) {
     ++server_->handler.metrics().errors["slow_consumer"];
     return close(websocket::close_code::policy_error,
                  "slow consumer: over " + std::to_string(limit) + " bytes queued (--max-queued-bytes)");
   }
-  if (!writing_) write_next();
-}
-
-void WebsocketSession::write_next() {
-  writing_ = true;
-  ws_.async_write(asio::buffer(outbox_.front()),
-                  [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_write(error); });
-}
-
-void WebsocketSession::on_write(beast::error_code error) {
-  outbox_bytes_ -= outbox_.front().size();
-  outbox_.pop_front();
-  writing_ = false;
-  if (error) return;  // the read side sees the failure and finishes
-  if (closing_) return start_close();
-  if (!outbox_.empty()) write_next();
+  stream.append_text_frame(frame);
 }
 
 void WebsocketSession::close(std::uint16_t code, std::string_view reason) {
@@ -118,12 +102,7 @@ void WebsocketSession::close(std::uint16_t code, std::string_view reason) {
   reason = reason.substr(0, 123);  // a close frame carries at most 123 bytes of reason
   close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
                                           beast::string_view(reason.data(), reason.size()));
-  // What is queued behind the frame being written is dropped: the peer is going.
-  while (outbox_.size() > (writing_ ? 1u : 0u)) {
-    outbox_bytes_ -= outbox_.back().size();
-    outbox_.pop_back();
-  }
-  if (!writing_) start_close();
+  start_close();
 }
 
 void WebsocketSession::start_close() {

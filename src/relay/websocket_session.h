@@ -1,9 +1,8 @@
-// One WebSocket connection: reads frames into the PeerHandler and writes its frames out through a
-// bounded queue, batched by CorkedStream. Pings a quiet peer and drops a silent one.
+// One WebSocket connection: reads frames into the PeerHandler and writes its frames straight into the
+// CorkedStream's bounded buffer. Pings a quiet peer and drops a silent one.
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <string>
 
@@ -35,8 +34,6 @@ class WebsocketSession final : public Peer, public std::enable_shared_from_this<
   void configure();
   void read();
   void on_read(beast::error_code error, std::size_t size);
-  void write_next();
-  void on_write(beast::error_code error);
   void start_close();
   void tick();
   void finish();
@@ -45,9 +42,6 @@ class WebsocketSession final : public Peer, public std::enable_shared_from_this<
   std::string ip_;
   std::shared_ptr<ServerState> server_;
   beast::flat_buffer buffer_;
-  std::deque<std::string> outbox_;
-  std::size_t outbox_bytes_ = 0;
-  bool writing_ = false;
   bool attached_ = false;
   bool closing_ = false;
   bool finished_ = false;

@@ -8,8 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <map>
 #include <optional>
 #include <queue>
 #include <string>
@@ -29,7 +29,7 @@ struct MessageIdHash {
 struct HistoryQuery {
   std::int64_t start_ms = INT64_MIN;  // inclusive bounds on published_at_ms
   std::int64_t end_ms = INT64_MAX;
-  std::optional<std::uint64_t> after;  // the cursor: continue after this position
+  std::optional<std::uint64_t> after;  // the cursor: continue past this position of the topic
   std::size_t limit = 100;
   bool descending = false;
 };
@@ -66,15 +66,25 @@ class Mailbox {
  private:
   struct Entry {
     StoredMessage message;
-    std::unordered_set<std::string> acked_by;
+    std::vector<std::uint32_t> acked_by;  // client numbers, sorted
+    bool removed = false;                 // pruned; dropped once it reaches the front of its log
   };
-  using TopicLog = std::map<std::uint64_t, Entry>;  // by position: publish order
+  // A topic's messages in publish order; an entry's position is `first` plus its index.
+  struct TopicLog {
+    std::uint64_t first = 1;
+    std::deque<Entry> entries;
+    std::size_t live = 0;
+  };
+
+  Entry* find(const MessageId& id);
+  std::uint32_t client_number(std::string_view client_id);
+  bool acked(const Entry& entry, std::string_view client_id) const;
 
   std::unordered_map<std::string, TopicLog> topics_;
   std::unordered_map<MessageId, std::pair<TopicLog*, std::uint64_t>, MessageIdHash> index_;
   using Expiry = std::pair<std::int64_t, MessageId>;
   std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;  // soonest on top
-  std::uint64_t next_position_ = 1;
+  std::unordered_map<std::string, std::uint32_t> clients_;                     // client id -> number, for compact acks
   std::size_t stored_bytes_ = 0;
 };
 

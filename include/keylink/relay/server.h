@@ -5,8 +5,8 @@
 
 #include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
 
-#include <boost/asio/io_context.hpp>
 #include <spdlog/logger.h>
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,7 +25,7 @@ struct ServerOptions {
   std::uint16_t port = 8787;
   std::vector<std::string> public_urls;  // the `aud` tokens may name; empty means ws://HOST:PORT
   Limits limits;
-  bool bench_forward = false;  // peers declare ?role=pub|sub&group=G for the Forwarder
+  bool bench_forward = false;           // peers declare ?role=pub|sub&group=G for the Forwarder
   std::shared_ptr<spdlog::logger> log;  // connection events; none logs nothing
 };
 
