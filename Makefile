@@ -24,11 +24,13 @@ demo: build
 	@scripts/demo $(BUILD)
 
 # Benchmarks side by side with their comparisons; figures go to docs/benchmarks.md.
+bench: BUILD = build-release
 bench: BUILD_TYPE = Release
 bench: build
 	@bench/run-envelope-bench $(BUILD)
 
 # keylink-relay against its limit, nats-server and a node relay (a few minutes; see docs/benchmarks.md).
+bench-relay: BUILD = build-release
 bench-relay: BUILD_TYPE = Release
 bench-relay: build
 	@bench/run-relay-bench $(BUILD)

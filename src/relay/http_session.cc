@@ -1,5 +1,10 @@
 #include "http_session.h"
 
+#include <openssl/sha.h>
+
+#include <array>
+
+#include "keylink/base/encoding.h"
 #include "keylink/relay/auth.h"
 #include "websocket_session.h"
 
@@ -13,6 +18,7 @@ constexpr std::uint32_t kMaxHeaderBytes = 8192;
 constexpr std::uint64_t kMaxBodyBytes = 1024;
 // WebSocket close code for a refused auth token, as WalletConnect's relay uses it.
 constexpr std::uint16_t kCloseUnauthorized = 3000;
+constexpr const char* kWebsocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
 
@@ -62,45 +68,78 @@ void HttpSession::respond(http::status status, std::string content_type, std::st
 }
 
 void HttpSession::upgrade() {
-  stream_.expires_never();
-  UpgradeRequest request = parser_->release();
+  const auto& request = parser_->get();
+  if (request[http::field::sec_websocket_version] != "13") {
+    response_ = {};
+    response_.set(http::field::sec_websocket_version, "13");
+    return respond(http::status::upgrade_required, "text/plain", "WebSocket version 13 only\n");
+  }
+  auto key = from_base64(view(request[http::field::sec_websocket_key]));
+  if (!key || key->size() != 16) {
+    return respond(http::status::bad_request, "text/plain", "Sec-WebSocket-Key must be 16 bytes in base64\n");
+  }
   beast::error_code ignored;
-  const std::string ip = stream_.socket().remote_endpoint(ignored).address().to_string();
+  std::string ip = stream_.socket().remote_endpoint(ignored).address().to_string();
   const Limits& limits = server_->options.limits;
   Metrics& metrics = server_->handler.metrics();
-  const std::string_view target = view(request.target());
-  auto token = auth_token(target, view(request[http::field::authorization]));
-  auto client = authenticate(token, server_->options.public_urls, server_->clock.unix_seconds());
-  auto session = std::make_shared<WebsocketSession>(stream_.release_socket(), client.value_or(""), ip, server_);
   auto& log = *server_->options.log;
+  const std::string_view target = view(request.target());
+  auto client = authenticate(auth_token(target, view(request[http::field::authorization])),
+                             server_->options.public_urls, server_->clock.unix_seconds());
   if (!client) {
     log.info("msg=\"auth refused\" ip={} reason=\"{}\"", ip, client.error().message);
     ++metrics.errors["auth"];
-    return session->refuse(request, kCloseUnauthorized, client.error().message);
+    return switch_protocols("", ip, kCloseUnauthorized, client.error().message);
   }
-  if (server_->draining)
-    return session->refuse(request, beast::websocket::close_code::going_away, "relay shutting down");
+  if (server_->draining) return switch_protocols("", ip, kCloseGoingAway, "relay shutting down");
   if (server_->sessions.size() >= limits.max_connections) {
     log.warn("msg=\"connection refused: relay full\" ip={} limit={}", ip, limits.max_connections);
     ++metrics.errors["connection_limit"];
-    return session->refuse(
-        request, beast::websocket::close_code::try_again_later,
-        "relay full: " + std::to_string(limits.max_connections) + " connections (--max-connections)");
+    return switch_protocols("", ip, kCloseTryAgainLater,
+                            "relay full: " + std::to_string(limits.max_connections) + " connections (--max-connections)");
   }
   if (auto found = server_->sessions_per_ip.find(ip);
       found != server_->sessions_per_ip.end() && found->second >= limits.max_connections_per_ip) {
     log.info("msg=\"connection refused: per-IP limit\" ip={} limit={}", ip, limits.max_connections_per_ip);
     ++metrics.errors["connection_limit"];
-    return session->refuse(request, beast::websocket::close_code::try_again_later,
-                           "too many connections from " + ip + " (--max-connections-per-ip " +
-                               std::to_string(limits.max_connections_per_ip) + ")");
+    return switch_protocols("", ip, kCloseTryAgainLater,
+                            "too many connections from " + ip + " (--max-connections-per-ip " +
+                                std::to_string(limits.max_connections_per_ip) + ")");
   }
+  log.debug("msg=\"connected\" ip={} client={}", ip, *client);
+  switch_protocols(std::move(*client), std::move(ip), 0, "");
+}
+
+void HttpSession::switch_protocols(std::string client_id, std::string ip, std::uint16_t refusal, std::string reason) {
+  const auto& request = parser_->get();
+  // RFC 6455 section 4.2.2: the accept key is base64(sha1(key ‖ the protocol's GUID)).
+  const std::string salted = std::string(view(request[http::field::sec_websocket_key])) + kWebsocketGuid;
+  std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
+  SHA1(reinterpret_cast<const unsigned char*>(salted.data()), salted.size(), digest.data());
+  switching_ = {http::status::switching_protocols, request.version()};
+  switching_.set(http::field::server, "keylink-relay");
+  switching_.set(http::field::upgrade, "websocket");
+  switching_.set(http::field::connection, "Upgrade");
+  switching_.set(http::field::sec_websocket_accept, to_base64(digest));
+  stream_.expires_after(kRequestTimeout);
+  http::async_write(stream_, switching_,
+                    [self = shared_from_this(), client_id = std::move(client_id), ip = std::move(ip), refusal,
+                     reason = std::move(reason)](beast::error_code error, std::size_t) mutable {
+                      if (error) return;
+                      self->stream_.expires_never();
+                      self->hand_over(std::move(client_id), std::move(ip), refusal, reason);
+                    });
+}
+
+void HttpSession::hand_over(std::string client_id, std::string ip, std::uint16_t refusal, std::string_view reason) {
+  const std::string_view target = view(parser_->get().target());
+  auto session = std::make_shared<WebsocketSession>(stream_.release_socket(), std::move(client_id), std::move(ip), server_);
+  if (refusal != 0) return session->refuse(refusal, reason);
   if (server_->options.bench_forward) {
     session->bench_group = query_param(target, "group");
     session->bench_publisher = query_param(target, "role") == "pub";
   }
-  log.debug("msg=\"connected\" ip={} client={}", ip, *client);
-  session->run(request);
+  session->start();
 }
 
 }  // namespace keylink::relay

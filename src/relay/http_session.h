@@ -6,8 +6,8 @@
 #include <optional>
 
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
-#include "corked_stream.h"
 #include "server_state.h"
 
 namespace keylink::relay {
@@ -21,6 +21,10 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   void read();
   void on_read(beast::error_code error);
   void upgrade();
+  // Answers the upgrade with 101 and hands the socket to a WebsocketSession that serves the client, or
+  // that closes at once with `refusal` (a close code and its reason) when it has one.
+  void switch_protocols(std::string client_id, std::string ip, std::uint16_t refusal, std::string reason);
+  void hand_over(std::string client_id, std::string ip, std::uint16_t refusal, std::string_view reason);
   void respond(beast::http::status status, std::string content_type, std::string body);
 
   beast::tcp_stream stream_;
@@ -28,6 +32,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   beast::http::response<beast::http::string_body> response_;
+  beast::http::response<beast::http::empty_body> switching_;
 };
 
 }  // namespace keylink::relay

@@ -67,7 +67,7 @@ void Server::drain(std::chrono::milliseconds grace, std::function<void()> done) 
   timer->async_wait([timer, finish](beast::error_code) { finish(); });
   // Closing removes sessions from the set as they finish, so close a copy.
   for (WebsocketSession* session : std::vector(state_->sessions.begin(), state_->sessions.end())) {
-    session->close(beast::websocket::close_code::going_away, "relay shutting down");
+    session->close(kCloseGoingAway, "relay shutting down");
   }
 }
 

@@ -5,10 +5,16 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "corked_stream.h"
+#include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
 #include "keylink/relay/server.h"
 
 namespace keylink::relay {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
 
 class WebsocketSession;
 

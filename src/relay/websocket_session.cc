@@ -1,127 +1,157 @@
 #include "websocket_session.h"
 
-#include <string_view>
-
 namespace keylink::relay {
-namespace websocket = beast::websocket;
-
 namespace {
 
-// How long a closing handshake (and the opening one) may take before the socket is just closed.
-constexpr std::chrono::seconds kHandshakeTimeout{10};
+constexpr std::size_t kReadChunk = 64 * 1024;
+// How long the peer has to answer our close frame before the connection is just dropped.
+constexpr std::chrono::seconds kCloseTimeout{10};
 
 }  // namespace
 
 WebsocketSession::WebsocketSession(asio::ip::tcp::socket socket, std::string client_id, std::string ip,
                                    std::shared_ptr<ServerState> server)
     : Peer(std::move(client_id)),
-      ws_(CorkedStream(std::move(socket))),
+      socket_(std::move(socket)),
       ip_(std::move(ip)),
       server_(std::move(server)),
+      parser_(server_->options.limits.max_frame_bytes),
+      read_buffer_(kReadChunk),
       timer_(server_->io) {}
 
-WebsocketSession::~WebsocketSession() = default;
-
-void WebsocketSession::configure() {
-  websocket::stream_base::timeout timeout{};
-  timeout.handshake_timeout = kHandshakeTimeout;
-  timeout.idle_timeout = websocket::stream_base::none();  // ours pings at ping_interval, below
-  timeout.keep_alive_pings = false;
-  ws_.set_option(timeout);
-  ws_.read_message_max(server_->options.limits.max_frame_bytes);
-  ws_.auto_fragment(false);
-  ws_.text(true);
-  ws_.control_callback(
-      [this](websocket::frame_type, beast::string_view) { last_heard_ = std::chrono::steady_clock::now(); });
-}
-
-void WebsocketSession::run(const UpgradeRequest& upgrade) {
-  configure();
+void WebsocketSession::start() {
   server_->sessions.insert(this);
   ++server_->sessions_per_ip[ip_];
-  ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code error) {
-    if (error) return self->finish();
-    self->attached_ = true;
-    self->server_->handler.attach(*self);
-    self->last_heard_ = std::chrono::steady_clock::now();
-    self->tick();
-    self->read();
-  });
+  attached_ = true;
+  server_->handler.attach(*this);
+  last_heard_ = std::chrono::steady_clock::now();
+  tick();
+  read();
 }
 
-void WebsocketSession::refuse(const UpgradeRequest& upgrade, std::uint16_t code, std::string reason) {
-  configure();
-  close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), beast::string_view(reason));
-  ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code error) {
-    if (error) return;
-    self->closing_ = true;
-    self->start_close();
-  });
+void WebsocketSession::refuse(std::uint16_t code, std::string_view reason) {
+  queue_close(code, reason, AfterFlush::kFinish);
 }
 
 void WebsocketSession::read() {
-  ws_.async_read(
-      buffer_, [self = shared_from_this()](beast::error_code error, std::size_t size) { self->on_read(error, size); });
+  if (read_buffer_.size() - read_end_ < kReadChunk / 4) read_buffer_.resize(read_buffer_.size() + kReadChunk);
+  socket_.async_read_some(asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
+                          [self = shared_from_this()](boost::system::error_code error, std::size_t size) {
+                            self->on_read(error, size);
+                          });
 }
 
-void WebsocketSession::on_read(beast::error_code error, std::size_t size) {
-  if (error) {
-    if (error == websocket::error::message_too_big) ++server_->handler.metrics().errors["frame_size"];
-    if (error == websocket::error::bad_frame_payload) ++server_->handler.metrics().errors["utf8"];
-    return finish();
-  }
+void WebsocketSession::on_read(boost::system::error_code error, std::size_t size) {
+  if (error || finished_) return finish();
   last_heard_ = std::chrono::steady_clock::now();
-  if (!closing_) {
-    if (!ws_.got_text()) {
-      close(websocket::close_code::unknown_data, "binary frames are not supported: send JSON-RPC as text");
-    } else {
-      const auto data = buffer_.cdata();
-      server_->handler.on_frame(*this, std::string_view(static_cast<const char*>(data.data()), size));
-    }
-  }
-  buffer_.consume(buffer_.size());
-  read();  // until the connection ends: Beast needs a reader to see the peer's close frame
+  read_end_ += size;
+  const std::size_t used = parser_.parse(std::span(read_buffer_.data(), read_end_), *this);
+  std::copy(read_buffer_.begin() + static_cast<std::ptrdiff_t>(used),
+            read_buffer_.begin() + static_cast<std::ptrdiff_t>(read_end_), read_buffer_.begin());
+  read_end_ -= used;
+  // A frame larger than the buffer: make room for all of it (the parser has checked it is in bounds).
+  const std::size_t needed = FrameParser::frame_size(std::span<const char>(read_buffer_.data(), read_end_));
+  if (needed > read_buffer_.size()) read_buffer_.resize(needed + kReadChunk);
+  if (read_end_ == 0 && read_buffer_.size() > 2 * kReadChunk) read_buffer_ = std::vector<char>(kReadChunk);
+  if (!finished_) read();  // until the peer closes: a closing peer still sends its close frame
+}
+
+void WebsocketSession::on_text(std::string_view message) {
+  if (!closing_) server_->handler.on_frame(*this, message);
+}
+
+void WebsocketSession::on_ping(std::string_view payload) {
+  if (closing_) return;
+  append_frame(pending_, Opcode::kPong, payload);
+  schedule_flush();
+}
+
+void WebsocketSession::on_close(std::uint16_t code, std::string_view) {
+  // The peer's close: answer it (RFC 6455 section 5.5.1) and go once the answer is out.
+  if (closing_) return finish();
+  queue_close(code == 1005 ? kCloseNormal : code, "", AfterFlush::kFinish);
+}
+
+void WebsocketSession::on_error(std::uint16_t code, std::string_view reason) {
+  ++server_->handler.metrics().errors[code == kCloseTooBig ? "frame_size" : code == kCloseInvalidPayload ? "utf8" : "protocol"];
+  server_->options.log->info("msg=\"protocol error\" ip={} client={} code={} reason=\"{}\"", ip_, client_id(), code,
+                             reason);
+  queue_close(code, reason, AfterFlush::kFinish);
 }
 
 void WebsocketSession::send(std::string frame) {
   if (!attached_ || closing_ || finished_) return;
-  auto& stream = ws_.next_layer();
   const std::size_t limit = server_->options.limits.max_queued_bytes;
-  if (stream.queued_bytes() + frame.size() > limit) {
+  if (pending_.size() + writing_.size() + frame.size() > limit) {
     ++server_->handler.metrics().errors["slow_consumer"];
-    return close(websocket::close_code::policy_error,
-                 "slow consumer: over " + std::to_string(limit) + " bytes queued (--max-queued-bytes)");
+    return close(kClosePolicy, "slow consumer: over " + std::to_string(limit) + " bytes queued (--max-queued-bytes)");
   }
-  stream.append_text_frame(frame);
+  append_frame(pending_, Opcode::kText, frame);
+  schedule_flush();
 }
 
 void WebsocketSession::close(std::uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
-  closing_ = true;
   server_->options.log->info("msg=\"closing\" ip={} client={} code={} reason=\"{}\"", ip_, client_id(), code, reason);
-  reason = reason.substr(0, 123);  // a close frame carries at most 123 bytes of reason
-  close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
-                                          beast::string_view(reason.data(), reason.size()));
-  start_close();
+  pending_.clear();  // whole frames only: what was not on its way yet is dropped, the peer is going
+  queue_close(code, reason, AfterFlush::kShutdownSend);
 }
 
-void WebsocketSession::start_close() {
-  ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) { self->finish(); });
+void WebsocketSession::queue_close(std::uint16_t code, std::string_view reason, AfterFlush then) {
+  if (closing_ || finished_) return;
+  closing_ = true;
+  closing_since_ = std::chrono::steady_clock::now();
+  append_close_frame(pending_, code, reason);
+  after_flush_ = then;
+  schedule_flush();
 }
 
-// Every ping_interval: ping a peer that was quiet that long, drop one silent for idle_timeout.
+// Writes are posted, so every frame of the socket reads now being handled joins one write.
+void WebsocketSession::schedule_flush() {
+  if (flush_scheduled_ || write_active_) return;
+  flush_scheduled_ = true;
+  asio::post(server_->io, [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->flush();
+  });
+}
+
+void WebsocketSession::flush() {
+  if (write_active_ || finished_) return;
+  if (pending_.empty()) {
+    boost::system::error_code ignored;
+    if (after_flush_ == AfterFlush::kShutdownSend) socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+    if (after_flush_ == AfterFlush::kFinish) finish();
+    after_flush_ = AfterFlush::kNothing;
+    return;
+  }
+  std::swap(pending_, writing_);
+  write_active_ = true;
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](boost::system::error_code error, std::size_t) {
+                      self->write_active_ = false;
+                      self->writing_.clear();
+                      if (error) return self->finish();
+                      self->flush();
+                    });
+}
+
+// Every ping_interval: ping a peer quiet that long, drop one silent for idle_timeout, and drop one that
+// has not answered our close frame in time.
 void WebsocketSession::tick() {
   timer_.expires_after(server_->options.limits.ping_interval);
-  timer_.async_wait([self = shared_from_this()](beast::error_code error) {
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
     if (error || self->finished_) return;
-    const auto quiet = std::chrono::steady_clock::now() - self->last_heard_;
-    if (quiet >= self->server_->options.limits.idle_timeout) {
+    const auto now = std::chrono::steady_clock::now();
+    const Limits& limits = self->server_->options.limits;
+    if (self->closing_) {
+      if (now - self->closing_since_ >= kCloseTimeout) return self->finish();
+    } else if (now - self->last_heard_ >= limits.idle_timeout) {
       ++self->server_->handler.metrics().errors["idle"];
-      self->close(websocket::close_code::going_away, "silent for too long (--idle-timeout)");
-      return;
-    }
-    if (quiet >= self->server_->options.limits.ping_interval && !self->closing_) {
-      self->ws_.async_ping({}, [](beast::error_code) {});
+      self->close(kCloseGoingAway, "silent for too long (--idle-timeout)");
+    } else if (now - self->last_heard_ >= limits.ping_interval) {
+      append_frame(self->pending_, Opcode::kPing, "");
+      self->schedule_flush();
     }
     self->tick();
   });
@@ -131,13 +161,16 @@ void WebsocketSession::finish() {
   if (finished_) return;
   finished_ = true;
   timer_.cancel();
-  if (attached_) server_->options.log->debug("msg=\"disconnected\" ip={} client={}", ip_, client_id());
-  if (attached_) server_->handler.detach(*this);
-  attached_ = false;
-  if (server_->sessions.erase(this) != 0 && --server_->sessions_per_ip[ip_] == 0) server_->sessions_per_ip.erase(ip_);
-  if (server_->draining && server_->sessions.empty() && server_->on_drained) std::exchange(server_->on_drained, {})();
-  beast::error_code ignored;
-  ws_.next_layer().socket().close(ignored);
+  if (attached_) {
+    server_->options.log->debug("msg=\"disconnected\" ip={} client={}", ip_, client_id());
+    server_->handler.detach(*this);
+    attached_ = false;
+    server_->sessions.erase(this);
+    if (--server_->sessions_per_ip[ip_] == 0) server_->sessions_per_ip.erase(ip_);
+    if (server_->draining && server_->sessions.empty() && server_->on_drained) std::exchange(server_->on_drained, {})();
+  }
+  boost::system::error_code ignored;
+  socket_.close(ignored);
 }
 
 }  // namespace keylink::relay

@@ -1,53 +1,72 @@
-// One WebSocket connection: reads frames into the PeerHandler and writes its frames straight into the
-// CorkedStream's bounded buffer. Pings a quiet peer and drops a silent one.
+// One WebSocket connection after the upgrade: reads whole socket buffers, hands every complete frame
+// in them to the PeerHandler, and only then writes what those frames produced, in one socket write per
+// connection. A bounded outbound buffer closes a slow consumer; a quiet peer is pinged and a silent one
+// dropped. Not thread-safe: one event loop.
 #pragma once
 
+#include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
+
+#include <boost/asio.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
-#include <boost/beast/http.hpp>
-
-#include "corked_stream.h"
+#include "frame_codec.h"
 #include "keylink/relay/peer.h"
 #include "server_state.h"
 
 namespace keylink::relay {
 
-using UpgradeRequest = beast::http::request<beast::http::string_body>;
-
-class WebsocketSession final : public Peer, public std::enable_shared_from_this<WebsocketSession> {
+class WebsocketSession final : public Peer,
+                               public FrameParser::Visitor,
+                               public std::enable_shared_from_this<WebsocketSession> {
  public:
   WebsocketSession(asio::ip::tcp::socket socket, std::string client_id, std::string ip,
                    std::shared_ptr<ServerState> server);
-  ~WebsocketSession() override;
 
-  // Completes the upgrade and serves the peer until it goes.
-  void run(const UpgradeRequest& upgrade);
-  // Completes the upgrade only to close at once with `code` and `reason` (a refused client).
-  void refuse(const UpgradeRequest& upgrade, std::uint16_t code, std::string reason);
+  // Serves the peer once the 101 response is written, until it goes.
+  void start();
+  // Sends a close frame with `code` and `reason` at once and goes: a refused client.
+  void refuse(std::uint16_t code, std::string_view reason);
 
   void send(std::string frame) override;
   void close(std::uint16_t code, std::string_view reason) override;
 
  private:
-  void configure();
+  enum class AfterFlush { kNothing, kShutdownSend, kFinish };
+
+  void on_text(std::string_view message) override;
+  void on_ping(std::string_view payload) override;
+  void on_pong() override {}
+  void on_close(std::uint16_t code, std::string_view reason) override;
+  void on_error(std::uint16_t code, std::string_view reason) override;
+
   void read();
-  void on_read(beast::error_code error, std::size_t size);
-  void start_close();
+  void on_read(boost::system::error_code error, std::size_t size);
+  void queue_close(std::uint16_t code, std::string_view reason, AfterFlush then);
+  void schedule_flush();
+  void flush();
   void tick();
   void finish();
 
-  beast::websocket::stream<CorkedStream> ws_;
+  asio::ip::tcp::socket socket_;
   std::string ip_;
   std::shared_ptr<ServerState> server_;
-  beast::flat_buffer buffer_;
+  FrameParser parser_;
+  std::vector<char> read_buffer_;
+  std::size_t read_end_ = 0;
+  std::string pending_;  // frames queued while `writing_` is on its way
+  std::string writing_;
+  bool flush_scheduled_ = false;
+  bool write_active_ = false;
+  AfterFlush after_flush_ = AfterFlush::kNothing;
   bool attached_ = false;
-  bool closing_ = false;
+  bool closing_ = false;  // our close frame is queued: nothing else goes out
   bool finished_ = false;
-  beast::websocket::close_reason close_reason_;
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point last_heard_;
+  std::chrono::steady_clock::time_point closing_since_;
 };
 
 }  // namespace keylink::relay
