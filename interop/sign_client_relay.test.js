@@ -23,6 +23,7 @@ before(async () => {
 
 after(async () => {
   for (const client of clients) {
+    client.core.heartbeat.stop();  // its interval would keep node alive after the test
     try {
       await within(client.core.relayer.transportClose(), 5000, 'closing a client');
     } catch { /* the relay goes next anyway */ }

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <cstring>
+
 namespace keylink::relay {
 namespace {
 
@@ -31,6 +33,22 @@ bool read_header(std::span<const char> bytes, Header& header) {
   }
   header.size = 2 + extra + (header.masked ? 4 : 0);
   return bytes.size() >= header.size;
+}
+
+// XORs the payload with the 4-byte mask, 8 bytes at a time.
+void unmask(std::span<char> payload, const char* mask) {
+  std::uint64_t wide;
+  char pattern[8];
+  for (int i = 0; i < 8; ++i) pattern[i] = mask[i & 3];
+  std::memcpy(&wide, pattern, 8);
+  std::size_t i = 0;
+  for (; i + 8 <= payload.size(); i += 8) {
+    std::uint64_t chunk;
+    std::memcpy(&chunk, payload.data() + i, 8);
+    chunk ^= wide;
+    std::memcpy(payload.data() + i, &chunk, 8);
+  }
+  for (; i < payload.size(); ++i) payload[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
 }
 
 bool is_control(Opcode opcode) { return static_cast<std::uint8_t>(opcode) >= 8; }
@@ -77,8 +95,7 @@ std::size_t FrameParser::parse(std::span<char> bytes, Visitor& visitor) {
     }
     if (rest.size() - header.size < header.length) break;
     std::span<char> payload = rest.subspan(header.size, static_cast<std::size_t>(header.length));
-    const char* mask = rest.data() + header.size - 4;
-    for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
+    unmask(payload, rest.data() + header.size - 4);
     used += header.size + payload.size();
     if (!handle(header.opcode, header.fin, payload, visitor)) break;
   }

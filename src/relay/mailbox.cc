@@ -11,22 +11,31 @@ std::size_t MessageIdHash::operator()(const MessageId& id) const noexcept {
   return hash;
 }
 
-const StoredMessage* Mailbox::add(StoredMessage message) {
-  if (index_.contains(message.id)) return nullptr;
-  TopicLog& log = topics_[message.topic];
-  const std::uint64_t position = log.first + log.entries.size();
+Mailbox::Added Mailbox::add(StoredMessage message, std::string_view acked_by) {
+  auto [slot, added] = index_.try_emplace(message.id);
+  if (!added) return {nullptr, {}};
+  auto [topic, created] = topics_.try_emplace(message.topic);
+  TopicLog& log = topic->second;
+  if (created) {
+    log.number = next_log_++;
+    logs_.emplace(log.number, &log);
+  }
+  slot->second = {log.number, log.first + log.entries.size()};
   stored_bytes_ += message.topic.size() + message.message.size();
   expiries_.emplace(message.expires_at_ms, message.id);
-  index_.emplace(message.id, std::pair{&log, position});
   ++log.live;
-  return &log.entries.emplace_back(Entry{std::move(message), {}, false}).message;
+  Entry& entry = log.entries.emplace_back(Entry{std::move(message), {}, false});
+  if (!acked_by.empty()) entry.acked_by.push_back(client_number(acked_by));
+  return {&entry.message, slot->second};
 }
 
-Mailbox::Entry* Mailbox::find(const MessageId& id) {
-  auto found = index_.find(id);
-  if (found == index_.end()) return nullptr;
-  auto [log, position] = found->second;
-  return &log->entries[position - log->first];
+Mailbox::Entry* Mailbox::find(MessageRef ref) {
+  auto found = logs_.find(ref.log);
+  if (found == logs_.end()) return nullptr;
+  TopicLog& log = *found->second;
+  if (ref.position < log.first || ref.position - log.first >= log.entries.size()) return nullptr;
+  Entry& entry = log.entries[ref.position - log.first];
+  return entry.removed ? nullptr : &entry;
 }
 
 std::uint32_t Mailbox::client_number(std::string_view client_id) {
@@ -35,33 +44,46 @@ std::uint32_t Mailbox::client_number(std::string_view client_id) {
 }
 
 bool Mailbox::acked(const Entry& entry, std::string_view client_id) const {
+  if (entry.acked_by.empty()) return false;
   auto found = clients_.find(std::string(client_id));
   return found != clients_.end() && std::binary_search(entry.acked_by.begin(), entry.acked_by.end(), found->second);
 }
 
-bool Mailbox::ack(std::string_view client_id, const MessageId& id) {
-  Entry* entry = find(id);
-  if (!entry) return false;
+bool Mailbox::ack(std::string_view client_id, Entry& entry) {
   const std::uint32_t client = client_number(client_id);
-  auto at = std::lower_bound(entry->acked_by.begin(), entry->acked_by.end(), client);
-  if (at != entry->acked_by.end() && *at == client) return false;
-  entry->acked_by.insert(at, client);
+  auto at = std::lower_bound(entry.acked_by.begin(), entry.acked_by.end(), client);
+  if (at != entry.acked_by.end() && *at == client) return false;
+  entry.acked_by.insert(at, client);
   return true;
 }
 
-std::vector<const StoredMessage*> Mailbox::pending(std::string_view client_id, std::string_view topic,
-                                                   std::int64_t now_ms, std::size_t limit, const IdSet& skip) const {
-  std::vector<const StoredMessage*> out;
-  auto log = topics_.find(std::string(topic));
-  if (log == topics_.end()) return out;
-  for (const Entry& entry : log->second.entries) {
-    if (out.size() == limit) break;
-    if (!entry.removed && entry.message.expires_at_ms > now_ms && !acked(entry, client_id) &&
-        !skip.contains(entry.message.id)) {
-      out.push_back(&entry.message);
+bool Mailbox::ack(std::string_view client_id, const MessageId& id) {
+  auto found = index_.find(id);
+  Entry* entry = found == index_.end() ? nullptr : find(found->second);
+  return entry && ack(client_id, *entry);
+}
+
+bool Mailbox::ack(std::string_view client_id, MessageRef ref) {
+  Entry* entry = find(ref);
+  return entry && ack(client_id, *entry);
+}
+
+Mailbox::PendingPage Mailbox::pending(std::string_view client_id, std::string_view topic, std::int64_t now_ms,
+                                     std::size_t limit, std::uint64_t from) const {
+  PendingPage page;
+  auto found = topics_.find(std::string(topic));
+  if (found == topics_.end()) return page;
+  const TopicLog& log = found->second;
+  std::size_t index = from > log.first ? static_cast<std::size_t>(from - log.first) : 0;
+  for (; index < log.entries.size() && page.messages.size() < limit; ++index) {
+    const Entry& entry = log.entries[index];
+    if (!entry.removed && entry.message.expires_at_ms > now_ms && !acked(entry, client_id)) {
+      page.messages.emplace_back(&entry.message, MessageRef{log.number, log.first + index});
     }
   }
-  return out;
+  page.next = log.first + index;
+  page.more = index < log.entries.size();
+  return page;
 }
 
 HistoryPage Mailbox::history(std::string_view topic, const HistoryQuery& query, std::int64_t now_ms) const {
@@ -100,22 +122,24 @@ std::size_t Mailbox::prune(std::int64_t now_ms, std::size_t max) {
     auto found = index_.find(expiries_.top().second);
     expiries_.pop();
     if (found == index_.end()) continue;
-    auto [log, position] = found->second;
-    Entry& entry = log->entries[position - log->first];
-    stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();
+    const MessageRef ref = found->second;
     index_.erase(found);
+    TopicLog& log = *logs_.at(ref.log);
+    Entry& entry = log.entries[ref.position - log.first];
+    stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();
     entry.removed = true;
     entry.acked_by = {};
     ++removed;
-    if (--log->live == 0) {
+    if (--log.live == 0) {
+      logs_.erase(log.number);
       const std::string topic = std::move(entry.message.topic);
       topics_.erase(topic);  // the whole log, entry included
       continue;
     }
     entry.message.message = {};
-    while (log->entries.front().removed) {
-      log->entries.pop_front();
-      ++log->first;
+    while (log.entries.front().removed) {
+      log.entries.pop_front();
+      ++log.first;
     }
   }
   return removed;

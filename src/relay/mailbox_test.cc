@@ -15,6 +15,12 @@ StoredMessage message(std::string topic, std::string text, std::int64_t publishe
   return m;
 }
 
+std::vector<std::string> texts(const Mailbox::PendingPage& page) {
+  std::vector<std::string> out;
+  for (const auto& [m, ref] : page.messages) out.push_back(m->message);
+  return out;
+}
+
 std::vector<std::string> texts(const std::vector<const StoredMessage*>& messages) {
   std::vector<std::string> out;
   for (const auto* m : messages) out.push_back(m->message);
@@ -23,14 +29,14 @@ std::vector<std::string> texts(const std::vector<const StoredMessage*>& messages
 
 TEST(Mailbox, TheSameMessageIsKeptOnce) {
   Mailbox mailbox;
-  EXPECT_TRUE(mailbox.add(message("t", "a", 1)));
-  EXPECT_FALSE(mailbox.add(message("t", "a", 2)));
-  EXPECT_TRUE(mailbox.add(message("u", "a", 2)));  // another topic, another message
+  EXPECT_TRUE(mailbox.add(message("t", "a", 1)).message);
+  EXPECT_FALSE(mailbox.add(message("t", "a", 2)).message);
+  EXPECT_TRUE(mailbox.add(message("u", "a", 2)).message);  // another topic, another message
   EXPECT_EQ(mailbox.message_count(), 2u);
   EXPECT_EQ(mailbox.stored_bytes(), 4u);
 }
 
-TEST(Mailbox, PendingSkipsAckedExpiredAndInFlight) {
+TEST(Mailbox, PendingSkipsAckedAndExpired) {
   Mailbox mailbox;
   mailbox.add(message("t", "a", 10));
   mailbox.add(message("t", "b", 20));
@@ -41,9 +47,15 @@ TEST(Mailbox, PendingSkipsAckedExpiredAndInFlight) {
   EXPECT_FALSE(mailbox.ack("alice", message_id("t", "never")));
   EXPECT_EQ(texts(mailbox.pending("alice", "t", 100, 10)), (std::vector<std::string>{"b", "d"}));
   EXPECT_EQ(texts(mailbox.pending("bob", "t", 100, 2)), (std::vector<std::string>{"a", "b"}));
-  Mailbox::IdSet in_flight{message_id("t", "b")};
-  EXPECT_EQ(texts(mailbox.pending("bob", "t", 100, 10, in_flight)), (std::vector<std::string>{"a", "d"}));
-  EXPECT_TRUE(mailbox.pending("bob", "other", 100, 10).empty());
+  EXPECT_TRUE(mailbox.pending("bob", "other", 100, 10).messages.empty());
+  // From a position on, with where to go on from.
+  auto page = mailbox.pending("bob", "t", 100, 1, 2);
+  EXPECT_EQ(texts(page), std::vector<std::string>{"b"});
+  EXPECT_EQ(page.next, 3u);
+  EXPECT_TRUE(page.more);
+  page = mailbox.pending("bob", "t", 100, 5, page.next);
+  EXPECT_EQ(texts(page), std::vector<std::string>{"d"});
+  EXPECT_FALSE(page.more);
 }
 
 TEST(Mailbox, HistoryPagesBothWaysWithBounds) {
@@ -88,6 +100,20 @@ TEST(Mailbox, ACursorSurvivesPruningOfWhatItPointsAt) {
   EXPECT_EQ(texts(mailbox.history("t", query, 100).messages), (std::vector<std::string>{"5", "4"}));
 }
 
+TEST(Mailbox, TheAddingClientHasAckedAndRefsOutliveTheirMessage) {
+  Mailbox mailbox;
+  const auto added = mailbox.add(message("t", "a", 0, 10), "alice");
+  EXPECT_TRUE(mailbox.pending("alice", "t", 1, 10).messages.empty());
+  EXPECT_TRUE(mailbox.ack("bob", added.ref));
+  EXPECT_FALSE(mailbox.ack("bob", added.ref));
+  EXPECT_EQ(mailbox.message(added.ref)->message, "a");
+  mailbox.prune(100);
+  EXPECT_FALSE(mailbox.ack("carol", added.ref));  // gone: ignored, never another message
+  EXPECT_EQ(mailbox.message(added.ref), nullptr);
+  mailbox.add(message("t", "b", 100));
+  EXPECT_EQ(mailbox.message(added.ref), nullptr);
+}
+
 TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
   Mailbox mailbox;
   mailbox.add(message("t", "old", 0, 100));
@@ -97,7 +123,7 @@ TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
   EXPECT_EQ(mailbox.message_count(), 1u);
   EXPECT_EQ(mailbox.stored_bytes(), 4u);
   EXPECT_FALSE(mailbox.ack("alice", message_id("t", "old")));
-  EXPECT_TRUE(mailbox.add(message("t", "old", 600)));  // the same text may come back once expired
+  EXPECT_TRUE(mailbox.add(message("t", "old", 600)).message);  // the same text may come back once expired
 }
 
 TEST(Mailbox, PruneGoesInBoundedBatchesSoonestFirst) {

@@ -71,13 +71,13 @@ void RelayCore::accept(Peer& peer, const Request& request, std::vector<Publish> 
   for (auto& publish : publishes) {
     ++metrics_.publishes;
     if (publish.ephemeral) {
-      fan_out(publish.message, &peer, true);
+      fan_out(publish.message, {}, &peer, true);
       continue;
     }
-    const StoredMessage* kept = mailbox_.add(std::move(publish.message));
-    if (!kept) continue;                       // the same message again: stored and delivered once
-    mailbox_.ack(peer.client_id(), kept->id);  // the publisher never gets its own message back
-    fan_out(*kept, &peer, false);
+    // The publisher counts as having acked its own message: it never gets it back.
+    const auto [kept, ref] = mailbox_.add(std::move(publish.message), peer.client_id());
+    if (!kept) continue;  // the same message again: stored and delivered once
+    fan_out(*kept, ref, &peer, false);
     if (journal_) {
       to_journal.push_back(*kept);
       acks.push_back({peer.client_id(), kept->id, kept->expires_at_ms});

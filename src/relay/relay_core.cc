@@ -110,14 +110,14 @@ void RelayCore::dispatch(Peer& peer, Request& request) {
 void RelayCore::on_ack(Peer& peer, std::int64_t delivery_id) {
   auto found = peer.awaiting_ack.find(delivery_id);
   if (found == peer.awaiting_ack.end()) return;  // an ephemeral delivery, or a duplicate ack
-  const MessageId id = found->second;
+  const MessageRef ref = found->second;
   peer.awaiting_ack.erase(found);
-  peer.in_flight.erase(id);
   ++metrics_.acks;
-  if (mailbox_.ack(peer.client_id(), id) && journal_) {
-    journal_->append({}, {StoredAck{peer.client_id(), id, 0}}, {});
+  if (mailbox_.ack(peer.client_id(), ref) && journal_) {
+    const StoredMessage& message = *mailbox_.message(ref);
+    journal_->append({}, {StoredAck{peer.client_id(), message.id, message.expires_at_ms}}, {});
   }
-  if (!peer.backlog.empty() && peer.in_flight.size() <= limits_.delivery_window / 2) {
+  if (!peer.backlog.empty() && peer.awaiting_ack.size() <= limits_.delivery_window / 2) {
     auto topics = std::move(peer.backlog);
     peer.backlog.clear();
     for (const auto& topic : topics) deliver_pending(peer, topic);
@@ -135,27 +135,34 @@ bool RelayCore::take_token(Peer& peer) {
   return true;
 }
 
-void RelayCore::fan_out(const StoredMessage& message, const Peer* publisher, bool ephemeral) {
+void RelayCore::fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral) {
   auto found = subscribers_.find(message.topic);
   if (found == subscribers_.end()) return;
   for (Peer* subscriber : found->second) {
     if (subscriber == publisher) continue;
-    if (!ephemeral && subscriber->in_flight.size() >= limits_.delivery_window) {
-      subscriber->backlog.insert(message.topic);  // it gets this one from its mailbox once it catches up
+    if (ephemeral) {
+      deliver(*subscriber, message, std::nullopt);
       continue;
     }
-    deliver(*subscriber, message, !ephemeral);
+    Peer::Subscription& subscription = subscriber->subscriptions.at(message.topic);
+    if (subscription.behind || subscriber->awaiting_ack.size() >= limits_.delivery_window) {
+      subscription.behind = true;  // it gets this one from its mailbox once it catches up
+      subscriber->backlog.insert(message.topic);
+      continue;
+    }
+    deliver(*subscriber, message, ref);
+    subscription.next = ref.position + 1;
   }
 }
 
-void RelayCore::deliver(Peer& peer, const StoredMessage& message, bool track_ack) {
+void RelayCore::deliver(Peer& peer, const StoredMessage& message, std::optional<MessageRef> ref) {
   const std::int64_t delivery_id = next_delivery_id_++;
   std::string frame;
   frame.reserve(message.message.size() + message.topic.size() + 256);
   frame += "{\"id\":";
   append_int(frame, delivery_id);
   frame += ",\"jsonrpc\":\"2.0\",\"method\":\"irn_subscription\",\"params\":{\"id\":\"";
-  frame += peer.subscriptions.at(message.topic);
+  frame += peer.subscriptions.at(message.topic).id;
   frame += "\",\"data\":{\"topic\":";
   append_json_string(frame, message.topic);
   frame += ",\"message\":";
@@ -165,24 +172,26 @@ void RelayCore::deliver(Peer& peer, const StoredMessage& message, bool track_ack
   frame += ",\"tag\":";
   append_int(frame, message.tag);
   frame += ",\"attestation\":null}}}";
-  if (track_ack) {
-    peer.awaiting_ack.emplace(delivery_id, message.id);
-    peer.in_flight.insert(message.id);
-  }
+  if (ref) peer.awaiting_ack.emplace(delivery_id, *ref);
   ++metrics_.deliveries;
   metrics_.bytes_out += frame.size();
   peer.send(std::move(frame));
 }
 
 void RelayCore::deliver_pending(Peer& peer, std::string_view topic) {
-  if (!peer.subscriptions.contains(std::string(topic))) return;
-  const std::size_t room = limits_.delivery_window - std::min(limits_.delivery_window, peer.in_flight.size());
-  auto pending = mailbox_.pending(peer.client_id(), topic, clock_.unix_millis(), room + 1, peer.in_flight);
-  if (pending.size() > room) {
-    peer.backlog.emplace(topic);
-    pending.pop_back();
+  auto found = peer.subscriptions.find(std::string(topic));
+  if (found == peer.subscriptions.end()) return;
+  Peer::Subscription& subscription = found->second;
+  const std::size_t room = limits_.delivery_window - std::min(limits_.delivery_window, peer.awaiting_ack.size());
+  auto page = mailbox_.pending(peer.client_id(), topic, clock_.unix_millis(), room, subscription.next);
+  for (const auto& [message, ref] : page.messages) deliver(peer, *message, ref);
+  subscription.next = page.next;
+  subscription.behind = page.more;
+  if (page.more) {
+    peer.backlog.insert(found->first);
+  } else {
+    peer.backlog.erase(found->first);
   }
-  for (const StoredMessage* message : pending) deliver(peer, *message, true);
 }
 
 bool RelayCore::prune(std::size_t max) {

@@ -32,7 +32,7 @@ tl::expected<std::string, RelayCore::Refusal> RelayCore::subscribe(Peer& peer, s
                 "a topic must be a string of 1 to " + std::to_string(limits_.max_topic_bytes) + " bytes"});
   }
   const std::string key(topic);
-  if (auto found = peer.subscriptions.find(key); found != peer.subscriptions.end()) return found->second;
+  if (auto found = peer.subscriptions.find(key); found != peer.subscriptions.end()) return found->second.id;
   if (peer.subscriptions.size() >= limits_.max_subscriptions_per_client) {
     return tl::unexpected(Refusal{kLimitExceeded, "subscription_limit",
                                   "subscription limit of " + std::to_string(limits_.max_subscriptions_per_client) +
@@ -40,7 +40,7 @@ tl::expected<std::string, RelayCore::Refusal> RelayCore::subscribe(Peer& peer, s
   }
   // The id @walletconnect/core computes for itself: sha256 of the topic and the client id.
   std::string id = to_hex(crypto::sha256(as_bytes(key + peer.client_id())));
-  peer.subscriptions.emplace(key, id);
+  peer.subscriptions.emplace(key, Peer::Subscription{id});
   subscribers_[key].insert(&peer);
   ++metrics_.subscriptions;
   return id;
@@ -152,12 +152,12 @@ void RelayCore::handle_fetch(Peer& peer, Request& request, bool batch) {
   bool has_more = false;
   for (std::string_view topic : topics) {
     const std::size_t room = limits_.max_fetch_messages - acks.size();
-    auto pending = mailbox_.pending(peer.client_id(), topic, now, room + 1, peer.in_flight);
+    auto pending = mailbox_.pending(peer.client_id(), topic, now, room + 1).messages;
     if (pending.size() > room) {
       has_more = true;
       pending.pop_back();
     }
-    for (const StoredMessage* message : pending) {
+    for (const auto& [message, ref] : pending) {
       if (!acks.empty()) result += ',';
       append_message_object(result, *message);
       acks.push_back({peer.client_id(), message->id, message->expires_at_ms});

@@ -12,7 +12,7 @@ const { Relay, Client, until, randomTopic } = require('./client');
 const WAIT_MS = 30000;
 
 function sqlite(db, sql) {
-  return execFileSync('sqlite3', ['-readonly', db, sql], { encoding: 'utf8', timeout: WAIT_MS }).trim();
+  return execFileSync(process.env.KEYLINK_SQLITE3 || 'sqlite3', ['-readonly', db, sql], { encoding: 'utf8', timeout: WAIT_MS }).trim();
 }
 
 test('ephemeral messages are delivered live and never stored', async (t) => {

@@ -15,7 +15,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "keylink/relay/stored_message.h"
@@ -39,20 +38,39 @@ struct HistoryPage {
   std::optional<std::uint64_t> next;  // set while more messages remain
 };
 
+// Where a kept message is: cheaper to act on than its id, and safe to hold after the message is gone.
+struct MessageRef {
+  std::uint64_t log = 0;       // the topic log it went into
+  std::uint64_t position = 0;  // its place there
+};
+
 class Mailbox {
  public:
-  // Stores a message and returns the kept copy; returns null (and stores nothing) when a message with
-  // its id is already kept.
-  const StoredMessage* add(StoredMessage message);
-  // Records that client acked the message; unknown ids (expired, never stored) are ignored.
-  // Returns whether the ack was new.
+  struct Added {
+    const StoredMessage* message;  // null when a message with its id was kept already
+    MessageRef ref;
+  };
+  // Stores a message unless one with its id is kept already; `acked_by` (the publisher) never gets it.
+  Added add(StoredMessage message, std::string_view acked_by = {});
+  // Records that the client acked the message; a message no longer kept is ignored. Returns whether
+  // the ack was new.
   bool ack(std::string_view client_id, const MessageId& id);
+  bool ack(std::string_view client_id, MessageRef ref);
+  // The message still kept at ref, or null.
+  const StoredMessage* message(MessageRef ref) {
+    const Entry* entry = find(ref);
+    return entry ? &entry->message : nullptr;
+  }
 
-  using IdSet = std::unordered_set<MessageId, MessageIdHash>;
-  // The client's unacked messages on topic that are unexpired at now_ms and not in `skip`, oldest first,
-  // at most limit.
-  std::vector<const StoredMessage*> pending(std::string_view client_id, std::string_view topic, std::int64_t now_ms,
-                                            std::size_t limit, const IdSet& skip = {}) const;
+  struct PendingPage {
+    std::vector<std::pair<const StoredMessage*, MessageRef>> messages;
+    std::uint64_t next = 0;  // the position to continue from
+    bool more = false;       // the topic goes on past `next`
+  };
+  // From position `from` of the topic on, the client's messages that are unacked and unexpired at
+  // now_ms, oldest first, at most limit.
+  PendingPage pending(std::string_view client_id, std::string_view topic, std::int64_t now_ms, std::size_t limit,
+                      std::uint64_t from = 0) const;
   // Unexpired messages of a topic in publish order, a page at a time.
   HistoryPage history(std::string_view topic, const HistoryQuery& query, std::int64_t now_ms) const;
 
@@ -71,20 +89,24 @@ class Mailbox {
   };
   // A topic's messages in publish order; an entry's position is `first` plus its index.
   struct TopicLog {
+    std::uint64_t number = 0;
     std::uint64_t first = 1;
     std::deque<Entry> entries;
     std::size_t live = 0;
   };
 
-  Entry* find(const MessageId& id);
+  Entry* find(MessageRef ref);
+  bool ack(std::string_view client_id, Entry& entry);
   std::uint32_t client_number(std::string_view client_id);
   bool acked(const Entry& entry, std::string_view client_id) const;
 
   std::unordered_map<std::string, TopicLog> topics_;
-  std::unordered_map<MessageId, std::pair<TopicLog*, std::uint64_t>, MessageIdHash> index_;
+  std::unordered_map<std::uint64_t, TopicLog*> logs_;  // by number
+  std::uint64_t next_log_ = 1;
+  std::unordered_map<MessageId, MessageRef, MessageIdHash> index_;
   using Expiry = std::pair<std::int64_t, MessageId>;
   std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;  // soonest on top
-  std::unordered_map<std::string, std::uint32_t> clients_;                     // client id -> number, for compact acks
+  std::unordered_map<std::string, std::uint32_t> clients_;  // client id -> number, for compact acks
   std::size_t stored_bytes_ = 0;
 };
 

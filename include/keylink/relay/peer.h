@@ -34,10 +34,14 @@ class Peer {
 
   // Owned by the relay core.
   std::uint64_t handle = 0;                                    // the core's key for this peer
-  std::unordered_map<std::string, std::string> subscriptions;  // topic -> subscription id
-  std::unordered_map<std::int64_t, MessageId> awaiting_ack;    // delivery rpc id -> message
-  std::unordered_set<MessageId, MessageIdHash> in_flight;      // delivered, not yet acked
-  std::unordered_set<std::string> backlog;                     // topics with more mailbox to deliver
+  struct Subscription {
+    std::string id;
+    std::uint64_t next = 0;  // the topic position its mailbox delivery has reached
+    bool behind = false;     // messages from `next` on wait for room in the delivery window
+  };
+  std::unordered_map<std::string, Subscription> subscriptions;  // by topic
+  std::unordered_map<std::int64_t, MessageRef> awaiting_ack;   // delivery rpc id -> message: in flight
+  std::unordered_set<std::string> backlog;                     // topics whose subscription is behind
   double tokens = 0;                                           // publish rate bucket
   std::int64_t tokens_at_ms = 0;
 

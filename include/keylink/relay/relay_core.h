@@ -59,8 +59,10 @@ class RelayCore final : public PeerHandler {
                                               std::string_view message_key, std::optional<std::int64_t> tag);
   // Stores, fans out and journals the publishes, then answers `true` once they are durable.
   void accept(Peer& peer, const Request& request, std::vector<Publish> publishes);
-  void fan_out(const StoredMessage& message, const Peer* publisher, bool ephemeral);
-  void deliver(Peer& peer, const StoredMessage& message, bool track_ack);
+  // Delivers to live subscribers; a stored message (at `position`) only to those not behind.
+  void fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral);
+  // Sends one irn_subscription; a stored message (not ephemeral) waits for its ack.
+  void deliver(Peer& peer, const StoredMessage& message, std::optional<MessageRef> ref);
   void deliver_pending(Peer& peer, std::string_view topic);
   // Returns the subscription id, or why not.
   tl::expected<std::string, Refusal> subscribe(Peer& peer, std::string_view topic);
