@@ -2,6 +2,7 @@
 // A raw WalletConnect relay client for the end-to-end tests: one WebSocket, JSON-RPC requests with
 // bounded waits, irn_subscription deliveries recorded and (unless told otherwise) acknowledged.
 const crypto = require('node:crypto');
+const net = require('node:net');
 const path = require('node:path');
 const WebSocket = require('ws');
 const relayAuth = require('@walletconnect/relay-auth');
@@ -23,7 +24,7 @@ async function token(relayUrl, { key = keyPair(), aud = relayUrl, ttl = 86400, i
 class Client {
   // Opens a connection authenticated with `key` (the same key is the same client id). `jwt` replaces
   // the token; `rawUrl` replaces the whole URL.
-  static async connect(relayUrl, { key = keyPair(), jwt, rawUrl, autoAck = true, timeoutMs = 10000 } = {}) {
+  static async connect(relayUrl, { key = keyPair(), jwt, rawUrl, headers, autoAck = true, timeoutMs = 10000 } = {}) {
     const client = new Client();
     client.key = key;
     client.autoAck = autoAck;
@@ -33,7 +34,7 @@ class Client {
     client.listeners = new Set();
     client.unexpected = [];  // frames that were neither answers nor deliveries
     const url = rawUrl ?? `${relayUrl}/?auth=${encodeURIComponent(jwt ?? await token(relayUrl, { key }))}`;
-    client.ws = new WebSocket(url, { maxPayload: 64 << 20 });
+    client.ws = new WebSocket(url, { maxPayload: 64 << 20, headers });
     client.closed = new Promise((resolve) => {
       client.ws.on('close', (code, reason) => {
         for (const { reject } of client.pending.values()) reject(new Error(`connection closed (${code} ${reason})`));
@@ -122,8 +123,68 @@ class Client {
   }
 }
 
+// A WebSocket client written by hand over TCP, for frames `ws` will not send (invalid UTF-8, say):
+// send(opcode, payload) writes one masked frame; `closed` resolves with the relay's close {code, reason}
+// (code 1005 when its close frame had none, 1006 when the connection ended without one).
+async function rawSocket(relayUrl, jwt, timeoutMs = 10000) {
+  const { hostname, port } = new URL(relayUrl);
+  const socket = net.connect(Number(port), hostname);
+  const key = crypto.randomBytes(16).toString('base64');
+  socket.write(`GET /?auth=${encodeURIComponent(jwt)} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
+    `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  let buffer = Buffer.alloc(0);
+  let upgraded = false;
+  let onUpgrade;
+  const opened = new Promise((resolve, reject) => { onUpgrade = { resolve, reject }; });
+  const closed = new Promise((resolve) => {
+    let result = { code: 1006, reason: '' };
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (!upgraded) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buffer.subarray(0, end).toString();
+        buffer = buffer.subarray(end + 4);
+        if (!head.startsWith('HTTP/1.1 101')) return onUpgrade.reject(new Error(head.split('\r\n')[0]));
+        upgraded = true;
+        onUpgrade.resolve();
+      }
+      for (;;) {  // server frames are unmasked; only the close frame matters here
+        if (buffer.length < 2) return;
+        let length = buffer[1] & 0x7f;
+        let at = 2;
+        if (length === 126) { if (buffer.length < 4) return; length = buffer.readUInt16BE(2); at = 4; }
+        if (length === 127) { if (buffer.length < 10) return; length = Number(buffer.readBigUInt64BE(2)); at = 10; }
+        if (buffer.length < at + length) return;
+        const opcode = buffer[0] & 0x0f;
+        const payload = buffer.subarray(at, at + length);
+        buffer = buffer.subarray(at + length);
+        if (opcode === 8) {
+          result = payload.length >= 2 ? { code: payload.readUInt16BE(0), reason: payload.subarray(2).toString() }
+            : { code: 1005, reason: '' };
+          socket.end();
+        }
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      onUpgrade.reject(new Error('closed before the upgrade'));
+      resolve(result);
+    });
+  });
+  await within(opened, timeoutMs, 'the WebSocket upgrade');
+  const send = (opcode, payload) => {
+    const mask = crypto.randomBytes(4);
+    const header = payload.length < 126 ? Buffer.from([0x80 | opcode, 0x80 | payload.length])
+      : Buffer.from([0x80 | opcode, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+    const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
+    socket.write(Buffer.concat([header, mask, masked]));
+  };
+  return { socket, send, closed };
+}
+
 function randomTopic() {
   return crypto.randomBytes(32).toString('hex');
 }
 
-module.exports = { Relay, Client, within, until, keyPair, token, randomTopic, REQUEST_MS };
+module.exports = { Relay, Client, within, until, keyPair, token, randomTopic, rawSocket, REQUEST_MS };

@@ -12,6 +12,8 @@
 #include <functional>
 #include <optional>
 #include <queue>
+
+#include <absl/container/flat_hash_map.h>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -103,7 +105,7 @@ class Mailbox {
   std::unordered_map<std::string, TopicLog> topics_;
   std::unordered_map<std::uint64_t, TopicLog*> logs_;  // by number
   std::uint64_t next_log_ = 1;
-  std::unordered_map<MessageId, MessageRef, MessageIdHash> index_;
+  absl::flat_hash_map<MessageId, MessageRef, MessageIdHash> index_;  // flat: one probe, no node per message
   using Expiry = std::pair<std::int64_t, MessageId>;
   std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;  // soonest on top
   std::unordered_map<std::string, std::uint32_t> clients_;  // client id -> number, for compact acks
