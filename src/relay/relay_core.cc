@@ -1,8 +1,7 @@
 #include "keylink/relay/relay_core.h"
 
 #include "json_text.h"
-#include "keylink/base/encoding.h"
-#include "keylink/crypto/hash.h"
+#include "keylink/base/check.h"
 #include "request.h"
 
 namespace keylink::relay {
@@ -39,14 +38,7 @@ void RelayCore::attach(Peer& peer) {
 }
 
 void RelayCore::detach(Peer& peer) {
-  for (const auto& [topic, id] : peer.subscriptions) {
-    auto found = subscribers_.find(topic);
-    if (found == subscribers_.end()) continue;
-    found->second.erase(&peer);
-    if (found->second.empty()) subscribers_.erase(found);
-  }
-  metrics_.subscriptions -= peer.subscriptions.size();
-  peer.subscriptions.clear();
+  while (!peer.subscriptions.empty()) unsubscribe(peer, peer.subscriptions.begin()->first);
   peers_.erase(peer.handle);
   --metrics_.connections;
 }

@@ -47,7 +47,7 @@ tl::expected<std::string, RelayCore::Refusal> RelayCore::subscribe(Peer& peer, s
 }
 
 void RelayCore::unsubscribe(Peer& peer, std::string_view topic) {
-  const std::string key(topic);
+  const std::string key(topic);  // a copy: `topic` may be the key about to be erased
   if (peer.subscriptions.erase(key) == 0) return;
   --metrics_.subscriptions;
   peer.backlog.erase(key);
