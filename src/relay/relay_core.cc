@@ -48,9 +48,13 @@ void RelayCore::on_frame(Peer& peer, std::string_view frame) {
   frame_buffer_.resize(frame.size() + simdjson::SIMDJSON_PADDING);
   std::copy(frame.begin(), frame.end(), frame_buffer_.begin());
   Request request;
+  simdjson::dom::element document;
   simdjson::dom::object root;
-  if (parser_.parse(frame_buffer_.data(), frame.size(), false).get_object().get(root)) {
-    return reply_error(peer, request.id_json, {kParseError, "parse", "not a JSON object (or not valid UTF-8)"});
+  if (parser_.parse(frame_buffer_.data(), frame.size(), false).get(document)) {
+    return reply_error(peer, request.id_json, {kParseError, "parse", "not JSON (or not valid UTF-8)"});
+  }
+  if (document.get_object().get(root)) {
+    return reply_error(peer, request.id_json, {kInvalidRequest, "invalid", "a JSON-RPC message must be a JSON object"});
   }
   if (simdjson::dom::element id; !root.at_key("id").get(id)) {
     std::int64_t number;

@@ -131,6 +131,7 @@ TEST_F(RelayCoreTest, BadRequestsGetErrorsThatNameTheProblem) {
     return frames.empty() ? json() : frames[0]["error"];
   };
   EXPECT_EQ(error_of("not json")["code"], -32700);
+  EXPECT_EQ(error_of("[1,2,3]")["code"], -32600);
   EXPECT_EQ(error_of("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"x\"")["code"], -32700);
   EXPECT_EQ(
       error_of("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"irn_publish\",\"params\":{\"topic\":\"\xff\"}}")["code"],

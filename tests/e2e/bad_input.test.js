@@ -85,8 +85,9 @@ test('malformed JSON-RPC gets JSON-RPC errors and the connection stays open', as
   const cases = [
     ['not JSON', 'hello relay', -32700],
     ['truncated JSON', '{"id":1,"jsonrpc":"2.0","method":"irn_publish","params":{"topic":"ab', -32700],
-    ['a JSON array', '[1,2,3]', -32700],
-    ['a JSON string', '"irn_publish"', -32700],
+    // Valid JSON that is not a request object: JSON-RPC 2.0 says -32600; the relay answers -32700.
+    ['a JSON array', '[1,2,3]', [-32700, -32600]],
+    ['a JSON string', '"irn_publish"', [-32700, -32600]],
     ['empty', '', -32700],
     ['id is an object', JSON.stringify({ id: { a: 1 }, jsonrpc: '2.0', method: 'irn_subscribe', params: {} }), -32600],
     ['no jsonrpc', JSON.stringify({ id: 2, method: 'irn_subscribe', params: { topic: 'x' } }), -32600],
@@ -116,7 +117,7 @@ test('malformed JSON-RPC gets JSON-RPC errors and the connection stays open', as
   ];
   for (const [what, frame, code] of cases) {
     const answer = await refused(c, frame);
-    assert.equal(answer.error.code, code, `${what}: ${JSON.stringify(answer)}`);
+    assert.ok([code].flat().includes(answer.error.code), `${what}: ${JSON.stringify(answer)}`);
     assert.equal(typeof answer.error.message, 'string');
     const sent = (() => { try { return JSON.parse(frame); } catch { return undefined; } })();
     if (sent && typeof sent.id === 'number') assert.equal(answer.id, sent.id, `${what}: same id`);
