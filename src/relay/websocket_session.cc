@@ -3,7 +3,10 @@
 namespace keylink::relay {
 namespace {
 
-constexpr std::size_t kReadChunk = 64 * 1024;
+// The read buffer starts small, so that idle connections cost little, doubles while reads fill it, and
+// goes back to small once a busy spell is over.
+constexpr std::size_t kFirstRead = 2 * 1024;
+constexpr std::size_t kMaxRead = 256 * 1024;
 // How long the peer has to answer our close frame before the connection is just dropped.
 constexpr std::chrono::seconds kCloseTimeout{10};
 
@@ -16,7 +19,7 @@ WebsocketSession::WebsocketSession(asio::ip::tcp::socket socket, std::string cli
       ip_(std::move(ip)),
       server_(std::move(server)),
       parser_(server_->options.limits.max_frame_bytes),
-      read_buffer_(kReadChunk),
+      read_buffer_(kFirstRead),
       timer_(server_->io) {}
 
 void WebsocketSession::start() {
@@ -34,7 +37,7 @@ void WebsocketSession::refuse(std::uint16_t code, std::string_view reason) {
 }
 
 void WebsocketSession::read() {
-  if (read_buffer_.size() - read_end_ < kReadChunk / 4) read_buffer_.resize(read_buffer_.size() + kReadChunk);
+  if (read_end_ == read_buffer_.size()) read_buffer_.resize(2 * read_buffer_.size());
   socket_.async_read_some(asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
                           [self = shared_from_this()](boost::system::error_code error, std::size_t size) {
                             self->on_read(error, size);
@@ -44,6 +47,7 @@ void WebsocketSession::read() {
 void WebsocketSession::on_read(boost::system::error_code error, std::size_t size) {
   if (error || finished_) return finish();
   last_heard_ = std::chrono::steady_clock::now();
+  const bool filled = read_end_ + size == read_buffer_.size();
   read_end_ += size;
   const std::size_t used = parser_.parse(std::span(read_buffer_.data(), read_end_), *this);
   std::copy(read_buffer_.begin() + static_cast<std::ptrdiff_t>(used),
@@ -51,8 +55,13 @@ void WebsocketSession::on_read(boost::system::error_code error, std::size_t size
   read_end_ -= used;
   // A frame larger than the buffer: make room for all of it (the parser has checked it is in bounds).
   const std::size_t needed = FrameParser::frame_size(std::span<const char>(read_buffer_.data(), read_end_));
-  if (needed > read_buffer_.size()) read_buffer_.resize(needed + kReadChunk);
-  if (read_end_ == 0 && read_buffer_.size() > 2 * kReadChunk) read_buffer_ = std::vector<char>(kReadChunk);
+  if (needed > read_buffer_.size()) {
+    read_buffer_.resize(needed);
+  } else if (filled && read_buffer_.size() < kMaxRead) {
+    read_buffer_.resize(2 * read_buffer_.size());
+  } else if (!filled && read_end_ == 0 && read_buffer_.size() > kFirstRead) {
+    read_buffer_ = std::vector<char>(kFirstRead);
+  }
   if (!finished_) read();  // until the peer closes: a closing peer still sends its close frame
 }
 

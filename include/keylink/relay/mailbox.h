@@ -107,7 +107,8 @@ class Mailbox {
   std::uint64_t next_log_ = 1;
   absl::flat_hash_map<MessageId, MessageRef, MessageIdHash> index_;  // flat: one probe, no node per message
   using Expiry = std::pair<std::int64_t, MessageId>;
-  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;  // soonest on top
+  // Soonest on top; a deque, so that growing never copies millions of entries at once.
+  std::priority_queue<Expiry, std::deque<Expiry>, std::greater<>> expiries_;
   std::unordered_map<std::string, std::uint32_t> clients_;  // client id -> number, for compact acks
   std::size_t stored_bytes_ = 0;
 };
