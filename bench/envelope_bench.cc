@@ -6,7 +6,6 @@
 // they measure our code rather than getrandom(); BM_Keylink_SealType0_SystemRng shows the real thing.
 // bench/run-envelope-bench prints these beside @walletconnect/utils; docs/benchmarks.md has the figures.
 #include <benchmark/benchmark.h>
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <array>
@@ -230,76 +229,6 @@ void BM_Part_EnvelopeOpen(benchmark::State& state) {  // Envelope::open of a dec
   count_bytes(state);
 }
 BENCHMARK(BM_Part_EnvelopeOpen);
-
-// What a faster codec would buy: OpenSSL's table-driven base64 (not constant-time, which public
-// ciphertext does not need), on the same 1053-byte frame. Reference only: EVP_DecodeBlock is lenient
-// (whitespace, padding), so a strict decoder would add a check on top.
-void BM_Ref_OpenSslBase64Encode(benchmark::State& state) {
-  const Bytes frame(kFrameSize, 0x5a);
-  for (auto _ : state) {
-    std::string text(4 * ((kFrameSize + 2) / 3), '\0');
-    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), frame.data(), static_cast<int>(frame.size()));
-    benchmark::DoNotOptimize(text.data());
-  }
-  count_bytes(state);
-}
-BENCHMARK(BM_Ref_OpenSslBase64Encode);
-
-void BM_Ref_OpenSslBase64Decode(benchmark::State& state) {
-  const std::string text = to_base64(Bytes(kFrameSize, 0x5a));
-  for (auto _ : state) {
-    Bytes frame(text.size() / 4 * 3);
-    const int n = EVP_DecodeBlock(frame.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                                  static_cast<int>(text.size()));
-    benchmark::DoNotOptimize(n);
-    benchmark::DoNotOptimize(frame.data());
-  }
-  count_bytes(state);
-}
-BENCHMARK(BM_Ref_OpenSslBase64Decode);
-
-// The whole text path with OpenSSL's base64 in place of libsodium's: what seal_type0 and
-// decode + open would cost with that one change (same nonce, framing, AEAD and allocations).
-void BM_Ref_SealType0_OpenSslBase64(benchmark::State& state) {
-  const auto& f = fixture();
-  FixedRng rng;
-  for (auto _ : state) {
-    Bytes frame(kFrameSize);
-    crypto::AeadNonce nonce;
-    rng.fill(nonce);
-    frame[0] = 0;
-    std::copy(nonce.begin(), nonce.end(), frame.begin() + 1);
-    crypto::chacha20poly1305_seal_into(f.key, nonce, as_bytes(f.message), {}, std::span(frame).subspan(kHeaderSize));
-    std::string text(4 * ((kFrameSize + 2) / 3), '\0');
-    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), frame.data(), static_cast<int>(frame.size()));
-    benchmark::DoNotOptimize(text.data());
-  }
-  count_bytes(state);
-}
-BENCHMARK(BM_Ref_SealType0_OpenSslBase64);
-
-void BM_Ref_DecodeOpen_OpenSslBase64(benchmark::State& state) {
-  static_assert(kFrameSize % 3 == 0, "no padding to strip: EVP_DecodeBlock would count it as bytes");
-  const auto& f = fixture();
-  FixedRng rng;
-  const std::string text = wire::seal_type0(f.key, f.message, rng);
-  for (auto _ : state) {
-    Bytes frame(text.size() / 4 * 3);
-    const int n = EVP_DecodeBlock(frame.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                                  static_cast<int>(text.size()));
-    if (n != static_cast<int>(kFrameSize) || frame[0] != 0) state.SkipWithError("not a type 0 envelope");
-    crypto::AeadNonce nonce;
-    std::copy(frame.begin() + 1, frame.begin() + kHeaderSize, nonce.begin());
-    std::string message(kPlaintextSize, '\0');
-    auto opened =
-        crypto::chacha20poly1305_open_into(f.key, nonce, ByteView(frame).subspan(kHeaderSize), {},
-                                           std::span(reinterpret_cast<std::uint8_t*>(message.data()), message.size()));
-    if (!opened) state.SkipWithError("open failed");
-    benchmark::DoNotOptimize(message.data());
-  }
-  count_bytes(state);
-}
-BENCHMARK(BM_Ref_DecodeOpen_OpenSslBase64);
 
 template <class R>
 void BM_Part_Nonce(benchmark::State& state) {
