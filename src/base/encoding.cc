@@ -75,10 +75,12 @@ Result<Bytes> from_base64(std::string_view text, Base64 variant) {
     std::replace(standard.begin(), standard.end(), '_', '/');
   }
   standard.append((4 - standard.size() % 4) % 4, '=');
-  // OpenSSL skips leading and trailing whitespace and reads '=' anywhere as data; we allow neither.
+  // OpenSSL skips leading whitespace, and trailing whitespace and '-', and reads '=' anywhere as data;
+  // interior characters outside the alphabet it refuses. So the ends must be in the alphabet and no '='
+  // may come before the padding.
   const std::size_t data_chars = standard.find_last_not_of('=') + 1;  // npos + 1 == 0
-  auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  if (data_chars != 0 && (is_space(standard.front()) || is_space(standard[data_chars - 1]) ||
+  auto in_alphabet = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/'; };
+  if (data_chars != 0 && (!in_alphabet(standard.front()) || !in_alphabet(standard[data_chars - 1]) ||
                           std::memchr(standard.data(), '=', data_chars) != nullptr)) {
     return invalid();
   }

@@ -63,6 +63,10 @@ TEST(Base64, RejectsNonCanonicalInput) {
   EXPECT_FALSE(from_base64("-w==", Base64::kStandard));          // wrong alphabet
   EXPECT_FALSE(from_base64("Zg==", Base64::kStandardUnpadded));  // padding where none belongs
   EXPECT_FALSE(from_base64("Zm9vYmFy=", Base64::kStandard));     // stray padding
+  EXPECT_FALSE(from_base64("Zm9v----"));                          // OpenSSL would drop the trailing '-'
+  EXPECT_FALSE(from_base64("Zm9v-w==", Base64::kStandard));
+  EXPECT_FALSE(from_base64(" Zm9v"));
+  EXPECT_FALSE(from_base64("Zm=v"));
   EXPECT_EQ(from_base64("!").error().message, "not canonical base64");
 }
 

@@ -191,8 +191,8 @@ std::string PairingUri::to_string() const {
   params.emplace_back("symKey", to_hex(sym_key.expose()));
   params.emplace_back("expiryTimestamp", std::to_string(expiry));
   if (!methods.empty()) {
-    std::string joined;
-    for (const auto& method : methods) joined += (joined.empty() ? "" : ",") + method;
+    std::string joined = methods.front();
+    for (std::size_t i = 1; i < methods.size(); ++i) joined += "," + methods[i];
     params.emplace_back("methods", joined);
   }
   for (const auto& [name, value] : kl_params) params.emplace_back(name, value);
