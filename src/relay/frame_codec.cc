@@ -23,13 +23,18 @@ struct Header {
 bool read_header(std::span<const char> bytes, Header& header) {
   if (bytes.size() < 2) return false;
   const auto b0 = static_cast<std::uint8_t>(bytes[0]), b1 = static_cast<std::uint8_t>(bytes[1]);
-  header = {(b0 & 0x80) != 0, static_cast<std::uint8_t>((b0 >> 4) & 7), static_cast<Opcode>(b0 & 0x0f),
-            (b1 & 0x80) != 0, b1 & 0x7fu, 2};
+  header = {(b0 & 0x80) != 0,
+            static_cast<std::uint8_t>((b0 >> 4) & 7),
+            static_cast<Opcode>(b0 & 0x0f),
+            (b1 & 0x80) != 0,
+            b1 & 0x7fu,
+            2};
   const std::size_t extra = header.length == 126 ? 2 : header.length == 127 ? 8 : 0;
   if (bytes.size() < 2 + extra) return false;
   if (extra != 0) {
     header.length = 0;
-    for (std::size_t i = 0; i < extra; ++i) header.length = header.length << 8 | static_cast<std::uint8_t>(bytes[2 + i]);
+    for (std::size_t i = 0; i < extra; ++i)
+      header.length = header.length << 8 | static_cast<std::uint8_t>(bytes[2 + i]);
   }
   header.size = 2 + extra + (header.masked ? 4 : 0);
   return bytes.size() >= header.size;
@@ -55,8 +60,12 @@ bool is_control(Opcode opcode) { return static_cast<std::uint8_t>(opcode) >= 8; 
 
 bool is_known(Opcode opcode) {
   switch (opcode) {
-    case Opcode::kContinuation: case Opcode::kText: case Opcode::kBinary:
-    case Opcode::kClose: case Opcode::kPing: case Opcode::kPong: return true;
+    case Opcode::kContinuation:
+    case Opcode::kText:
+    case Opcode::kBinary:
+    case Opcode::kClose:
+    case Opcode::kPing:
+    case Opcode::kPong: return true;
   }
   return false;
 }
@@ -116,15 +125,16 @@ bool FrameParser::handle(Opcode opcode, bool fin, std::span<char> payload, Visit
     case Opcode::kClose: {
       done_ = true;
       if (data.size() == 1) return error(kCloseProtocolError, "close frame with a one-byte payload");
-      const std::uint16_t code =
-          data.size() < 2 ? kCloseNoStatus
-                          : static_cast<std::uint16_t>(static_cast<std::uint8_t>(data[0]) << 8 | static_cast<std::uint8_t>(data[1]));
+      const std::uint16_t code = data.size() < 2 ? kCloseNoStatus
+                                                 : static_cast<std::uint16_t>(static_cast<std::uint8_t>(data[0]) << 8 |
+                                                                              static_cast<std::uint8_t>(data[1]));
       visitor.on_close(code, data.size() < 2 ? std::string_view{} : data.substr(2));
       return false;
     }
     case Opcode::kText:
     case Opcode::kBinary:
-      if (fragmented_ != Opcode::kContinuation) return error(kCloseProtocolError, "a new message before the last ended");
+      if (fragmented_ != Opcode::kContinuation)
+        return error(kCloseProtocolError, "a new message before the last ended");
       if (!fin) {
         fragmented_ = opcode;
         fragments_.assign(data);
@@ -139,8 +149,10 @@ bool FrameParser::handle(Opcode opcode, bool fin, std::span<char> payload, Visit
       break;
   }
   const std::string_view message = fragments_.empty() ? data : std::string_view(fragments_);
-  if (opcode == Opcode::kBinary) return error(kCloseUnsupportedData, "binary frames are not supported: send JSON-RPC as text");
-  if (!simdjson::validate_utf8(message.data(), message.size())) return error(kCloseInvalidPayload, "text is not valid UTF-8");
+  if (opcode == Opcode::kBinary)
+    return error(kCloseUnsupportedData, "binary frames are not supported: send JSON-RPC as text");
+  if (!simdjson::validate_utf8(message.data(), message.size()))
+    return error(kCloseInvalidPayload, "text is not valid UTF-8");
   visitor.on_text(message);
   fragments_.clear();
   return true;

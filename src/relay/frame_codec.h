@@ -53,7 +53,7 @@ class FrameParser {
   bool handle(Opcode opcode, bool fin, std::span<char> payload, Visitor& visitor);
 
   std::size_t max_message_bytes_;
-  std::string fragments_;  // a fragmented message being assembled
+  std::string fragments_;                      // a fragmented message being assembled
   Opcode fragmented_ = Opcode::kContinuation;  // the opcode of that message, or kContinuation for none
   bool done_ = false;
 };

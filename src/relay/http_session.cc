@@ -95,8 +95,9 @@ void HttpSession::upgrade() {
   if (server_->sessions.size() >= limits.max_connections) {
     log.warn("msg=\"connection refused: relay full\" ip={} limit={}", ip, limits.max_connections);
     ++metrics.errors["connection_limit"];
-    return switch_protocols("", ip, kCloseTryAgainLater,
-                            "relay full: " + std::to_string(limits.max_connections) + " connections (--max-connections)");
+    return switch_protocols(
+        "", ip, kCloseTryAgainLater,
+        "relay full: " + std::to_string(limits.max_connections) + " connections (--max-connections)");
   }
   if (auto found = server_->sessions_per_ip.find(ip);
       found != server_->sessions_per_ip.end() && found->second >= limits.max_connections_per_ip) {
@@ -133,7 +134,8 @@ void HttpSession::switch_protocols(std::string client_id, std::string ip, std::u
 
 void HttpSession::hand_over(std::string client_id, std::string ip, std::uint16_t refusal, std::string_view reason) {
   const std::string_view target = view(parser_->get().target());
-  auto session = std::make_shared<WebsocketSession>(stream_.release_socket(), std::move(client_id), std::move(ip), server_);
+  auto session =
+      std::make_shared<WebsocketSession>(stream_.release_socket(), std::move(client_id), std::move(ip), server_);
   if (refusal != 0) return session->refuse(refusal, reason);
   if (server_->options.bench_forward) {
     session->bench_group = query_param(target, "group");

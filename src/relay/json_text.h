@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "keylink/relay/stored_message.h"
+
 namespace keylink::relay {
 
 namespace detail {
@@ -63,6 +65,18 @@ inline void append_int(std::string& out, std::int64_t value) {
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
   out.append(digits, end);
+}
+
+// Appends "topic":…,"message":…,"publishedAt":…,"tag":…: a message as WalletConnect clients receive it.
+inline void append_message_fields(std::string& out, const StoredMessage& message) {
+  out += "\"topic\":";
+  append_json_string(out, message.topic);
+  out += ",\"message\":";
+  append_json_string(out, message.message);
+  out += ",\"publishedAt\":";
+  append_int(out, message.published_at_ms);
+  out += ",\"tag\":";
+  append_int(out, message.tag);
 }
 
 }  // namespace keylink::relay

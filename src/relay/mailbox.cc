@@ -69,7 +69,7 @@ bool Mailbox::ack(std::string_view client_id, MessageRef ref) {
 }
 
 Mailbox::PendingPage Mailbox::pending(std::string_view client_id, std::string_view topic, std::int64_t now_ms,
-                                     std::size_t limit, std::uint64_t from) const {
+                                      std::size_t limit, std::uint64_t from) const {
   PendingPage page;
   auto found = topics_.find(std::string(topic));
   if (found == topics_.end()) return page;

@@ -159,14 +159,8 @@ void RelayCore::deliver(Peer& peer, const StoredMessage& message, std::optional<
   append_int(frame, delivery_id);
   frame += ",\"jsonrpc\":\"2.0\",\"method\":\"irn_subscription\",\"params\":{\"id\":\"";
   frame += peer.subscriptions.at(message.topic).id;
-  frame += "\",\"data\":{\"topic\":";
-  append_json_string(frame, message.topic);
-  frame += ",\"message\":";
-  append_json_string(frame, message.message);
-  frame += ",\"publishedAt\":";
-  append_int(frame, message.published_at_ms);
-  frame += ",\"tag\":";
-  append_int(frame, message.tag);
+  frame += "\",\"data\":{";
+  append_message_fields(frame, message);
   frame += ",\"attestation\":null}}}";
   if (ref) peer.awaiting_ack.emplace(delivery_id, *ref);
   ++metrics_.deliveries;

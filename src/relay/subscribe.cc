@@ -9,22 +9,6 @@
 #include "request.h"
 
 namespace keylink::relay {
-namespace {
-
-void append_message_object(std::string& out, const StoredMessage& message) {
-  out += "{\"topic\":";
-  append_json_string(out, message.topic);
-  out += ",\"message\":";
-  append_json_string(out, message.message);
-  out += ",\"publishedAt\":";
-  append_int(out, message.published_at_ms);
-  out += ",\"tag\":";
-  append_int(out, message.tag);
-  out += '}';
-}
-
-}  // namespace
-
 tl::expected<std::string, RelayCore::Refusal> RelayCore::subscribe(Peer& peer, std::string_view topic) {
   if (topic.empty() || topic.size() > limits_.max_topic_bytes) {
     return tl::unexpected(
@@ -159,7 +143,9 @@ void RelayCore::handle_fetch(Peer& peer, Request& request, bool batch) {
     }
     for (const auto& [message, ref] : pending) {
       if (!acks.empty()) result += ',';
-      append_message_object(result, *message);
+      result += '{';
+      append_message_fields(result, *message);
+      result += '}';
       acks.push_back({peer.client_id(), message->id, message->expires_at_ms});
     }
     if (has_more) break;
@@ -200,7 +186,9 @@ void RelayCore::handle_query(Peer& peer, Request& request) {
   std::string result = "{\"messages\":[";
   for (std::size_t i = 0; i < page.messages.size(); ++i) {
     if (i != 0) result += ',';
-    append_message_object(result, *page.messages[i]);
+    result += '{';
+    append_message_fields(result, *page.messages[i]);
+    result += '}';
   }
   result += ']';
   if (page.next) {

@@ -38,10 +38,9 @@ void WebsocketSession::refuse(std::uint16_t code, std::string_view reason) {
 
 void WebsocketSession::read() {
   if (read_end_ == read_buffer_.size()) read_buffer_.resize(2 * read_buffer_.size());
-  socket_.async_read_some(asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
-                          [self = shared_from_this()](boost::system::error_code error, std::size_t size) {
-                            self->on_read(error, size);
-                          });
+  socket_.async_read_some(
+      asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
+      [self = shared_from_this()](boost::system::error_code error, std::size_t size) { self->on_read(error, size); });
 }
 
 void WebsocketSession::on_read(boost::system::error_code error, std::size_t size) {
@@ -82,7 +81,9 @@ void WebsocketSession::on_close(std::uint16_t code, std::string_view) {
 }
 
 void WebsocketSession::on_error(std::uint16_t code, std::string_view reason) {
-  ++server_->handler.metrics().errors[code == kCloseTooBig ? "frame_size" : code == kCloseInvalidPayload ? "utf8" : "protocol"];
+  ++server_->handler.metrics().errors[code == kCloseTooBig           ? "frame_size"
+                                      : code == kCloseInvalidPayload ? "utf8"
+                                                                     : "protocol"];
   server_->options.log->info("msg=\"protocol error\" ip={} client={} code={} reason=\"{}\"", ip_, client_id(), code,
                              reason);
   queue_close(code, reason, AfterFlush::kFinish);
