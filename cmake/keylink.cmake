@@ -11,6 +11,10 @@ if(KEYLINK_SANITIZE)
   set(sanitizers -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_compile_options(keylink_options INTERFACE ${sanitizers})
   target_link_options(keylink_options INTERFACE ${sanitizers})
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    # Coverage for libFuzzer in every library, not only in the fuzz targets' own files.
+    target_compile_options(keylink_options INTERFACE -fsanitize=fuzzer-no-link)
+  endif()
 endif()
 
 set(KEYLINK_TESTDATA ${PROJECT_SOURCE_DIR}/testdata)
