@@ -1,15 +1,25 @@
-// keylink: the command-line client. main() wires the commands; each command lives in its own file.
+// keylink: the command-line client. main() wires the commands; each group lives in its own file.
 #include <CLI/CLI.hpp>
 
+#include "command.h"
+#include "dapp_commands.h"
+#include "session_commands.h"
 #include "uri_commands.h"
+#include "wallet_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "keylink links your devices and wallets to one messaging identity, with no central authority.\n"
-      "Run 'keylink COMMAND --help' for the options of a command."};
+      "Run 'keylink COMMAND --help' for the options of a command. The passphrase of a home comes from\n"
+      "KEYLINK_PASSPHRASE, or is asked on the terminal."};
   app.set_version_flag("--version", "keylink " KEYLINK_VERSION);
   app.require_subcommand(1);
+  keylink::cli::GlobalOptions global;
+  keylink::cli::add_global_options(app, global);
   keylink::cli::add_uri_commands(app);
+  keylink::cli::add_dapp_commands(app, global);
+  keylink::cli::add_wallet_commands(app, global);
+  keylink::cli::add_session_commands(app, global);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

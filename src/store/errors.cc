@@ -14,6 +14,7 @@ class StoreCategory final : public std::error_category {
       case Errc::kBusy: return "store busy";
       case Errc::kConstraint: return "constraint violated";
       case Errc::kMisuse: return "store misuse";
+      case Errc::kWrongPassphrase: return "wrong passphrase";
     }
     return "unknown error";
   }

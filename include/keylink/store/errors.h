@@ -8,12 +8,13 @@
 namespace keylink::store {
 
 enum class Errc {
-  kIo = 1,        // the disk failed, is full, or the file cannot be opened: the operator must act
-  kCorrupt,       // not a SQLite file, not the store we expect, or damaged: use another file
-  kIncompatible,  // written by a newer keylink (a schema version we do not know): upgrade
-  kBusy,          // another connection holds the lock past the busy timeout: retry later
-  kConstraint,    // a row breaks a constraint (a duplicate key, a NOT NULL): the caller's data
-  kMisuse,        // bad SQL or a misused statement: a bug in our code
+  kIo = 1,           // the disk failed, is full, or the file cannot be opened: the operator must act
+  kCorrupt,          // not a SQLite file, not the store we expect, or damaged: use another file
+  kIncompatible,     // written by a newer keylink (a schema version we do not know): upgrade
+  kBusy,             // another connection holds the lock past the busy timeout: retry later
+  kConstraint,       // a row breaks a constraint (a duplicate key, a NOT NULL): the caller's data
+  kMisuse,           // bad SQL or a misused statement: a bug in our code
+  kWrongPassphrase,  // the passphrase does not open this home: ask again
 };
 
 const std::error_category& store_category() noexcept;

@@ -1,0 +1,78 @@
+// What every command that talks to peers shares: the global options, the home (opened with the
+// passphrase), and a session node on an event loop that runs until the command is done.
+#pragma once
+
+#include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "keylink/base/clock.h"
+#include "keylink/base/rng.h"
+#include "keylink/runtime/home.h"
+#include "keylink/runtime/session_node.h"
+
+namespace keylink::cli {
+
+struct GlobalOptions {
+  std::string home;   // --home, KEYLINK_HOME, ~/.keylink
+  std::string relay;  // --relay, KEYLINK_RELAY, ws://127.0.0.1:8787
+};
+
+// Adds --home and --relay to `app` (they are inherited by its subcommands).
+void add_global_options(CLI::App& app, GlobalOptions& options);
+
+// Prints "keylink: <message>" to stderr and ends the command with exit code 1 (by CLI11's exception,
+// which unwinds the command, closing the relay connection and the home).
+[[noreturn]] void die(const std::string& message);
+// Ends the command with `code`; returns for 0.
+void exit_with(int code);
+template <class T>
+T check(Result<T> result) {
+  if (!result) die(result.error().message);
+  if constexpr (!std::is_void_v<T>) return std::move(*result);
+}
+
+// Narration for a person: stderr, so that stdout carries only what scripts read.
+void say(const std::string& line);
+// Asks a yes/no question on the terminal; false when there is no terminal to ask.
+bool ask_yes(const std::string& question);
+
+class Command {
+ public:
+  // Opens the home (asking for the passphrase when KEYLINK_PASSPHRASE is unset) and the session node.
+  // Dies with a message on failure.
+  explicit Command(const GlobalOptions& options, session::Metadata self);
+
+  // App events of the session engine, after their commit.
+  std::function<void(const session::Action&)> on_event;
+
+  // Starts the relay connection and runs the loop until finish() or SIGINT/SIGTERM (exit 0), or the
+  // timeout (dies with `timeout_message`). Returns the exit code.
+  int run(std::optional<std::chrono::seconds> timeout, std::string timeout_message);
+  // Ends run() with `code` once every queued message reached the relay (bounded by a grace period).
+  void finish(int code);
+
+  runtime::SessionNode& node() { return *node_; }
+  runtime::Home& home() { return *home_; }
+  Rng& rng() { return rng_; }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  boost::asio::io_context io_{1};
+  SystemRng rng_;
+  SystemClock clock_;
+  std::optional<runtime::Home> home_;
+  std::unique_ptr<runtime::SessionNode> node_;
+  boost::asio::steady_timer deadline_{io_};
+  std::optional<int> exit_code_;
+};
+
+}  // namespace keylink::cli

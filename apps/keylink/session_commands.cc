@@ -1,0 +1,92 @@
+#include "session_commands.h"
+
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "keylink/identity/eth_account.h"
+
+namespace keylink::cli {
+namespace {
+
+struct SessionOptions {
+  bool json = false;
+  std::string topic;
+};
+
+session::Metadata cli_metadata() {
+  return {.name = "keylink CLI",
+          .description = "keylink's command-line client",
+          .url = "https://keylink.invalid",
+          .icons = {}};
+}
+
+nlohmann::json describe(const session::Session& s) {
+  std::vector<std::string> accounts;
+  for (const auto& [key, ns] : s.namespaces) accounts.insert(accounts.end(), ns.accounts.begin(), ns.accounts.end());
+  return {{"topic", s.topic},
+          {"role", s.role == session::Role::kDapp ? "dapp" : "wallet"},
+          {"peer", {{"name", s.peer.name}, {"url", s.peer.url}}},
+          {"accounts", accounts},
+          {"expiry", s.expiry},
+          {"acknowledged", s.acknowledged}};
+}
+
+void run_list(const GlobalOptions& global, const SessionOptions& options) {
+  Command command(global, cli_metadata());
+  const auto sessions = command.node().engine().sessions();
+  if (options.json) {
+    auto list = nlohmann::json::array();
+    for (const auto& s : sessions) list.push_back(describe(s));
+    std::cout << list.dump(2) << std::endl;
+    return;
+  }
+  if (sessions.empty()) say("No sessions. `keylink dapp connect` or `keylink wallet pair URI` makes one.");
+  for (const auto& s : sessions) {
+    const auto fields = describe(s);
+    std::cout << s.topic << "  " << fields["role"].get<std::string>() << "  " << s.peer.name << " (" << s.peer.url
+              << ")  " << fields["accounts"].dump() << "  expires " << s.expiry << '\n';
+  }
+}
+
+void run_delete(const GlobalOptions& global, const SessionOptions& options) {
+  Command command(global, cli_metadata());
+  check(command.node().step([&](session::Engine& engine) { return engine.disconnect(options.topic); }));
+  say("Deleted " + options.topic + "; telling the peer...");
+  command.finish(0);
+  exit_with(command.run(std::nullopt, {}));
+}
+
+void run_account(const GlobalOptions& global, const SessionOptions& options) {
+  Command command(global, cli_metadata());
+  const auto account =
+      check(identity::EthAccount::load_or_create(command.home().db(), command.home().vault(), command.rng()));
+  const std::string address = account.address().to_string();
+  if (options.json) {
+    std::cout << nlohmann::json{{"address", address}, {"caip10", "eip155:1:" + address}}.dump() << std::endl;
+  } else {
+    std::cout << "eip155 account: " << address << std::endl;
+  }
+}
+
+}  // namespace
+
+void add_session_commands(CLI::App& app, const GlobalOptions& global) {
+  auto options = std::make_shared<SessionOptions>();
+  auto* sessions = app.add_subcommand("sessions", "List the sessions of this home; `sessions delete` ends one");
+  sessions->add_flag("--json", options->json, "Print the sessions as JSON");
+  sessions->callback([&global, options, sessions] {
+    if (sessions->get_subcommands().empty()) run_list(global, *options);
+  });
+  auto* remove = sessions->add_subcommand("delete", "End a session, telling the peer (wc_sessionDelete)");
+  remove->add_option("TOPIC", options->topic, "The session topic, from `keylink sessions`")->required();
+  remove->callback([&global, options] { run_delete(global, *options); });
+
+  auto* account = app.add_subcommand("account", "The wallet's eip155 account");
+  account->require_subcommand(1);
+  auto* show = account->add_subcommand("show", "Show the account's address (made on first use)");
+  show->add_flag("--json", options->json, "Print as JSON");
+  show->callback([&global, options] { run_account(global, *options); });
+}
+
+}  // namespace keylink::cli

@@ -1,0 +1,85 @@
+// The wallet's eip155 account: a secp256k1 key kept sealed in the home, answering personal_sign
+// (EIP-191). It refuses to sign the texts that create or unlock a messaging identity, whoever asks.
+//
+// Stored in the one-row table eth_account(id = 1, sealed_key BLOB, address TEXT): the private key
+// sealed by the home's Vault under the label "eth-account", and its EIP-55 address (kept in the clear
+// so the account can be shown; load() checks it against the key).
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "keylink/base/result.h"
+#include "keylink/base/rng.h"
+#include "keylink/base/secret.h"
+#include "keylink/crypto/ethereum.h"
+#include "keylink/crypto/secp256k1.h"
+#include "keylink/store/database.h"
+#include "keylink/store/vault.h"
+
+namespace keylink::identity {
+
+enum class Errc {
+  kNoAccount = 1,    // the home has no account yet: create or import one
+  kReservedMessage,  // a text only keylink itself may sign: refuse the app
+  kAccountExists,    // the home has an account already; importing another would lose its key
+};
+const std::error_category& identity_category() noexcept;
+inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), identity_category()}; }
+
+// The Vault label of the sealed account key.
+inline constexpr std::string_view kEthAccountLabel = "eth-account";
+
+// Reserved texts, matched as a byte prefix of the message (the signature covers exact bytes, so a text
+// that differs in any byte is useless to the protocol the prefix belongs to).
+//
+// XMTP v2: the wallet's signature of "XMTP : Create Identity\n<hex key>..." makes that key the wallet's
+// messaging identity, and the signature of "XMTP : Enable Identity\n<hex pre-key>..." is the very secret
+// that opens the wallet's encrypted XMTP key backup. An app that obtains either can impersonate the
+// wallet in XMTP or read its messages.
+inline constexpr std::string_view kXmtpCreateIdentityPrefix = "XMTP : Create Identity";
+inline constexpr std::string_view kXmtpEnableIdentityPrefix = "XMTP : Enable Identity";
+// keylink's own statements signed by the account (say, binding a device or a messaging key) begin with
+// this prefix, so no app can obtain one through personal_sign. Never used for a text an app sends.
+inline constexpr std::string_view kKeylinkPrefix = "keylink : ";
+
+inline constexpr std::array<std::string_view, 3> kReservedPrefixes = {kXmtpCreateIdentityPrefix,
+                                                                      kXmtpEnableIdentityPrefix, kKeylinkPrefix};
+
+// The reserved prefix `text` begins with, if any.
+std::optional<std::string_view> reserved_prefix(std::string_view text);
+// Texts an app may never have signed: those that begin with one of kReservedPrefixes.
+bool is_reserved_message(std::string_view text);
+
+// Move-only. Thread-compatible; the const methods may run on several threads at once.
+class EthAccount {
+ public:
+  // Loads the account of the home, creating a new random key from `rng` when there is none. Runs in
+  // one IMMEDIATE transaction, or inside the caller's when db is already in one.
+  // REQUIRES: `vault` is the vault of `db`.
+  static Result<EthAccount> load_or_create(store::Database& db, const store::Vault& vault, Rng& rng);
+  // Loads it; kNoAccount when the home has none; store::Errc::kCorrupt when the sealed key does not open
+  // or does not match the stored address. Does not write to db.
+  static Result<EthAccount> load(store::Database& db, const store::Vault& vault);
+  // Stores `private_key` as the home's account. Fails with kAccountExists when the home has one,
+  // crypto::Errc::kBadKey for a key outside the curve's range. Transactions as load_or_create.
+  static Result<EthAccount> import(store::Database& db, const store::Vault& vault, Rng& rng,
+                                   const Secret<32>& private_key);
+
+  const crypto::EthAddress& address() const noexcept { return address_; }
+  // EIP-191 personal_sign of `message` (the bytes an app sent, already decoded from 0x-hex when it was).
+  // Fails with kReservedMessage, naming the prefix, for a reserved text.
+  Result<crypto::EthSignature> personal_sign(ByteView message) const;
+
+ private:
+  EthAccount(crypto::Secp256k1PrivateKey key, crypto::EthAddress address) : key_(std::move(key)), address_(address) {}
+  crypto::Secp256k1PrivateKey key_;
+  crypto::EthAddress address_;
+};
+
+}  // namespace keylink::identity
+
+template <>
+struct std::is_error_code_enum<keylink::identity::Errc> : std::true_type {};

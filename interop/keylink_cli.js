@@ -1,0 +1,173 @@
+'use strict';
+// Drives the keylink CLI (KEYLINK_CLI) for the interop tests: one Home per party (a fresh --home in
+// os.tmpdir(), KEYLINK_PASSPHRASE set, --relay given), processes whose stdout is read line by line with a
+// bound on every wait, and a log of what each process printed for the message of a failed step.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const readline = require('node:readline');
+
+const PASSPHRASE = 'keylink interop passphrase';
+
+// One running keylink process. stdout lines are queued for nextLine(); stderr is kept for log().
+class KeylinkProcess {
+  // label: the command as shown in messages (without --home and --relay).
+  constructor(program, args, env, label = args.join(' ')) {
+    this.label = label;
+    this.stdoutLines = [];  // every stdout line, in order
+    this.stderrLines = [];
+    this.read = 0;          // stdout lines nextLine() handed out
+    this.waiters = [];
+    this.child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.exitStatus = { code, signal };
+        resolve(this.exitStatus);
+      });
+      this.child.on('error', (error) => {
+        this.stderrLines.push(`(spawn failed: ${error.message})`);
+        this.exitStatus = { code: -1, signal: null };
+        resolve(this.exitStatus);
+      });
+    });
+    // Both streams closed (after exit): no more lines will come.
+    const out = new Promise((resolve) => {
+      readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
+        this.stdoutLines.push(line);
+        this.wake();
+      }).on('close', resolve);
+    });
+    const err = new Promise((resolve) => {
+      readline.createInterface({ input: this.child.stderr }).on('line', (line) => this.stderrLines.push(line))
+        .on('close', resolve);
+    });
+    this.closed = Promise.all([out, err, this.exited]).then(() => {
+      this.done = true;
+      this.wake();
+    });
+  }
+
+  wake() {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  // The next stdout line not yet read; fails after timeoutMs, or when the process ends without one.
+  async nextLine(timeoutMs, what) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.read < this.stdoutLines.length) return this.stdoutLines[this.read++];
+      if (this.done) {
+        throw new Error(`keylink ${this.describe()} ended (${this.status()}) before ${what}:\n${this.log()}`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${this.log()}`);
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  // Reads stdout lines until one matches `pattern` (skipping others); returns the match.
+  async waitLine(pattern, timeoutMs, what) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = await this.nextLine(Math.max(1, deadline - Date.now()), what);
+      const match = pattern.exec(line);
+      if (match) return match;
+    }
+  }
+
+  // Waits (bounded) for the exit and the end of its output: {code, signal, stdout, stderr}.
+  async wait(timeoutMs, what = 'the exit') {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        reject(new Error(`keylink ${this.describe()}: timed out after ${timeoutMs} ms waiting for ${what}:\n` +
+          this.log()));
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([this.closed, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return { ...this.exitStatus, stdout: this.stdoutLines.join('\n'), stderr: this.stderrLines.join('\n') };
+  }
+
+  // Sends `signal` (SIGTERM: the CLI's orderly stop) and waits for the exit.
+  async stop(signal = 'SIGTERM', timeoutMs = 15000) {
+    if (!this.exitStatus) this.child.kill(signal);
+    return this.wait(timeoutMs, `the exit after ${signal}`);
+  }
+
+  // SIGKILL without waiting: for cleanup after a failure.
+  kill() {
+    if (!this.exitStatus) this.child.kill('SIGKILL');
+  }
+
+  describe() {
+    return this.label;
+  }
+
+  status() {
+    if (!this.exitStatus) return 'running';
+    return this.exitStatus.signal ? `signal ${this.exitStatus.signal}` : `exit ${this.exitStatus.code}`;
+  }
+
+  log() {
+    return `--- keylink ${this.describe()} (${this.status()}) stdout ---\n${this.stdoutLines.join('\n')}\n` +
+      `--- stderr ---\n${this.stderrLines.join('\n')}`;
+  }
+}
+
+// One party's home directory, and the keylink processes run with it.
+class Home {
+  constructor(name, relayUrl, { program = process.env.KEYLINK_CLI } = {}) {
+    if (!program) throw new Error('set KEYLINK_CLI to the keylink program');
+    this.program = program;
+    this.relayUrl = relayUrl;
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `keylink-${name}-`));
+    this.processes = [];
+  }
+
+  // Starts `keylink --home DIR --relay URL ...args`.
+  spawn(args) {
+    const env = { ...process.env, KEYLINK_PASSPHRASE: PASSPHRASE };
+    // KEYLINK_RELAY is the relay *program* in the test's environment; the CLI reads it as a URL.
+    delete env.KEYLINK_RELAY;
+    delete env.KEYLINK_HOME;
+    const child = new KeylinkProcess(this.program, ['--home', this.dir, '--relay', this.relayUrl, ...args], env,
+      args.join(' '));
+    this.processes.push(child);
+    return child;
+  }
+
+  // Runs a command to its end: {code, signal, stdout, stderr, log}.
+  async run(args, timeoutMs) {
+    const child = this.spawn(args);
+    const result = await child.wait(timeoutMs);
+    return { ...result, log: child.log() };
+  }
+
+  // What every process of this home printed (for a failed step), leaving out what `already` holds.
+  log(already = '') {
+    return this.processes.map((p) => p.log()).filter((log) => !already.includes(log)).join('\n');
+  }
+
+  // Kills what still runs and removes the directory.
+  async cleanup() {
+    for (const child of this.processes) child.kill();
+    await Promise.all(this.processes.map((child) => child.wait(5000).catch(() => {})));
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+module.exports = { Home, KeylinkProcess, PASSPHRASE };

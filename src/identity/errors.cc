@@ -1,0 +1,28 @@
+#include <string>
+
+#include "keylink/identity/eth_account.h"
+
+namespace keylink::identity {
+namespace {
+
+class IdentityCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "keylink.identity"; }
+  std::string message(int code) const override {
+    switch (static_cast<Errc>(code)) {
+      case Errc::kNoAccount: return "no account";
+      case Errc::kReservedMessage: return "reserved message";
+      case Errc::kAccountExists: return "account exists";
+    }
+    return "unknown error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& identity_category() noexcept {
+  static const IdentityCategory category;
+  return category;
+}
+
+}  // namespace keylink::identity

@@ -1,0 +1,69 @@
+#include "keylink/runtime/home.h"
+
+#include <sys/stat.h>
+
+#include "keylink/store/errors.h"
+#include "keylink/store/transaction.h"
+
+namespace keylink::runtime {
+namespace {
+
+constexpr std::string_view kClientKeyLabel = "relay-client-key";
+
+Result<void> make_private_dir(const std::filesystem::path& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return fail(store::Errc::kIo, "cannot create the home " + dir.string() + ": " + error.message());
+  // Only the owner reads a home: it holds sealed keys and who talks to whom.
+  ::chmod(dir.c_str(), 0700);
+  return {};
+}
+
+// The relay client key: a random Ed25519 seed, sealed, made on first use.
+Result<crypto::Ed25519KeyPair> load_client_key(store::Database& db, const store::Vault& vault, Rng& rng) {
+  if (auto made = db.exec("CREATE TABLE IF NOT EXISTS home_keys (name TEXT PRIMARY KEY, sealed BLOB NOT NULL)");
+      !made) {
+    return tl::unexpected(made.error());
+  }
+  auto select = db.prepare("SELECT sealed FROM home_keys WHERE name = ?1");
+  if (!select) return tl::unexpected(select.error());
+  select->bind_text(1, kClientKeyLabel);
+  auto row = select->step();
+  if (!row) return tl::unexpected(row.error());
+  if (*row == store::Statement::Step::kRow) {
+    auto seed = vault.open_fixed<32>(select->column_blob(0), kClientKeyLabel);
+    select->reset();
+    if (!seed) return tl::unexpected(seed.error());
+    return crypto::Ed25519KeyPair::from_seed(*seed);
+  }
+  auto key = crypto::Ed25519KeyPair::generate(rng);
+  auto insert = db.prepare("INSERT INTO home_keys (name, sealed) VALUES (?1, ?2)");
+  if (!insert) return tl::unexpected(insert.error());
+  insert->bind_text(1, kClientKeyLabel).bind_blob(2, vault.seal(key.seed().expose(), kClientKeyLabel, rng));
+  if (auto ran = insert->run(); !ran) return tl::unexpected(ran.error());
+  return key;
+}
+
+}  // namespace
+
+Result<Home> Home::open(const std::filesystem::path& dir, const SecretBytes& passphrase, Rng& rng,
+                        const crypto::Argon2Params& params) {
+  if (auto made = make_private_dir(dir); !made) return tl::unexpected(made.error());
+  Home home;
+  home.dir_ = dir;
+  auto db = store::Database::open((dir / "keylink.db").string(), {.synchronous = store::Synchronous::kNormal});
+  if (!db) return tl::unexpected(db.error());
+  home.db_ = std::make_unique<store::Database>(std::move(*db));
+  auto tx = store::Transaction::begin(*home.db_);
+  if (!tx) return tl::unexpected(tx.error());
+  auto vault = store::Vault::open(*home.db_, passphrase, rng, params);
+  if (!vault) return tl::unexpected(vault.error());
+  home.vault_ = std::make_unique<store::Vault>(std::move(*vault));
+  auto key = load_client_key(*home.db_, *home.vault_, rng);
+  if (!key) return tl::unexpected(key.error());
+  home.client_key_ = std::make_unique<crypto::Ed25519KeyPair>(std::move(*key));
+  if (auto committed = tx->commit(); !committed) return tl::unexpected(committed.error());
+  return home;
+}
+
+}  // namespace keylink::runtime

@@ -1,0 +1,195 @@
+// The session tables of the home database. Records are JSON in one column (their shape is the
+// messages.cc record form); the keychain holds secrets sealed by the vault, labelled by row.
+#include <string>
+
+#include "keylink/session/session_store.h"
+#include "keylink/store/errors.h"
+#include "messages.h"
+
+namespace keylink::session {
+namespace {
+
+// The home database holds other components' tables too, so the schema version lives in our own table.
+constexpr std::int64_t kSchemaVersion = 1;
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS session_schema (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS session_keychain (name TEXT PRIMARY KEY, sealed BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS session_pairings (topic TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS session_proposals (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS session_sessions (topic TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS session_requests (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS session_seen (topic TEXT NOT NULL, id INTEGER NOT NULL, response INTEGER NOT NULL,
+                                         expiry INTEGER NOT NULL, PRIMARY KEY (topic, id, response));
+CREATE INDEX IF NOT EXISTS session_seen_expiry ON session_seen (expiry);
+)sql";
+
+std::string keychain_label(const std::string& name) { return "session-keychain:" + name; }
+
+class SqliteSessionStore final : public SessionStore {
+ public:
+  SqliteSessionStore(store::Database& db, const store::Vault& vault, Rng& rng) : db_(db), vault_(vault), rng_(rng) {}
+
+  Result<void> put_key(const std::string& name, const Secret<32>& key) override {
+    Bytes sealed = vault_.seal(key.expose(), keychain_label(name), rng_);
+    auto statement = db_.prepare("INSERT OR REPLACE INTO session_keychain (name, sealed) VALUES (?1, ?2)");
+    if (!statement) return fail(statement.error());
+    return statement->bind_text(1, name).bind_blob(2, sealed).run();
+  }
+
+  Result<std::optional<Secret<32>>> get_key(const std::string& name) override {
+    auto statement = db_.prepare("SELECT sealed FROM session_keychain WHERE name = ?1");
+    if (!statement) return fail(statement.error());
+    statement->bind_text(1, name);
+    auto step = statement->step();
+    if (!step) return fail(step.error());
+    if (*step == store::Statement::Step::kDone) return std::optional<Secret<32>>();
+    auto key = vault_.open_fixed<32>(statement->column_blob(0), keychain_label(name));
+    statement->reset();
+    if (!key) return fail(context("session keychain " + name, key.error()));
+    return std::optional<Secret<32>>(std::move(*key));
+  }
+
+  Result<void> delete_key(const std::string& name) override {
+    return run_text("DELETE FROM session_keychain WHERE name = ?1", name);
+  }
+
+  Result<void> put_pairing(const Pairing& pairing) override {
+    return put_text("session_pairings", "topic", pairing.topic, detail::to_json(pairing));
+  }
+  Result<void> delete_pairing(const std::string& topic) override {
+    return run_text("DELETE FROM session_pairings WHERE topic = ?1", topic);
+  }
+  Result<std::vector<Pairing>> pairings() override {
+    return load<Pairing>("session_pairings", detail::parse_pairing_record);
+  }
+
+  Result<void> put_proposal(const Proposal& proposal) override {
+    return put_int("session_proposals", proposal.id, detail::to_json(proposal));
+  }
+  Result<void> delete_proposal(std::int64_t id) override {
+    return run_int("DELETE FROM session_proposals WHERE id = ?1", id);
+  }
+  Result<std::vector<Proposal>> proposals() override {
+    return load<Proposal>("session_proposals", detail::parse_proposal_record);
+  }
+
+  Result<void> put_session(const Session& session) override {
+    return put_text("session_sessions", "topic", session.topic, detail::to_json(session));
+  }
+  Result<void> delete_session(const std::string& topic) override {
+    return run_text("DELETE FROM session_sessions WHERE topic = ?1", topic);
+  }
+  Result<std::vector<Session>> sessions() override {
+    return load<Session>("session_sessions", detail::parse_session_record);
+  }
+
+  Result<void> put_request(const PendingRequest& request) override {
+    return put_int("session_requests", request.id, detail::to_json(request));
+  }
+  Result<void> delete_request(std::int64_t id) override {
+    return run_int("DELETE FROM session_requests WHERE id = ?1", id);
+  }
+  Result<std::vector<PendingRequest>> requests() override {
+    return load<PendingRequest>("session_requests", detail::parse_request_record);
+  }
+
+  Result<bool> seen(const std::string& topic, std::int64_t id, bool response) override {
+    auto statement = db_.prepare("SELECT 1 FROM session_seen WHERE topic = ?1 AND id = ?2 AND response = ?3");
+    if (!statement) return fail(statement.error());
+    statement->bind_text(1, topic).bind_int64(2, id).bind_int64(3, response ? 1 : 0);
+    auto step = statement->step();
+    if (!step) return fail(step.error());
+    statement->reset();
+    return *step == store::Statement::Step::kRow;
+  }
+
+  Result<void> mark_seen(const std::string& topic, std::int64_t id, bool response, std::int64_t expiry) override {
+    auto statement =
+        db_.prepare("INSERT OR REPLACE INTO session_seen (topic, id, response, expiry) VALUES (?1, ?2, ?3, ?4)");
+    if (!statement) return fail(statement.error());
+    return statement->bind_text(1, topic).bind_int64(2, id).bind_int64(3, response ? 1 : 0).bind_int64(4, expiry).run();
+  }
+
+  Result<void> forget_seen_before(std::int64_t unix_seconds) override {
+    return run_int("DELETE FROM session_seen WHERE expiry < ?1", unix_seconds);
+  }
+
+ private:
+  Result<void> run_text(std::string_view sql, const std::string& value) {
+    auto statement = db_.prepare(sql);
+    if (!statement) return fail(statement.error());
+    return statement->bind_text(1, value).run();
+  }
+
+  Result<void> run_int(std::string_view sql, std::int64_t value) {
+    auto statement = db_.prepare(sql);
+    if (!statement) return fail(statement.error());
+    return statement->bind_int64(1, value).run();
+  }
+
+  Result<void> put_text(const std::string& table, const std::string& key_column, const std::string& key,
+                        const Json& record) {
+    auto statement = db_.prepare("INSERT OR REPLACE INTO " + table + " (" + key_column + ", record) VALUES (?1, ?2)");
+    if (!statement) return fail(statement.error());
+    return statement->bind_text(1, key).bind_text(2, record.dump()).run();
+  }
+
+  Result<void> put_int(const std::string& table, std::int64_t id, const Json& record) {
+    auto statement = db_.prepare("INSERT OR REPLACE INTO " + table + " (id, record) VALUES (?1, ?2)");
+    if (!statement) return fail(statement.error());
+    return statement->bind_int64(1, id).bind_text(2, record.dump()).run();
+  }
+
+  template <class T, class Parse>
+  Result<std::vector<T>> load(const std::string& table, Parse parse) {
+    auto statement = db_.prepare("SELECT record FROM " + table);
+    if (!statement) return fail(statement.error());
+    std::vector<T> out;
+    for (;;) {
+      auto step = statement->step();
+      if (!step) return fail(step.error());
+      if (*step == store::Statement::Step::kDone) return out;
+      Json json = Json::parse(statement->column_text(0), nullptr, /*allow_exceptions=*/false);
+      auto record = parse(json);
+      if (!record) {
+        statement->reset();
+        return fail(store::Errc::kCorrupt, table + ": " + record.error().message);
+      }
+      out.push_back(std::move(*record));
+    }
+  }
+
+  store::Database& db_;
+  const store::Vault& vault_;
+  Rng& rng_;
+};
+
+Result<void> create_schema(store::Database& db) {
+  if (auto created = db.exec(kSchema); !created) return created;
+  auto statement = db.prepare("SELECT version FROM session_schema");
+  if (!statement) return fail(statement.error());
+  auto step = statement->step();
+  if (!step) return fail(step.error());
+  if (*step == store::Statement::Step::kDone) {
+    return db.exec("INSERT INTO session_schema (version) VALUES (" + std::to_string(kSchemaVersion) + ")");
+  }
+  const std::int64_t version = statement->column_int64(0);
+  statement->reset();
+  if (version > kSchemaVersion) {
+    return fail(store::Errc::kIncompatible, "the session tables are of schema " + std::to_string(version) +
+                                                ", newer than this keylink knows (" + std::to_string(kSchemaVersion) +
+                                                "); upgrade keylink");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SessionStore>> open_sqlite_session_store(store::Database& db, const store::Vault& vault,
+                                                                Rng& rng) {
+  if (auto schema = create_schema(db); !schema) return fail(context("session store", schema.error()));
+  return std::unique_ptr<SessionStore>(new SqliteSessionStore(db, vault, rng));
+}
+
+}  // namespace keylink::session
