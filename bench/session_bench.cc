@@ -47,7 +47,13 @@ struct Party {
     relay_options.url = relay_url;
     session::EngineOptions engine_options;
     engine_options.self = {.name = name, .description = "session_bench", .url = "https://keylink.invalid", .icons = {}};
-    runtime::SessionNodeCallbacks callbacks{.on_event = [this](const session::Action& a) { on_event(a); },
+    runtime::SessionNodeCallbacks callbacks{.on_event =
+                                                [this, name](const session::Action& a) {
+                                                  if (const auto* d = std::get_if<session::MessageDropped>(&a)) {
+                                                    std::cerr << name << " dropped: " << d->reason << '\n';
+                                                  }
+                                                  on_event(a);
+                                                },
                                             .on_relay_state = {},
                                             .on_publish_error = [](const Error& e) { std::cerr << e.message << '\n'; },
                                             .on_store_error = [](const Error& e) { std::cerr << e.message << '\n'; }};

@@ -16,6 +16,7 @@
 #include "keylink/base/encoding.h"
 #include "keylink/crypto/did_key.h"
 #include "keylink/crypto/jwt.h"
+#include "keylink/relay/errors.h"
 
 namespace keylink::relay {
 namespace asio = boost::asio;
@@ -128,6 +129,10 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
   void handshake(const std::shared_ptr<Link>& fresh) {
     // Beast: a tcp_stream under a websocket stream has its own timeouts off; the stream's apply.
     beast::get_lowest_layer(fresh->ws).expires_never();
+    // Small frames go at once: with Nagle on, a frame written while another is unacknowledged waits
+    // for the peer's delayed ACK (40 ms), which a request round trip would pay.
+    beast::error_code ignored;
+    beast::get_lowest_layer(fresh->ws).socket().set_option(tcp::no_delay(true), ignored);
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = options.request_timeout;
     timeouts.idle_timeout = websocket::stream_base::none();
@@ -200,15 +205,16 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     for (const std::int64_t row : unanswered) {
       if (++attempts[row] < options.max_publish_attempts) continue;
       attempts.erase(row);  // the next connection sends it again, with attempts anew
-      report(row, fail(Error{std::make_error_code(std::errc::timed_out),
-                             "relay did not acknowledge after " + std::to_string(options.max_publish_attempts) +
-                                 " attempts"}));
+      report(row, fail(Error{make_error_code(Errc::kNotAcknowledged), "relay did not acknowledge after " +
+                                                                          std::to_string(options.max_publish_attempts) +
+                                                                          " attempts"}));
     }
   }
 
   void forget_requests() {
     pending.clear();
     in_flight.clear();
+    sent_through = 0;
     resubscribes_left = 0;
   }
 
@@ -297,18 +303,22 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     auto incoming = proto::parse_incoming(frame, options.max_frame);
     if (auto* delivery = std::get_if<proto::Delivery>(&incoming)) {
       const auto current = link;
-      deliver(delivery->message);
-      // The ack goes once the message was handled: a crash before this line means a redelivery.
-      if (link == current && state != State::kStopped) write(proto::ack_text(delivery->id));
+      // The ack goes once the message was handled: a crash before this line means a redelivery, and a
+      // message the app could not store goes unacked, for the relay to deliver again after a reconnect.
+      const bool handled = deliver(delivery->message);
+      if (handled && link == current && state != State::kStopped) write(proto::ack_text(delivery->id));
     } else if (auto* answer = std::get_if<proto::Answer>(&incoming)) {
       on_answer(std::move(*answer));
     }
   }
 
-  void deliver(const RelayMessage& message) {
-    if (state == State::kStopped || !topics.contains(message.topic)) return;
-    if (!dedupe.first_time(message.topic, message.message)) return;
-    if (callbacks.on_message) callbacks.on_message(message);
+  // False when the app could not handle the message (it is then forgotten, so that it comes again).
+  bool deliver(const RelayMessage& message) {
+    if (state == State::kStopped || !topics.contains(message.topic)) return true;
+    if (!dedupe.first_time(message.topic, message.message)) return true;
+    if (!callbacks.on_message || callbacks.on_message(message)) return true;
+    dedupe.forget(message.topic, message.message);
+    return false;
   }
 
   // --- Requests -----------------------------------------------------------------------------------
@@ -379,17 +389,17 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     (void)outbox.remove(row);  // a row that stays is sent again; relays and peers drop the duplicate
     if (answer.result && *answer.result == true) return report(row, {});
     const std::string why = answer.result ? "answered " + answer.result->dump() : answer.error;
-    report(row, fail(Error{std::make_error_code(std::errc::permission_denied), "relay refused the publish: " + why}));
+    report(row, fail(Error{make_error_code(Errc::kRefused), "relay refused the publish: " + why}));
   }
 
   void flush_outbox() {
     if (state != State::kConnected || !link) return;
-    std::int64_t after = 0;
     while (true) {
-      auto rows = outbox.list(after, kOutboxPage);
+      // Rows up to sent_through are in flight or gone: row ids only grow, so only newer rows are read.
+      auto rows = outbox.list(sent_through, kOutboxPage);
       if (!rows) return;  // the store is busy or broken: the next flush tries again
       for (const QueuedMessage& row : *rows) {
-        after = row.id;
+        sent_through = row.id;
         if (!in_flight.insert(row.id).second) continue;
         const std::int64_t id = track({Pending::Kind::kPublish, "irn_publish", {}, row.id});
         write(proto::publish_text(id, row.message));
@@ -440,6 +450,7 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
   std::unordered_map<std::int64_t, Pending> pending;  // by request id, on the current link
   std::size_t resubscribes_left = 0;
   std::unordered_set<std::int64_t> in_flight;      // outbox rows sent on the current link
+  std::int64_t sent_through = 0;                   // the greatest outbox row sent on the current link
   std::unordered_map<std::int64_t, int> attempts;  // outbox row -> connections lost while it was in flight
 };
 

@@ -150,11 +150,20 @@ FetchPage parse_fetch_result(const Json& result) {
   return page;
 }
 
-bool DedupeWindow::first_time(std::string_view topic, std::string_view message) {
-  if (capacity_ == 0) return true;
+std::string DedupeWindow::key_of(std::string_view topic, std::string_view message) {
   // The topic's length first, so that no two (topic, message) pairs hash the same text.
   const std::string text = std::to_string(topic.size()) + ':' + std::string(topic) + std::string(message);
-  std::string key(as_chars(crypto::sha256(as_bytes(text))));
+  return std::string(as_chars(crypto::sha256(as_bytes(text))));
+}
+
+void DedupeWindow::forget(std::string_view topic, std::string_view message) {
+  // Its place in order_ stays; erasing it from there later is harmless.
+  seen_.erase(key_of(topic, message));
+}
+
+bool DedupeWindow::first_time(std::string_view topic, std::string_view message) {
+  if (capacity_ == 0) return true;
+  std::string key = key_of(topic, message);
   if (!seen_.insert(key).second) return false;
   order_.push_back(std::move(key));
   if (order_.size() > capacity_) {

@@ -81,8 +81,11 @@ class DedupeWindow {
   explicit DedupeWindow(std::size_t capacity) : capacity_(capacity) {}
   // True the first time a pair comes (and remembers it); false for a duplicate.
   bool first_time(std::string_view topic, std::string_view message);
+  // Makes a pair new again: the next one is a first time (a message the app failed to handle).
+  void forget(std::string_view topic, std::string_view message);
 
  private:
+  static std::string key_of(std::string_view topic, std::string_view message);
   std::size_t capacity_;
   std::deque<std::string> order_;
   std::unordered_set<std::string> seen_;

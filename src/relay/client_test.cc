@@ -39,7 +39,10 @@ struct Home {
     options.backoff_max = std::chrono::milliseconds(100);
     if (adjust) adjust(options);
     RelayClient::Callbacks callbacks;
-    callbacks.on_message = [this](const RelayMessage& m) { received.push_back(m.message); };
+    callbacks.on_message = [this](const RelayMessage& m) {
+      received.push_back(m.message);
+      return true;
+    };
     callbacks.on_state = [this](State s, const std::string& why) { states.emplace_back(s, why); };
     callbacks.on_published = [this](std::int64_t id, const Result<void>& r) {
       published.insert_or_assign(id, r ? std::string() : r.error().message);

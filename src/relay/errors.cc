@@ -10,6 +10,8 @@ class RelayCategory final : public std::error_category {
     switch (static_cast<Errc>(code)) {
       case Errc::kBadAddress: return "cannot listen";
       case Errc::kBadOption: return "bad option";
+      case Errc::kRefused: return "refused by the relay";
+      case Errc::kNotAcknowledged: return "not acknowledged by the relay";
     }
     return "unknown error";
   }

@@ -18,51 +18,50 @@ Result<RelayOutbox> RelayOutbox::open(store::Database& db) {
 
 Result<std::int64_t> RelayOutbox::add(const OutgoingMessage& message) {
   auto insert =
-      db_->prepare("INSERT INTO relay_outbox (topic, message, ttl, tag, ephemeral) VALUES (?1, ?2, ?3, ?4, ?5)");
+      db_->cached("INSERT INTO relay_outbox (topic, message, ttl, tag, ephemeral) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!insert) return fail(context("relay outbox", insert.error()));
-  insert->bind_text(1, message.topic)
+  (*insert)
+      ->bind_text(1, message.topic)
       .bind_text(2, message.message)
       .bind_int64(3, message.ttl)
       .bind_int64(4, message.tag)
       .bind_int64(5, message.ephemeral ? 1 : 0);
-  if (auto ran = insert->run(); !ran) return fail(context("relay outbox", ran.error()));
-  auto id = db_->prepare("SELECT last_insert_rowid()");
-  if (!id) return fail(context("relay outbox", id.error()));
-  auto row = id->step();
-  if (!row) return fail(context("relay outbox", row.error()));
-  return id->column_int64(0);
+  if (auto ran = (*insert)->run(); !ran) return fail(context("relay outbox", ran.error()));
+  return db_->last_insert_rowid();
 }
 
 Result<void> RelayOutbox::remove(std::int64_t id) {
-  auto erase = db_->prepare("DELETE FROM relay_outbox WHERE id = ?1");
+  auto erase = db_->cached("DELETE FROM relay_outbox WHERE id = ?1");
   if (!erase) return fail(context("relay outbox", erase.error()));
-  erase->bind_int64(1, id);
-  if (auto ran = erase->run(); !ran) return fail(context("relay outbox", ran.error()));
+  (*erase)->bind_int64(1, id);
+  if (auto ran = (*erase)->run(); !ran) return fail(context("relay outbox", ran.error()));
   return {};
 }
 
 Result<std::vector<QueuedMessage>> RelayOutbox::list(std::int64_t after, std::size_t limit) {
-  auto select = db_->prepare(
+  auto select = db_->cached(
       "SELECT id, topic, message, ttl, tag, ephemeral FROM relay_outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
   if (!select) return fail(context("relay outbox", select.error()));
-  select->bind_int64(1, after).bind_int64(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  (*select)->bind_int64(1, after).bind_int64(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
   std::vector<QueuedMessage> rows;
   while (true) {
-    auto step = select->step();
+    auto step = (*select)->step();
     if (!step) return fail(context("relay outbox", step.error()));
     if (*step == store::Statement::Step::kDone) return rows;
-    rows.push_back({select->column_int64(0),
-                    {std::string(select->column_text(1)), std::string(select->column_text(2)), select->column_int64(3),
-                     select->column_int64(4), select->column_int64(5) != 0}});
+    rows.push_back({(*select)->column_int64(0),
+                    {std::string((*select)->column_text(1)), std::string((*select)->column_text(2)),
+                     (*select)->column_int64(3), (*select)->column_int64(4), (*select)->column_int64(5) != 0}});
   }
 }
 
 Result<std::int64_t> RelayOutbox::count() {
-  auto select = db_->prepare("SELECT count(*) FROM relay_outbox");
+  auto select = db_->cached("SELECT count(*) FROM relay_outbox");
   if (!select) return fail(context("relay outbox", select.error()));
-  auto step = select->step();
+  auto step = (*select)->step();
   if (!step) return fail(context("relay outbox", step.error()));
-  return select->column_int64(0);
+  const std::int64_t rows = (*select)->column_int64(0);
+  (*select)->reset();
+  return rows;
 }
 
 }  // namespace keylink::relay

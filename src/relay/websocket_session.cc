@@ -9,6 +9,8 @@ constexpr std::size_t kFirstRead = 2 * 1024;
 constexpr std::size_t kMaxRead = 256 * 1024;
 // How long the peer has to answer our close frame before the connection is just dropped.
 constexpr std::chrono::seconds kCloseTimeout{10};
+// The same for a refused client, which the relay owes nothing but the chance to read its close frame.
+constexpr std::chrono::seconds kRefusalTimeout{5};
 
 }  // namespace
 
@@ -33,7 +35,16 @@ void WebsocketSession::start() {
 }
 
 void WebsocketSession::refuse(std::uint16_t code, std::string_view reason) {
-  queue_close(code, reason, AfterFlush::kFinish);
+  // The client may have sent frames already (its subscribe): closing the socket with them unread makes
+  // the kernel reset the connection, and the reset can overtake the close frame. So, as close() does,
+  // shut down our sending side only and read (dropping everything but the client's close frame) until
+  // the client closes, or kRefusalTimeout. The session never attached: it is nobody's peer.
+  queue_close(code, reason, AfterFlush::kShutdownSend);
+  timer_.expires_after(kRefusalTimeout);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+    if (!error) self->finish();
+  });
+  read();
 }
 
 void WebsocketSession::read() {
@@ -81,6 +92,8 @@ void WebsocketSession::on_close(std::uint16_t code, std::string_view) {
 }
 
 void WebsocketSession::on_error(std::uint16_t code, std::string_view reason) {
+  // While closing, the parser has stopped: nothing more would be read from this peer but into the buffer.
+  if (closing_) return finish();
   ++server_->handler.metrics().errors[code == kCloseTooBig           ? "frame_size"
                                       : code == kCloseInvalidPayload ? "utf8"
                                                                      : "protocol"];

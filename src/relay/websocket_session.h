@@ -27,7 +27,8 @@ class WebsocketSession final : public Peer,
 
   // Serves the peer once the 101 response is written, until it goes.
   void start();
-  // Sends a close frame with `code` and `reason` at once and goes: a refused client.
+  // A refused client: sends a close frame with `code` and `reason` at once, then reads and drops what
+  // the client sends until its close frame, its EOF, or 5 s, and goes. Never attaches to the handler.
   void refuse(std::uint16_t code, std::string_view reason);
 
   void send(std::string frame) override;

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+
 #include "keylink/store/errors.h"
 #include "keylink/store/transaction.h"
 
@@ -15,7 +17,10 @@ Result<void> make_private_dir(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir, error);
   if (error) return fail(store::Errc::kIo, "cannot create the home " + dir.string() + ": " + error.message());
   // Only the owner reads a home: it holds sealed keys and who talks to whom.
-  ::chmod(dir.c_str(), 0700);
+  if (::chmod(dir.c_str(), 0700) != 0) {
+    return fail(store::Errc::kIo, "cannot make the home " + dir.string() +
+                                      " private (mode 0700): " + std::generic_category().message(errno));
+  }
   return {};
 }
 
@@ -51,7 +56,10 @@ Result<Home> Home::open(const std::filesystem::path& dir, const SecretBytes& pas
   if (auto made = make_private_dir(dir); !made) return tl::unexpected(made.error());
   Home home;
   home.dir_ = dir;
-  auto db = store::Database::open((dir / "keylink.db").string(), {.synchronous = store::Synchronous::kNormal});
+  // A checkpoint fsyncs the file: every 4,096 pages of WAL (16 MiB) rather than SQLite's 1,000, so that
+  // fewer steps pay for one (measured: the p99 of a request round trip).
+  auto db = store::Database::open((dir / "keylink.db").string(),
+                                  {.synchronous = store::Synchronous::kNormal, .checkpoint_pages = 4096});
   if (!db) return tl::unexpected(db.error());
   home.db_ = std::make_unique<store::Database>(std::move(*db));
   auto tx = store::Transaction::begin(*home.db_);

@@ -9,7 +9,9 @@ namespace asio = boost::asio;
 SessionNode::SessionNode(asio::io_context& io, Home& home, Rng& rng, const Clock& clock, SessionNodeCallbacks callbacks)
     : io_(io), home_(home), rng_(rng), clock_(clock), callbacks_(std::move(callbacks)), timer_(io) {}
 
-SessionNode::~SessionNode() { stop(); }
+// Quietly: the client's destructor stops it without calling back, so no callback reaches an app that
+// is tearing down around the node.
+SessionNode::~SessionNode() { timer_.cancel(); }
 
 Result<std::unique_ptr<SessionNode>> SessionNode::open(asio::io_context& io, Home& home,
                                                        relay::ClientOptions relay_options,
@@ -26,7 +28,7 @@ Result<std::unique_ptr<SessionNode>> SessionNode::open(asio::io_context& io, Hom
 
   SessionNode* self = node.get();
   relay::RelayClient::Callbacks client_callbacks{
-      .on_message = [self](const relay::RelayMessage& message) { self->on_relay_message(message); },
+      .on_message = [self](const relay::RelayMessage& message) { return self->on_relay_message(message); },
       .on_state =
           [self](relay::RelayClient::State state, const std::string& why) {
             if (self->callbacks_.on_relay_state) self->callbacks_.on_relay_state(state, why);
@@ -51,7 +53,7 @@ void SessionNode::stop() {
 }
 
 Result<void> SessionNode::reload() {
-  engine_.reset();
+  // On failure the old engine stays: ahead of the database, but usable until the storage recovers.
   auto engine = session::Engine::open(*store_, engine_options_, rng_, clock_);
   if (!engine) return tl::unexpected(engine.error());
   engine_ = std::make_unique<session::Engine>(std::move(*engine));
@@ -82,22 +84,30 @@ Result<void> SessionNode::finish(store::Transaction tx) {
     if (auto reloaded = reload(); !reloaded) return reloaded;
     return committed;
   }
-  client_->flush_outbox();
+  // Subscriptions go before the publishes, on the same socket: an answer to what we publish finds us
+  // subscribed to its topic.
   for (const auto& action : actions) {
     if (const auto* subscribe = std::get_if<session::Subscribe>(&action)) {
       client_->subscribe(subscribe->topic);
     } else if (const auto* unsubscribe = std::get_if<session::Unsubscribe>(&action)) {
       client_->unsubscribe(unsubscribe->topic);
-    } else if (!std::holds_alternative<session::Publish>(action) && callbacks_.on_event) {
-      callbacks_.on_event(action);
     }
   }
+  client_->flush_outbox();
   arm_timer();
+  for (const auto& action : actions) {
+    if (std::holds_alternative<session::Publish>(action) || std::holds_alternative<session::Subscribe>(action) ||
+        std::holds_alternative<session::Unsubscribe>(action) || !callbacks_.on_event) {
+      continue;
+    }
+    callbacks_.on_event(action);
+  }
   return {};
 }
 
-void SessionNode::on_relay_message(const relay::RelayMessage& message) {
-  (void)step([&](session::Engine& engine) { return engine.on_message(message.topic, message.message); });
+bool SessionNode::on_relay_message(const relay::RelayMessage& message) {
+  // Fails only on storage: the message goes unacked, and comes again.
+  return step([&](session::Engine& engine) { return engine.on_message(message.topic, message.message); }).has_value();
 }
 
 void SessionNode::on_published(std::int64_t, const Result<void>& outcome) {

@@ -60,7 +60,7 @@ class EngineCore {
  private:
   // ---- engine_core.cc
   std::int64_t now() const { return clock_.unix_seconds(); }
-  std::int64_t next_id();  // payloadId(): milliseconds * 1000 + 3 random digits
+  std::int64_t next_id();  // payloadId(): milliseconds * 1000 + 3 random digits, increasing
   Result<void> drop(const std::string& topic, std::string reason);  // MessageDropped; always succeeds
   Result<Secret<32>> key_for(const std::string& name);
   // Seals a message with the topic's symKey and queues it for the relay.
@@ -99,15 +99,22 @@ class EngineCore {
   Result<void> on_pairing_method(const std::string& topic, std::int64_t id, const wire::RpcRequest& request);
   Result<void> on_session_response(const PendingRequest& request, const wire::RpcResponse& response);
   Result<Session*> settled_session(const std::string& topic);
+  // An update or event older, to the millisecond of its id, than the last one applied under `key`.
+  bool out_of_sync(const std::string& key, std::int64_t id) const;
 
   SessionStore& store_;
   EngineOptions options_;
   Rng& rng_;
   const Clock& clock_;
+  std::int64_t last_id_ = 0;  // the greatest id sent or stored: ids only grow, across restarts too
   std::map<std::string, Pairing> pairings_;
   std::map<std::int64_t, Proposal> proposals_;
   std::map<std::string, Session> sessions_;
   std::map<std::int64_t, PendingRequest> requests_;
+  // sign-client's MemoryStore for isRequestOutOfSync: the id of the last update, and of the last event of
+  // each name, applied per session ("<topic>_session_update", "<topic>_session_event_<name>"). In memory
+  // only, as there: after a restart the first one of each applies.
+  std::map<std::string, std::int64_t> last_applied_;
   std::vector<Action> actions_;
 };
 

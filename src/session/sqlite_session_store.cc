@@ -32,20 +32,20 @@ class SqliteSessionStore final : public SessionStore {
 
   Result<void> put_key(const std::string& name, const Secret<32>& key) override {
     Bytes sealed = vault_.seal(key.expose(), keychain_label(name), rng_);
-    auto statement = db_.prepare("INSERT OR REPLACE INTO session_keychain (name, sealed) VALUES (?1, ?2)");
+    auto statement = db_.cached("INSERT OR REPLACE INTO session_keychain (name, sealed) VALUES (?1, ?2)");
     if (!statement) return fail(statement.error());
-    return statement->bind_text(1, name).bind_blob(2, sealed).run();
+    return (*statement)->bind_text(1, name).bind_blob(2, sealed).run();
   }
 
   Result<std::optional<Secret<32>>> get_key(const std::string& name) override {
-    auto statement = db_.prepare("SELECT sealed FROM session_keychain WHERE name = ?1");
+    auto statement = db_.cached("SELECT sealed FROM session_keychain WHERE name = ?1");
     if (!statement) return fail(statement.error());
-    statement->bind_text(1, name);
-    auto step = statement->step();
+    (*statement)->bind_text(1, name);
+    auto step = (*statement)->step();
     if (!step) return fail(step.error());
     if (*step == store::Statement::Step::kDone) return std::optional<Secret<32>>();
-    auto key = vault_.open_fixed<32>(statement->column_blob(0), keychain_label(name));
-    statement->reset();
+    auto key = vault_.open_fixed<32>((*statement)->column_blob(0), keychain_label(name));
+    (*statement)->reset();
     if (!key) return fail(context("session keychain " + name, key.error()));
     return std::optional<Secret<32>>(std::move(*key));
   }
@@ -95,20 +95,25 @@ class SqliteSessionStore final : public SessionStore {
   }
 
   Result<bool> seen(const std::string& topic, std::int64_t id, bool response) override {
-    auto statement = db_.prepare("SELECT 1 FROM session_seen WHERE topic = ?1 AND id = ?2 AND response = ?3");
+    auto statement = db_.cached("SELECT 1 FROM session_seen WHERE topic = ?1 AND id = ?2 AND response = ?3");
     if (!statement) return fail(statement.error());
-    statement->bind_text(1, topic).bind_int64(2, id).bind_int64(3, response ? 1 : 0);
-    auto step = statement->step();
+    (*statement)->bind_text(1, topic).bind_int64(2, id).bind_int64(3, response ? 1 : 0);
+    auto step = (*statement)->step();
     if (!step) return fail(step.error());
-    statement->reset();
+    (*statement)->reset();
     return *step == store::Statement::Step::kRow;
   }
 
   Result<void> mark_seen(const std::string& topic, std::int64_t id, bool response, std::int64_t expiry) override {
     auto statement =
-        db_.prepare("INSERT OR REPLACE INTO session_seen (topic, id, response, expiry) VALUES (?1, ?2, ?3, ?4)");
+        db_.cached("INSERT OR REPLACE INTO session_seen (topic, id, response, expiry) VALUES (?1, ?2, ?3, ?4)");
     if (!statement) return fail(statement.error());
-    return statement->bind_text(1, topic).bind_int64(2, id).bind_int64(3, response ? 1 : 0).bind_int64(4, expiry).run();
+    return (*statement)
+        ->bind_text(1, topic)
+        .bind_int64(2, id)
+        .bind_int64(3, response ? 1 : 0)
+        .bind_int64(4, expiry)
+        .run();
   }
 
   Result<void> forget_seen_before(std::int64_t unix_seconds) override {
@@ -117,43 +122,43 @@ class SqliteSessionStore final : public SessionStore {
 
  private:
   Result<void> run_text(std::string_view sql, const std::string& value) {
-    auto statement = db_.prepare(sql);
+    auto statement = db_.cached(sql);
     if (!statement) return fail(statement.error());
-    return statement->bind_text(1, value).run();
+    return (*statement)->bind_text(1, value).run();
   }
 
   Result<void> run_int(std::string_view sql, std::int64_t value) {
-    auto statement = db_.prepare(sql);
+    auto statement = db_.cached(sql);
     if (!statement) return fail(statement.error());
-    return statement->bind_int64(1, value).run();
+    return (*statement)->bind_int64(1, value).run();
   }
 
   Result<void> put_text(const std::string& table, const std::string& key_column, const std::string& key,
                         const Json& record) {
-    auto statement = db_.prepare("INSERT OR REPLACE INTO " + table + " (" + key_column + ", record) VALUES (?1, ?2)");
+    auto statement = db_.cached("INSERT OR REPLACE INTO " + table + " (" + key_column + ", record) VALUES (?1, ?2)");
     if (!statement) return fail(statement.error());
-    return statement->bind_text(1, key).bind_text(2, record.dump()).run();
+    return (*statement)->bind_text(1, key).bind_text(2, record.dump()).run();
   }
 
   Result<void> put_int(const std::string& table, std::int64_t id, const Json& record) {
-    auto statement = db_.prepare("INSERT OR REPLACE INTO " + table + " (id, record) VALUES (?1, ?2)");
+    auto statement = db_.cached("INSERT OR REPLACE INTO " + table + " (id, record) VALUES (?1, ?2)");
     if (!statement) return fail(statement.error());
-    return statement->bind_int64(1, id).bind_text(2, record.dump()).run();
+    return (*statement)->bind_int64(1, id).bind_text(2, record.dump()).run();
   }
 
   template <class T, class Parse>
   Result<std::vector<T>> load(const std::string& table, Parse parse) {
-    auto statement = db_.prepare("SELECT record FROM " + table);
+    auto statement = db_.cached("SELECT record FROM " + table);
     if (!statement) return fail(statement.error());
     std::vector<T> out;
     for (;;) {
-      auto step = statement->step();
+      auto step = (*statement)->step();
       if (!step) return fail(step.error());
       if (*step == store::Statement::Step::kDone) return out;
-      Json json = Json::parse(statement->column_text(0), nullptr, /*allow_exceptions=*/false);
+      Json json = Json::parse((*statement)->column_text(0), nullptr, /*allow_exceptions=*/false);
       auto record = parse(json);
       if (!record) {
-        statement->reset();
+        (*statement)->reset();
         return fail(store::Errc::kCorrupt, table + ": " + record.error().message);
       }
       out.push_back(std::move(*record));

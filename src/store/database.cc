@@ -35,22 +35,32 @@ Result<Database> Database::open(const std::string& path, const DatabaseOptions& 
   if (auto wal = db.exec("PRAGMA journal_mode = WAL"); !wal) return fail(wal.error());
   if (auto sync = db.exec(synchronous_pragma(options.synchronous)); !sync) return fail(sync.error());
   if (auto fk = db.exec("PRAGMA foreign_keys = ON"); !fk) return fail(fk.error());
+  if (auto checkpoint = db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(options.checkpoint_pages));
+      !checkpoint) {
+    return fail(checkpoint.error());
+  }
   return db;
 }
 
-Database::Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
+    cache_.clear();
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
 // close_v2: a statement still alive keeps the connection until it is finalized, instead of a leak.
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  cache_.clear();
+  sqlite3_close_v2(db_);
+}
 
 Result<void> Database::exec(std::string_view sql) {
   const std::string text(sql);  // sqlite3_exec wants a NUL-terminated string
@@ -65,6 +75,16 @@ Result<Statement> Database::prepare(std::string_view sql) {
       sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return fail(sqlite_error(db_, rc, path_, sql));
   return Statement(db_, stmt, path_);
+}
+
+Result<Statement*> Database::cached(std::string_view sql) {
+  auto found = cache_.find(sql);
+  if (found == cache_.end()) {
+    auto compiled = prepare(sql);
+    if (!compiled) return fail(compiled.error());
+    found = cache_.emplace(std::string(sql), std::move(*compiled)).first;
+  }
+  return &found->second;
 }
 
 Result<std::int32_t> Database::pragma_int(std::string_view name) {
@@ -87,6 +107,8 @@ Result<std::int32_t> Database::application_id() { return pragma_int("application
 Result<void> Database::set_application_id(std::int32_t id) {
   return exec("PRAGMA application_id = " + std::to_string(id));
 }
+
+std::int64_t Database::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
 
 std::int64_t Database::changes() const noexcept { return sqlite3_changes64(db_); }
 

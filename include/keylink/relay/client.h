@@ -49,18 +49,19 @@ class RelayClient {
   enum class State { kConnecting, kConnected, kStopped };
 
   struct Callbacks {
-    // A message on a subscribed topic, once per (topic, message). The ack goes to the relay after this
-    // returns: a message whose handling a crash cut short is delivered again.
-    std::function<void(const RelayMessage&)> on_message;
+    // A message on a subscribed topic, once per (topic, message). Returns whether it was handled (and
+    // stored): the ack goes to the relay after a true, so a message whose handling a crash cut short is
+    // delivered again; after a false there is no ack and the relay delivers it again after a reconnect.
+    std::function<bool(const RelayMessage&)> on_message;
     // Connected (subscriptions sent and acknowledged; with no topics, the handshake done), connecting
     // again (with the reason: "relay refused the auth token (close 3000): ...", "cannot connect to ...",
     // "relay did not answer irn_publish within 5000 ms", ...), stopped (by stop(), or by start() with a
     // URL it cannot use, with the reason).
     std::function<void(State, const std::string& why)> on_state;
     // An outbox row was acknowledged by the relay (ok) or given up (an error that names the cause: the
-    // relay's refusal, which removes the row, code std::errc::permission_denied, "relay refused the
-    // publish: <relay's message>"; or max_publish_attempts connections lost before an answer, which keeps
-    // the row for the next connection, code std::errc::timed_out).
+    // relay's refusal, which removes the row, code relay::Errc::kRefused, "relay refused the publish:
+    // <relay's message>"; or max_publish_attempts connections lost before an answer, which keeps the row
+    // for the next connection, code relay::Errc::kNotAcknowledged).
     std::function<void(std::int64_t outbox_id, const Result<void>&)> on_published;
   };
 

@@ -8,8 +8,10 @@
 namespace keylink::relay {
 
 enum class Errc {
-  kBadAddress = 1,  // cannot listen where asked
-  kBadOption,       // a flag out of range
+  kBadAddress = 1,   // cannot listen where asked
+  kBadOption,        // a flag out of range
+  kRefused,          // the relay refused a request (a publish): the message says why; do not send it again
+  kNotAcknowledged,  // no answer from the relay after the bounded attempts: the message stays queued
 };
 
 const std::error_category& relay_category() noexcept;

@@ -42,15 +42,18 @@ struct SessionNodeCallbacks {
 
 class SessionNode {
  public:
-  // io, home, rng and clock must outlive the node.
+  // io, home, rng and clock must outlive the node. The engine's state and the relay outbox are loaded
+  // from the home: what an earlier node committed goes on (proposals to answer, messages to send).
   static Result<std::unique_ptr<SessionNode>> open(boost::asio::io_context& io, Home& home,
                                                    relay::ClientOptions relay_options,
                                                    session::EngineOptions engine_options, Rng& rng, const Clock& clock,
                                                    SessionNodeCallbacks callbacks);
+  // Stops without calling back. REQUIRES: not called from one of the node's callbacks.
   ~SessionNode();
 
   // Connects to the relay (and keeps reconnecting) and starts the engine's timers.
   void start();
+  // Disconnects (on_relay_state reports kStopped); queued messages stay in the outbox for the next start.
   void stop();
 
   // Runs one engine call in a transaction and sends what it produced. `call` returns a Result.
@@ -65,7 +68,8 @@ class SessionNode {
 
   // Read access for listings; never change the engine through it (use step()).
   const session::Engine& engine() const noexcept { return *engine_; }
-  // Runs `done` once every queued message has been acknowledged by the relay (at once when none is).
+  // Runs `done` on the io_context once every queued message has been acknowledged (or refused) by the
+  // relay: at the next turn of the loop when none is queued.
   void when_sent(std::function<void()> done);
 
  private:
@@ -77,7 +81,7 @@ class SessionNode {
   Result<void> finish(store::Transaction tx);
   Result<void> commit(store::Transaction tx, const std::vector<session::Action>& actions);
   Result<void> reload();
-  void on_relay_message(const relay::RelayMessage& message);
+  bool on_relay_message(const relay::RelayMessage& message);
   void on_published(std::int64_t id, const Result<void>& outcome);
   void arm_timer();
   void fire_waiters();

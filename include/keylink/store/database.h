@@ -3,6 +3,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -25,6 +28,7 @@ struct DatabaseOptions {
   Synchronous synchronous = Synchronous::kFull;
   std::chrono::milliseconds busy_timeout{5000};  // how long to wait for another connection's lock
   bool create = true;                            // create the file when it does not exist
+  int checkpoint_pages = 1000;                   // WAL pages that trigger a checkpoint (PRAGMA wal_autocheckpoint)
 };
 
 // A SQLite connection in WAL mode with foreign keys on. Move-only; closing happens in the destructor.
@@ -46,6 +50,12 @@ class Database {
   // Compiles one statement. REQUIRES: this Database outlives the Statement and does not move.
   Result<Statement> prepare(std::string_view sql);
 
+  // The statement for `sql`, compiled at its first use and kept for the life of the connection: the
+  // hot paths' statements, which would otherwise spend most of their time in SQLite's parser. It comes
+  // reset, with the bindings of its last use (bind every parameter again).
+  // REQUIRES: the caller steps it to kDone or calls reset() before it uses the same SQL again.
+  Result<Statement*> cached(std::string_view sql);
+
   // PRAGMA user_version: the schema version, 0 in a new file. Migrations bump it in their transaction.
   Result<std::int32_t> user_version();
   Result<void> set_user_version(std::int32_t version);
@@ -54,6 +64,8 @@ class Database {
   Result<std::int32_t> application_id();
   Result<void> set_application_id(std::int32_t id);
 
+  // The rowid of the last INSERT.
+  std::int64_t last_insert_rowid() const noexcept;
   // Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const noexcept;
   // False between BEGIN and COMMIT/ROLLBACK.
@@ -66,6 +78,7 @@ class Database {
 
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::map<std::string, Statement, std::less<>> cache_;  // by SQL text; finalized before the connection closes
 };
 
 }  // namespace keylink::store
