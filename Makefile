@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test demo bench bench-relay fuzz format clean
+.PHONY: all deps build test demo bench bench-relay bench-session fuzz format clean
 
 all: build
 
@@ -34,6 +34,12 @@ bench-relay: BUILD = build-release
 bench-relay: BUILD_TYPE = Release
 bench-relay: build
 	@bench/run-relay-bench $(BUILD)
+
+# The session request round trip: keylink's dApp and wallet beside two JS SignClients (docs/benchmarks.md).
+bench-session: BUILD = build-release
+bench-session: BUILD_TYPE = Release
+bench-session: build
+	@bench/run-session-bench $(BUILD)
 
 # Each fuzz target for FUZZ_SECONDS under libFuzzer with ASan+UBSan (clang), in its own build folder.
 fuzz:

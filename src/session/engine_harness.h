@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keylink/base/clock.h"
@@ -37,7 +39,10 @@ struct Party {
     store.reset();
     vault.reset();
     db.reset();
-    auto opened = store::Database::open(path_);
+    // A "crash" here is a reopen in the same process, so fsync would only slow the tests down.
+    store::DatabaseOptions db_options;
+    db_options.synchronous = store::Synchronous::kOff;
+    auto opened = store::Database::open(path_, db_options);
     ASSERT_TRUE(opened) << opened.error().message;
     db = std::make_unique<store::Database>(std::move(*opened));
     auto opened_vault = store::Vault::open(*db, passphrase(), rng_, kFastArgon2);
@@ -127,6 +132,44 @@ class Network {
   void lose_in_flight() { in_flight_.clear(); }
   std::size_t in_flight() const { return in_flight_.size(); }
 
+  // Step by step, for tests that pick what the relay does with each message (adversarial tests).
+  // Moves every party's actions (publishes, subscriptions, events) without delivering anything.
+  void collect_all() {
+    for (Party* party : parties_) collect(*party);
+  }
+  // The i-th message in flight, oldest first, and its sender.
+  const Publish& peek(std::size_t i) const { return in_flight_.at(i).second; }
+  Party* sender(std::size_t i) const { return in_flight_.at(i).first; }
+  // Whom the i-th message would reach now; nullptr while it waits for a subscriber.
+  Party* receiver_at(std::size_t i) { return receiver(in_flight_.at(i).first, in_flight_.at(i).second.topic); }
+  // Takes the i-th message out of flight (lost, unless the test hands it on).
+  Publish take(std::size_t i) {
+    Publish out = std::move(in_flight_.at(i).second);
+    in_flight_.erase(in_flight_.begin() + static_cast<std::ptrdiff_t>(i));
+    return out;
+  }
+  // Collects, then delivers the i-th message to its receiver and returns the actions that receiver
+  // produced, which are also collected. REQUIRES: receiver_at(i) once collected.
+  std::vector<Action> deliver_at(std::size_t i) {
+    collect_all();
+    Party* to = receiver_at(i);
+    EXPECT_NE(to, nullptr) << "nobody subscribes to " << peek(i).topic;
+    if (!to) return {};
+    Publish message = take(i);
+    return hand(*to, message);
+  }
+  // Hands `message` to `to` as a relay would (again, late, or forged), whatever `to` subscribes to, and
+  // returns the actions it produced; they are also collected.
+  std::vector<Action> hand(Party& to, const Publish& message) {
+    collect_all();
+    EXPECT_TRUE(to.engine->on_message(message.topic, message.message));
+    auto actions = to.engine->take_actions();
+    record(to, actions);
+    return actions;
+  }
+  // Puts a copy of a message back in flight, as a relay that delivers it twice.
+  void resend(Party& from, Publish message) { in_flight_.emplace_back(&from, std::move(message)); }
+
   bool hold = false;
 
  private:
@@ -139,6 +182,12 @@ class Network {
 
   bool collect(Party& party) {
     auto actions = party.engine->take_actions();
+    record(party, actions);
+    return !actions.empty();
+  }
+
+  void record(Party& party, const std::vector<Action>& taken) {
+    auto actions = taken;
     for (auto& action : actions) {
       if (auto* publish = std::get_if<Publish>(&action)) {
         party.published.push_back(*publish);
@@ -151,7 +200,6 @@ class Network {
         party.events.push_back(std::move(action));
       }
     }
-    return !actions.empty();
   }
 
   std::vector<Party*> parties_;

@@ -22,6 +22,13 @@ Result<Session*> EngineCore::settled_session(const std::string& topic) {
   return &found->second;
 }
 
+// sign-client isRequestOutOfSync: ids are payloadId() (unix ms * 1000 + 3 random digits), compared
+// without their random digits.
+bool EngineCore::out_of_sync(const std::string& key, std::int64_t id) const {
+  auto last = last_applied_.find(key);
+  return last != last_applied_.end() && id / 1000 < last->second / 1000;
+}
+
 Result<void> EngineCore::emit(const std::string& topic, const std::string& chain_id, const std::string& name,
                               Json data) {
   auto session = settled_session(topic);
@@ -94,6 +101,14 @@ Result<void> EngineCore::on_session_method(const std::string& topic, std::int64_
     if (session.role != Role::kDapp) {
       return send_error(topic, id, method, sdk_error(3003, "Unauthorized update request."));
     }
+    // Found by engine_adversarial_test: two updates delivered newest first left the dApp with the
+    // older namespaces. sign-client refuses the older one with INVALID_UPDATE_REQUEST.
+    const std::string memory_key = topic + "_session_update";
+    if (out_of_sync(memory_key, id)) {
+      auto sent = send_error(topic, id, method, sdk_error(codes::kInvalidUpdateRequest, "Invalid update request."));
+      if (!sent) return sent;
+      return drop(topic, "wc_sessionUpdate " + std::to_string(id) + " is older than the update applied last");
+    }
     const Json* value = field(request.params, "namespaces");
     auto namespaces = parse_session_namespaces(value ? *value : Json());
     if (!namespaces) {
@@ -105,6 +120,7 @@ Result<void> EngineCore::on_session_method(const std::string& topic, std::int64_
     session.namespaces = std::move(*namespaces);
     if (auto put = put_session(session); !put) return put;
     if (auto sent = send_result(topic, id, method, true); !sent) return sent;
+    last_applied_[memory_key] = id;
     actions_.push_back(SessionUpdated{topic, std::move(session.namespaces)});
     return {};
   }
@@ -123,9 +139,16 @@ Result<void> EngineCore::on_session_method(const std::string& topic, std::int64_
     if (!event) {
       return send_error(topic, id, method, sdk_error(codes::kInvalidEvent, "Invalid event. " + event.error().message));
     }
+    // As for updates: an older event of the same name (chainChanged 1 after chainChanged 137) would
+    // undo the newer one; sign-client ignores it without an answer.
+    const std::string memory_key = topic + "_session_event_" + event->name;
+    if (out_of_sync(memory_key, id)) {
+      return drop(topic, "wc_sessionEvent " + event->name + " is older than the one applied last");
+    }
     if (!allows_event(session.namespaces, event->chain_id, event->name)) {
       return send_error(topic, id, method, sdk_error(codes::kUnauthorizedEvent, "Unauthorized event. " + event->name));
     }
+    last_applied_[memory_key] = id;
     actions_.push_back(EventReceived{topic, event->chain_id, event->name, std::move(event->data)});
     return {};
   }
