@@ -36,6 +36,7 @@ class RefusalTest : public ::testing::Test {
     core = std::make_unique<RelayCore>(limits, clock, nullptr);
     ASSERT_TRUE(core->load());
     ServerOptions options;
+    options.port = 0;  // a free port: tests run in parallel
     options.limits = limits;
     server = std::make_unique<Server>(io, options, *core, clock);
     auto listening = server->listen();
