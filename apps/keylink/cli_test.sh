@@ -18,4 +18,13 @@ for bad in "$damaged" "https://example.com" "wc:00@1?key=1"; do
   if error=$("$keylink" uri parse "$bad" 2>&1); then echo "accepted '$bad'"; exit 1; fi
   [[ $error == "keylink: "* ]] || { echo "no error message for '$bad': '$error'"; exit 1; }
 done
-echo "cli: 1 passed, 0 failed"
+# An account restored from Hardhat's well-known phrase has Hardhat's first address; a second one is refused.
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+export KEYLINK_PASSPHRASE=cli-test
+echo "test test test test test test test test test test test junk" | "$keylink" --home "$home" account restore 2>/dev/null
+shown=$("$keylink" --home "$home" account show --json)
+[[ $shown == *'"address":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"'* ]] || { echo "account show printed '$shown'"; exit 1; }
+if error=$("$keylink" --home "$home" account create 2>&1); then echo "a second account was made"; exit 1; fi
+[[ $error == *"has an account already"* ]] || { echo "no clear error for a second account: '$error'"; exit 1; }
+echo "cli: 2 passed, 0 failed"

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keylink/identity/bip39.h"
 #include "keylink/identity/eth_account.h"
 
 namespace keylink::cli {
@@ -69,6 +70,35 @@ void run_account(const GlobalOptions& global, const SessionOptions& options) {
   }
 }
 
+// A new account from a new 12-word recovery phrase, shown once; or one restored from a phrase on stdin.
+void run_create(const GlobalOptions& global, bool restore) {
+  Command command(global, cli_metadata());
+  auto& home = command.home();
+  if (auto existing = identity::EthAccount::load(home.db(), home.vault()); existing) {
+    die("this home has an account already (" + existing->address().to_string() +
+        "); use another --home for another account");
+  }
+  std::optional<identity::Mnemonic> mnemonic;
+  if (restore) {
+    say("Type or paste the recovery phrase (12 to 24 words), then Enter:");
+    std::string line;
+    std::getline(std::cin, line);
+    mnemonic.emplace(check(identity::Mnemonic::parse(line)));
+    secure_wipe(line.data(), line.size());
+  } else {
+    mnemonic.emplace(check(identity::Mnemonic::generate(command.rng(), 12)));
+  }
+  const auto account = check(identity::EthAccount::restore(home.db(), home.vault(), command.rng(), *mnemonic));
+  if (!restore) {
+    const SecretBytes phrase = mnemonic->phrase();
+    say("Your recovery phrase. Write it down and keep it offline: whoever has it has this account, and it is\n"
+        "not shown again.\n");
+    std::cout.write(reinterpret_cast<const char*>(phrase.expose().data()), static_cast<std::streamsize>(phrase.size()));
+    std::cout << "\n" << std::endl;
+  }
+  say("eip155 account: " + account.address().to_string());
+}
+
 }  // namespace
 
 void add_session_commands(CLI::App& app, const GlobalOptions& global) {
@@ -82,9 +112,14 @@ void add_session_commands(CLI::App& app, const GlobalOptions& global) {
   remove->add_option("TOPIC", options->topic, "The session topic, from `keylink sessions`")->required();
   remove->callback([&global, options] { run_delete(global, *options); });
 
-  auto* account = app.add_subcommand("account", "The wallet's eip155 account");
+  auto* account = app.add_subcommand("account", "The wallet's eip155 account (BIP39 / BIP32 m/44'/60'/0'/0/0)");
   account->require_subcommand(1);
-  auto* show = account->add_subcommand("show", "Show the account's address (made on first use)");
+  auto* create = account->add_subcommand("create", "Make the account from a new recovery phrase, shown once");
+  create->callback([&global] { run_create(global, false); });
+  auto* restore = account->add_subcommand("restore", "Restore the account from its recovery phrase, read from stdin");
+  restore->callback([&global] { run_create(global, true); });
+  auto* show = account->add_subcommand(
+      "show", "Show the account's address (a home without an account gets a random key, with no recovery phrase)");
   show->add_flag("--json", options->json, "Print as JSON");
   show->callback([&global, options] { run_account(global, *options); });
 }

@@ -1,6 +1,6 @@
 #include <string>
 
-#include "keylink/identity/eth_account.h"
+#include "keylink/identity/errors.h"
 
 namespace keylink::identity {
 namespace {
@@ -13,6 +13,9 @@ class IdentityCategory final : public std::error_category {
       case Errc::kNoAccount: return "no account";
       case Errc::kReservedMessage: return "reserved message";
       case Errc::kAccountExists: return "account exists";
+      case Errc::kBadMnemonic: return "bad mnemonic";
+      case Errc::kBadPath: return "bad derivation path";
+      case Errc::kNoMnemonic: return "no mnemonic";
     }
     return "unknown error";
   }

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "keylink/base/check.h"
+#include "keylink/identity/bip32.h"
 #include "keylink/store/errors.h"
 #include "keylink/store/transaction.h"
 
@@ -14,6 +16,12 @@ constexpr const char* kCreateTable = R"sql(
     id INTEGER PRIMARY KEY CHECK (id = 1),
     sealed_key BLOB NOT NULL,
     address TEXT NOT NULL)
+)sql";
+
+constexpr const char* kCreateMnemonicTable = R"sql(
+  CREATE TABLE IF NOT EXISTS wallet_mnemonic (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sealed_entropy BLOB NOT NULL)
 )sql";
 
 struct AccountRow {
@@ -35,9 +43,10 @@ Result<std::optional<store::Transaction>> begin_unless_open(store::Database& db)
   return std::optional<store::Transaction>(std::move(*txn));
 }
 
-Result<bool> has_table(store::Database& db) {
-  auto select = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'eth_account'");
+Result<bool> has_table(store::Database& db, std::string_view name = "eth_account") {
+  auto select = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1");
   if (!select) return fail(select.error());
+  select->bind_text(1, name);
   auto step = select->step();
   if (!step) return fail(step.error());
   const bool found = select->column_int64(0) > 0;
@@ -82,7 +91,38 @@ Result<void> write_row(store::Database& db, const store::Vault& vault, Rng& rng,
   return insert->run();
 }
 
+// REQUIRES: the table exists.
+Result<std::optional<Bytes>> read_sealed_mnemonic(store::Database& db) {
+  auto select = db.prepare("SELECT sealed_entropy FROM wallet_mnemonic WHERE id = 1");
+  if (!select) return fail(select.error());
+  auto step = select->step();
+  if (!step) return fail(step.error());
+  if (*step == store::Statement::Step::kDone) return std::optional<Bytes>();
+  const ByteView sealed = select->column_blob(0);
+  Bytes out(sealed.begin(), sealed.end());
+  select->reset();
+  return std::optional<Bytes>(std::move(out));
+}
+
+Result<void> write_mnemonic(store::Database& db, const store::Vault& vault, Rng& rng, const Mnemonic& mnemonic) {
+  if (auto made = db.exec(kCreateMnemonicTable); !made) return fail(made.error());
+  auto insert = db.prepare("INSERT INTO wallet_mnemonic (id, sealed_entropy) VALUES (1, ?1)");
+  if (!insert) return fail(insert.error());
+  insert->bind_blob(1, vault.seal(mnemonic.entropy().expose(), kWalletMnemonicLabel, rng));
+  return insert->run();
+}
+
 }  // namespace
+
+Result<crypto::Secp256k1PrivateKey> eth_account_key(const Mnemonic& mnemonic) {
+  auto seed = mnemonic.seed();
+  KEYLINK_CHECK(seed.has_value());  // an empty passphrase is always accepted
+  auto master = ExtendedPrivateKey::from_seed(seed->expose());
+  if (!master) return fail(master.error());
+  auto account = master->derive_path(kEthereumAccountPath);
+  if (!account) return fail(account.error());
+  return crypto::Secp256k1PrivateKey::from_bytes(account->private_key().secret());
+}
 
 std::optional<std::string_view> reserved_prefix(std::string_view text) {
   for (std::string_view prefix : kReservedPrefixes) {
@@ -143,6 +183,54 @@ Result<EthAccount> EthAccount::import(store::Database& db, const store::Vault& v
   }
   const auto address = crypto::EthAddress::from_public_key(key->public_key());
   return EthAccount(std::move(*key), address);
+}
+
+Result<EthAccount> EthAccount::restore(store::Database& db, const store::Vault& vault, Rng& rng,
+                                       const Mnemonic& mnemonic) {
+  auto key = eth_account_key(mnemonic);
+  if (!key) return fail(context("restoring an eth account from a mnemonic", key.error()));
+  auto txn = begin_unless_open(db);
+  if (!txn) return fail(txn.error());
+  // Inside txn: the account and its mnemonic are written together or not at all.
+  auto account = import(db, vault, rng, key->secret());
+  if (!account) return fail(account.error());
+  if (auto written = write_mnemonic(db, vault, rng, mnemonic); !written) return fail(written.error());
+  if (*txn) {
+    if (auto committed = (*txn)->commit(); !committed) return fail(committed.error());
+  }
+  return account;
+}
+
+Result<Mnemonic> EthAccount::load_mnemonic(store::Database& db, const store::Vault& vault) {
+  auto table = has_table(db, "wallet_mnemonic");
+  if (!table) return fail(table.error());
+  auto sealed = *table ? read_sealed_mnemonic(db) : Result<std::optional<Bytes>>(std::nullopt);
+  if (!sealed) return fail(sealed.error());
+  if (!*sealed) {
+    return fail(Errc::kNoMnemonic,
+                "the eth account of " + db.path() + " was not made from a mnemonic: there are no words to show");
+  }
+  const std::string where = "wallet mnemonic in " + db.path();
+  auto entropy = vault.open(**sealed, kWalletMnemonicLabel);
+  if (!entropy) return fail(context(where, entropy.error()));
+  auto mnemonic = Mnemonic::from_entropy(entropy->expose());
+  if (!mnemonic) return fail(store::Errc::kCorrupt, where + ": the sealed entropy is not a BIP39 size");
+  // A backup that does not restore this account would be worse than none.
+  auto account = load(db, vault);
+  if (!account) return fail(context(where, account.error()));
+  auto key = eth_account_key(*mnemonic);
+  if (!key || !(crypto::EthAddress::from_public_key(key->public_key()) == account->address())) {
+    return fail(store::Errc::kCorrupt,
+                where + ": the mnemonic does not derive the account " + account->address().to_string());
+  }
+  return std::move(*mnemonic);
+}
+
+Result<void> EthAccount::forget_mnemonic(store::Database& db) {
+  auto table = has_table(db, "wallet_mnemonic");
+  if (!table) return fail(table.error());
+  // The row goes; SQLite's free pages may still hold the sealed bytes, which the vault key alone opens.
+  return *table ? db.exec("DELETE FROM wallet_mnemonic") : Result<void>();
 }
 
 Result<crypto::EthSignature> EthAccount::personal_sign(ByteView message) const {

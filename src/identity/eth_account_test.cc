@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 #include "keylink/base/encoding.h"
 #include "keylink/crypto/errors.h"
 #include "keylink/store/errors.h"
@@ -171,6 +174,113 @@ TEST(EthAccount, CreatesInsideTheCallersTransaction) {
     EXPECT_TRUE(home.db.in_transaction());
   }  // rolled back with the caller's transaction
   EXPECT_EQ(EthAccount::load(home.db, home.vault).error().code, Errc::kNoAccount);
+}
+
+constexpr std::string_view kHardhatMnemonic = "test test test test test test test test test test test junk";
+constexpr std::string_view kHardhatAddress = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+std::string phrase_of(const Mnemonic& mnemonic) { return std::string(as_chars(mnemonic.phrase().expose())); }
+
+TEST(EthAccount, RestoresFromAMnemonic) {
+  TempDir dir;
+  {
+    TestHome home(dir.file("home.db"));
+    auto restored = EthAccount::restore(home.db, home.vault, home.rng, Mnemonic::parse(kHardhatMnemonic).value());
+    ASSERT_TRUE(restored) << restored.error().message;
+    EXPECT_EQ(restored->address().to_string(), kHardhatAddress);
+  }
+  TestHome home(dir.file("home.db"));
+  EXPECT_EQ(EthAccount::load(home.db, home.vault)->address().to_string(), kHardhatAddress);
+  auto words = EthAccount::load_mnemonic(home.db, home.vault);
+  ASSERT_TRUE(words) << words.error().message;
+  EXPECT_EQ(phrase_of(*words), kHardhatMnemonic);
+}
+
+TEST(EthAccount, KeepsTheMnemonicOnlySealed) {
+  TempDir dir;
+  TestHome home(dir.file("home.db"));
+  const auto mnemonic = Mnemonic::parse(kHardhatMnemonic).value();
+  ASSERT_TRUE(EthAccount::restore(home.db, home.vault, home.rng, mnemonic));
+  auto select = home.db.prepare("SELECT sealed_entropy FROM wallet_mnemonic");
+  ASSERT_TRUE(select && select->step());
+  const ByteView sealed = select->column_blob(0);
+  EXPECT_EQ(sealed.size(), mnemonic.entropy().size() + store::kSealedOverhead);
+  EXPECT_EQ(
+      std::search(sealed.begin(), sealed.end(), mnemonic.entropy().expose().begin(), mnemonic.entropy().expose().end()),
+      sealed.end());
+  EXPECT_FALSE(home.vault.open(sealed, kEthAccountLabel)) << "sealed under its own label";
+}
+
+TEST(EthAccount, RestoreKeepsAnExistingAccount) {
+  TempDir dir;
+  TestHome home(dir.file("home.db"));
+  const auto made = EthAccount::load_or_create(home.db, home.vault, home.rng).value();
+  auto restored = EthAccount::restore(home.db, home.vault, home.rng, Mnemonic::parse(kHardhatMnemonic).value());
+  ASSERT_FALSE(restored);
+  EXPECT_EQ(restored.error().code, Errc::kAccountExists);
+  EXPECT_EQ(EthAccount::load(home.db, home.vault)->address(), made.address());
+  auto words = EthAccount::load_mnemonic(home.db, home.vault);
+  ASSERT_FALSE(words) << "the failed restore left no mnemonic behind";
+  EXPECT_EQ(words.error().code, Errc::kNoMnemonic);
+}
+
+TEST(EthAccount, ARandomOrImportedAccountHasNoMnemonic) {
+  TempDir dir;
+  TestHome home(dir.file("home.db"));
+  EXPECT_EQ(EthAccount::load_mnemonic(home.db, home.vault).error().code, Errc::kNoMnemonic);
+  ASSERT_TRUE(EthAccount::load_or_create(home.db, home.vault, home.rng));
+  auto words = EthAccount::load_mnemonic(home.db, home.vault);
+  ASSERT_FALSE(words);
+  EXPECT_EQ(words.error().code, Errc::kNoMnemonic);
+}
+
+TEST(EthAccount, RestoresInsideTheCallersTransaction) {
+  TempDir dir;
+  TestHome home(dir.file("home.db"));
+  {
+    auto txn = store::Transaction::begin(home.db);
+    ASSERT_TRUE(txn);
+    ASSERT_TRUE(EthAccount::restore(home.db, home.vault, home.rng, Mnemonic::parse(kHardhatMnemonic).value()));
+  }  // rolled back: neither the account nor the mnemonic stays
+  EXPECT_EQ(EthAccount::load(home.db, home.vault).error().code, Errc::kNoAccount);
+  EXPECT_EQ(EthAccount::load_mnemonic(home.db, home.vault).error().code, Errc::kNoMnemonic);
+}
+
+TEST(EthAccount, AMnemonicThatIsNotTheAccountsIsCorrupt) {
+  TempDir dir;
+  TestHome home(dir.file("home.db"));
+  ASSERT_TRUE(EthAccount::restore(home.db, home.vault, home.rng, Mnemonic::parse(kHardhatMnemonic).value()));
+  // Sealed by this very vault under the right label, but other words: a backup of them would not restore
+  // this account.
+  const Bytes other = home.vault.seal(Bytes(16, 0), kWalletMnemonicLabel, home.rng);
+  auto update = home.db.prepare("UPDATE wallet_mnemonic SET sealed_entropy = ?1");
+  ASSERT_TRUE(update);
+  update->bind_blob(1, other);
+  ASSERT_TRUE(update->run());
+  auto words = EthAccount::load_mnemonic(home.db, home.vault);
+  ASSERT_FALSE(words);
+  EXPECT_EQ(words.error().code, store::Errc::kCorrupt);
+  EXPECT_NE(words.error().message.find("does not derive the account " + std::string(kHardhatAddress)),
+            std::string::npos);
+  ASSERT_TRUE(home.db.exec("UPDATE wallet_mnemonic SET sealed_entropy = x'00'"));
+  EXPECT_EQ(EthAccount::load_mnemonic(home.db, home.vault).error().code, store::Errc::kCorrupt);
+}
+
+TEST(EthAccount, ForgetsTheMnemonicAfterABackup) {
+  TempDir dir;
+  TestHome home(dir.file("home.db"));
+  ASSERT_TRUE(EthAccount::forget_mnemonic(home.db)) << "nothing to forget is fine";
+  ASSERT_TRUE(EthAccount::restore(home.db, home.vault, home.rng, Mnemonic::parse(kHardhatMnemonic).value()));
+  ASSERT_TRUE(EthAccount::load_mnemonic(home.db, home.vault));
+  ASSERT_TRUE(EthAccount::forget_mnemonic(home.db));
+  EXPECT_EQ(EthAccount::load_mnemonic(home.db, home.vault).error().code, Errc::kNoMnemonic);
+  EXPECT_EQ(EthAccount::load(home.db, home.vault)->address().to_string(), kHardhatAddress);
+}
+
+TEST(EthAccount, KeyOfAMnemonicIsBip44sFirstAccount) {
+  auto key = eth_account_key(Mnemonic::parse(kHardhatMnemonic).value());
+  ASSERT_TRUE(key);
+  EXPECT_EQ(crypto::EthAddress::from_public_key(key->public_key()).to_string(), kHardhatAddress);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 //
 // Stored in the one-row table eth_account(id = 1, sealed_key BLOB, address TEXT): the private key
 // sealed by the home's Vault under the label "eth-account", and its EIP-55 address (kept in the clear
-// so the account can be shown; load() checks it against the key).
+// so the account can be shown; load() checks it against the key). An account restored from a BIP39
+// mnemonic also keeps the mnemonic's entropy, sealed under "wallet-mnemonic", in the one-row table
+// wallet_mnemonic(id = 1, sealed_entropy BLOB), so its words can be shown again for a backup.
 #pragma once
 
 #include <array>
@@ -16,21 +18,22 @@
 #include "keylink/base/secret.h"
 #include "keylink/crypto/ethereum.h"
 #include "keylink/crypto/secp256k1.h"
+#include "keylink/identity/bip39.h"
+#include "keylink/identity/errors.h"
 #include "keylink/store/database.h"
 #include "keylink/store/vault.h"
 
 namespace keylink::identity {
 
-enum class Errc {
-  kNoAccount = 1,    // the home has no account yet: create or import one
-  kReservedMessage,  // a text only keylink itself may sign: refuse the app
-  kAccountExists,    // the home has an account already; importing another would lose its key
-};
-const std::error_category& identity_category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), identity_category()}; }
-
 // The Vault label of the sealed account key.
 inline constexpr std::string_view kEthAccountLabel = "eth-account";
+// The Vault label of the sealed mnemonic entropy.
+inline constexpr std::string_view kWalletMnemonicLabel = "wallet-mnemonic";
+
+// The key of the first Ethereum account of a BIP39 wallet: BIP32 at kEthereumAccountPath
+// (m/44'/60'/0'/0/0) from the mnemonic's seed without passphrase, as MetaMask, ethers and viem derive it.
+// Fails (chance 2^-127) with crypto::Errc::kBadKey when the path gives no key.
+Result<crypto::Secp256k1PrivateKey> eth_account_key(const Mnemonic& mnemonic);
 
 // Reserved texts, matched as a byte prefix of the message (the signature covers exact bytes, so a text
 // that differs in any byte is useless to the protocol the prefix belongs to).
@@ -68,6 +71,17 @@ class EthAccount {
   static Result<EthAccount> import(store::Database& db, const store::Vault& vault, Rng& rng,
                                    const Secret<32>& private_key);
 
+  // Imports eth_account_key(mnemonic) as import() does, and keeps the mnemonic sealed (see above), both
+  // in one transaction. Fails as import() does: kAccountExists when the home has an account already.
+  static Result<EthAccount> restore(store::Database& db, const store::Vault& vault, Rng& rng, const Mnemonic& mnemonic);
+  // The mnemonic the home's account was restored or created from. kNoMnemonic when the account came
+  // from a random key or import(), or the home has none; store::Errc::kCorrupt when the sealed entropy
+  // does not open or does not derive the stored account. Does not write to db.
+  static Result<Mnemonic> load_mnemonic(store::Database& db, const store::Vault& vault);
+  // Deletes the sealed mnemonic, once the person has written the words down: from then on the home
+  // holds only the account key, and load_mnemonic() is kNoMnemonic. Succeeds when there is none.
+  static Result<void> forget_mnemonic(store::Database& db);
+
   const crypto::EthAddress& address() const noexcept { return address_; }
   // EIP-191 personal_sign of `message` (the bytes an app sent, already decoded from 0x-hex when it was).
   // Fails with kReservedMessage, naming the prefix, for a reserved text.
@@ -80,6 +94,3 @@ class EthAccount {
 };
 
 }  // namespace keylink::identity
-
-template <>
-struct std::is_error_code_enum<keylink::identity::Errc> : std::true_type {};
