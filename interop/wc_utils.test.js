@@ -8,9 +8,8 @@
 // number of random cases per direction (default 250).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
-const readline = require('node:readline');
+const { Peer, clip } = require('./peer_process');
 const utils = require('@walletconnect/utils');
 const relayAuth = require('@walletconnect/relay-auth');
 
@@ -19,49 +18,11 @@ const SEED = Number(process.env.KEYLINK_INTEROP_SEED || crypto.randomInt(2 ** 31
 
 // ---------- the peer ---------------------------------------------------------------------------
 
-class Peer {
-  constructor(path) {
-    this.pending = [];
-    this.child = spawn(path, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-    readline.createInterface({ input: this.child.stdout, crlfDelay: Infinity })
-      .on('line', (line) => this.pending.shift().resolve(JSON.parse(line)));
-    this.child.on('exit', (code, signal) => {
-      for (const p of this.pending.splice(0)) p.reject(new Error(`wc_peer died (${signal || code})`));
-    });
-  }
-
-  call(request) {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      this.child.stdin.write(`${JSON.stringify(request)}\n`);
-    });
-  }
-
-  // The answer of a request keylink must accept.
-  async ok(request) {
-    const answer = await this.call(request);
-    if (answer.peer_error) throw new Error(`wc_peer could not read the request: ${answer.peer_error}`);
-    if (answer.error) throw new Error(`keylink refused: ${answer.error} (${answer.category}:${answer.code})`);
-    return answer;
-  }
-
-  // The error of a request keylink must refuse.
-  async refused(request) {
-    const answer = await this.call(request);
-    if (answer.peer_error) throw new Error(`wc_peer could not read the request: ${answer.peer_error}`);
-    if (!answer.error) throw new Error(`keylink accepted it: ${clip(JSON.stringify(answer))}`);
-    return answer;
-  }
-
-  close() {
-    this.child.stdin.end();
-  }
-}
 
 let peer;
 before(() => {
   assert.ok(process.env.KEYLINK_WC_PEER, 'set KEYLINK_WC_PEER to the wc_peer program');
-  peer = new Peer(process.env.KEYLINK_WC_PEER);
+  peer = new Peer(process.env.KEYLINK_WC_PEER, 'wc_peer');
 });
 after(() => peer.close());
 
@@ -163,7 +124,6 @@ const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'he
 const ed25519PrivateKey = (seedHex) => crypto.createPrivateKey({
   key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(seedHex, 'hex')]), format: 'der', type: 'pkcs8' });
 
-const clip = (text, n = 300) => (text.length > n ? `${text.slice(0, n)}… (${text.length} chars)` : text);
 
 // Runs count cases of one check with its own random stream, and fails once at the end with the first
 // failures and their inputs, so that one mismatch does not hide how many cases pass.

@@ -10,9 +10,8 @@
 // check (default 100).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
-const readline = require('node:readline');
+const { Peer } = require('./peer_process');
 const xmtp = require('@xmtp/xmtp-js');
 const proto = require('@xmtp/proto');
 const { privateKeyToAccount } = require('viem/accounts');
@@ -23,42 +22,6 @@ const IDENTITIES = 12;
 
 // ---------- the peer ---------------------------------------------------------------------------
 
-class Peer {
-  constructor(path) {
-    this.pending = [];
-    this.child = spawn(path, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-    readline.createInterface({ input: this.child.stdout, crlfDelay: Infinity })
-      .on('line', (line) => this.pending.shift().resolve(JSON.parse(line)));
-    this.child.on('exit', (code, signal) => {
-      for (const p of this.pending.splice(0)) p.reject(new Error(`xmtp_peer died (${signal || code})`));
-    });
-  }
-
-  call(request) {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      this.child.stdin.write(`${JSON.stringify(request)}\n`);
-    });
-  }
-
-  async ok(request) {
-    const answer = await this.call(request);
-    if (answer.peer_error) throw new Error(`xmtp_peer could not read the request: ${answer.peer_error}`);
-    if (answer.error) throw new Error(`keylink refused: ${answer.error} (${answer.category}:${answer.code})`);
-    return answer;
-  }
-
-  async refused(request) {
-    const answer = await this.call(request);
-    if (answer.peer_error) throw new Error(`xmtp_peer could not read the request: ${answer.peer_error}`);
-    if (!answer.error) throw new Error(`keylink accepted it: ${JSON.stringify(answer).slice(0, 300)}`);
-    return answer;
-  }
-
-  close() {
-    this.child.stdin.end();
-  }
-}
 
 // ---------- random inputs, reproducible from SEED ----------------------------------------------
 
@@ -113,7 +76,7 @@ async function makeIdentity() {
 
 before(async () => {
   assert.ok(process.env.KEYLINK_XMTP_PEER, 'set KEYLINK_XMTP_PEER to the xmtp_peer program');
-  peer = new Peer(process.env.KEYLINK_XMTP_PEER);
+  peer = new Peer(process.env.KEYLINK_XMTP_PEER, 'xmtp_peer');
   for (let i = 0; i < IDENTITIES; i++) identities.push(await makeIdentity());
 });
 after(() => peer.close());

@@ -13,6 +13,7 @@
 #include "keylink/relay/server.h"
 #include "keylink/store/transaction.h"
 #include "keylink/wire/jsonrpc.h"
+#include "testing/run_until.h"
 #include "testing/temp_dir.h"
 
 namespace keylink::relay {
@@ -146,13 +147,7 @@ class RelayClientTest : public ::testing::Test {
   // Runs the loop until `done`; false when it takes unreasonably long (a hang, not a timing check).
   template <class Done>
   bool run_until(Done done) {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > give_up) return false;
-      if (io.stopped()) io.restart();
-      io.run_one_for(std::chrono::milliseconds(20));
-    }
-    return true;
+    return keylink::testing::run_until(io, done);
   }
   bool connected(Home& h, int times = 1) {
     return run_until([&] { return h.count(State::kConnected) >= times; });

@@ -9,6 +9,7 @@
 
 #include "keylink/relay/relay_core.h"
 #include "keylink/relay/server.h"
+#include "testing/run_until.h"
 #include "testing/temp_dir.h"
 
 namespace keylink::runtime {
@@ -137,13 +138,7 @@ class SessionNodeTest : public ::testing::Test {
   // Runs the loop until `done`; false when it takes unreasonably long (a hang, not a timing check).
   template <class Done>
   bool run_until(Done done) {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > give_up) return false;
-      if (io.stopped()) io.restart();
-      io.run_one_for(std::chrono::milliseconds(20));
-    }
-    return true;
+    return keylink::testing::run_until(io, done);
   }
   // Runs until the relay acknowledged everything `party` has queued.
   bool all_sent(Party& party) {
