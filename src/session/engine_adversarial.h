@@ -115,13 +115,19 @@ inline std::vector<std::size_t> kinds(const Party& party) {
   return out;
 }
 
-// connect(), pair(), approve(): both settled. Returns the session topic.
-inline std::string handshake(World& w) {
+// connect() and pair(), delivered: the proposal as the wallet's app sees it.
+inline std::optional<ProposalReceived> propose(World& w) {
   auto connection = w.dapp.engine->connect(required());
   EXPECT_TRUE(connection);
+  if (!connection) return std::nullopt;
   EXPECT_TRUE(w.wallet.engine->pair(connection->uri));
   drain(w);
-  auto proposal = w.wallet.next<ProposalReceived>();
+  return w.wallet.next<ProposalReceived>();
+}
+
+// connect(), pair(), approve(): both settled. Returns the session topic.
+inline std::string handshake(World& w) {
+  auto proposal = propose(w);
   EXPECT_TRUE(proposal);
   if (!proposal) return "";
   auto topic = w.wallet.engine->approve(proposal->proposal.id, granted());

@@ -150,11 +150,7 @@ TEST(EngineAdversarialTest, AMessageOlderThanTheReplayMemoryIsDropped) {
 // proposal response arrives, so the settle waits in the mailbox until then.
 TEST(EngineAdversarialTest, TheSettleWaitsForTheProposalResponse) {
   World w;
-  auto connection = w.dapp.engine->connect(required());
-  ASSERT_TRUE(connection);
-  ASSERT_TRUE(w.wallet.engine->pair(connection->uri));
-  drain(w);
-  auto proposal = w.wallet.next<ProposalReceived>();
+  auto proposal = propose(w);
   ASSERT_TRUE(proposal);
   auto topic = w.wallet.engine->approve(proposal->proposal.id, granted());
   ASSERT_TRUE(topic);

@@ -27,11 +27,7 @@ using namespace std::chrono_literals;
 
 TEST(EngineAdversarialTest, ALostSettleAckLeavesTheWalletUnacknowledged) {
   World w;
-  auto connection = w.dapp.engine->connect(required());
-  ASSERT_TRUE(connection);
-  ASSERT_TRUE(w.wallet.engine->pair(connection->uri));
-  drain(w);
-  auto proposal = w.wallet.next<ProposalReceived>();
+  auto proposal = propose(w);
   ASSERT_TRUE(proposal);
   auto topic = w.wallet.engine->approve(proposal->proposal.id, granted());
   ASSERT_TRUE(topic);
@@ -75,11 +71,7 @@ TEST(EngineAdversarialTest, ALostSettleAckLeavesTheWalletUnacknowledged) {
 // forever; the dApp's proposal expires (8000), and the wallet's session stays unacknowledged.
 TEST(EngineAdversarialTest, ALostProposalResponseExpiresTheProposal) {
   World w;
-  auto connection = w.dapp.engine->connect(required());
-  ASSERT_TRUE(connection);
-  ASSERT_TRUE(w.wallet.engine->pair(connection->uri));
-  drain(w);
-  auto proposal = w.wallet.next<ProposalReceived>();
+  auto proposal = propose(w);
   ASSERT_TRUE(proposal);
   ASSERT_TRUE(w.wallet.engine->approve(proposal->proposal.id, granted()));
   w.net.collect_all();
@@ -191,11 +183,7 @@ TEST(EngineAdversarialTest, AProposalThatArrivesExpiredIsDropped) {
 
 TEST(EngineAdversarialTest, AnExpiredProposalCannotBeApproved) {
   World w;
-  auto connection = w.dapp.engine->connect(required());
-  ASSERT_TRUE(connection);
-  ASSERT_TRUE(w.wallet.engine->pair(connection->uri));
-  drain(w);
-  auto proposal = w.wallet.next<ProposalReceived>();
+  auto proposal = propose(w);
   ASSERT_TRUE(proposal);
   w.clock.advance(300s);
   EXPECT_EQ(w.wallet.engine->approve(proposal->proposal.id, granted()).error().code, Errc::kExpired);
