@@ -1,7 +1,7 @@
 #include "wallet_commands.h"
 
+#include <algorithm>
 #include <iostream>
-#include <set>
 
 #include "keylink/base/encoding.h"
 #include "keylink/identity/eth_account.h"
@@ -75,7 +75,6 @@ void run_pair(const GlobalOptions& global, const WalletOptions& options) {
       check(identity::EthAccount::load_or_create(command.home().db(), command.home().vault(), command.rng()));
   check(command.node().step([&](session::Engine& engine) { return engine.pair(options.uri); }));
   say("Paired; waiting for the app's session proposal...");
-  std::string session_topic;
   command.on_event = [&](const session::Action& action) {
     if (const auto* received = std::get_if<session::ProposalReceived>(&action)) {
       const auto& proposal = received->proposal;
@@ -91,7 +90,7 @@ void run_pair(const GlobalOptions& global, const WalletOptions& options) {
         say("Rejected: " + reason.message);
         return command.finish(1);
       }
-      session_topic = check(command.node().step(
+      check(command.node().step(
           [&](session::Engine& engine) { return engine.approve(proposal.id, std::move(*namespaces)); }));
       say("Approved; waiting for the app to acknowledge the session...");
     } else if (const auto* settled = std::get_if<session::SessionSettled>(&action)) {
