@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
       "KEYLINK_PASSPHRASE, or is asked on the terminal."};
   app.set_version_flag("--version", "keylink " KEYLINK_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // --home and --relay also after the subcommand: `keylink wallet serve --home DIR`
   keylink::cli::GlobalOptions global;
   keylink::cli::add_global_options(app, global);
   keylink::cli::add_uri_commands(app);
