@@ -10,6 +10,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { Peer, clip } = require('./peer_process');
+const { makeRandom } = require('./seeded_random');
 const utils = require('@walletconnect/utils');
 const relayAuth = require('@walletconnect/relay-auth');
 
@@ -27,26 +28,6 @@ before(() => {
 after(() => peer.close());
 
 // ---------- random inputs, reproducible from SEED ----------------------------------------------
-
-function makeRandom(seed) {
-  let state = seed >>> 0;
-  const next = () => {  // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
-  const bytes = (n) => Buffer.from(Array.from({ length: n }, () => int(0, 255)));
-  return {
-    int,
-    bytes,
-    hex: (n) => bytes(n).toString('hex'),
-    chance: (p) => next() < p,
-    pick: (items) => items[Math.floor(next() * items.length)],
-  };
-}
 
 // Code points by kind: ASCII, JSON escapes and controls, Latin-1, several scripts, astral and ZWJ
 // emoji, combining marks and the separators JSON.stringify leaves raw. Never a lone surrogate: it

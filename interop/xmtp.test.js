@@ -12,6 +12,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { Peer } = require('./peer_process');
+const { makeRandom } = require('./seeded_random');
 const xmtp = require('@xmtp/xmtp-js');
 const proto = require('@xmtp/proto');
 const { privateKeyToAccount } = require('viem/accounts');
@@ -24,20 +25,6 @@ const IDENTITIES = 12;
 
 
 // ---------- random inputs, reproducible from SEED ----------------------------------------------
-
-function makeRandom(seed) {
-  let state = seed >>> 0;
-  const next = () => {  // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
-  const bytes = (n) => Buffer.from(Array.from({ length: n }, () => int(0, 255)));
-  return { int, bytes, chance: (p) => next() < p, pick: (items) => items[Math.floor(next() * items.length)] };
-}
 
 const hex = (bytes) => Buffer.from(bytes).toString('hex');
 const unhex = (text) => new Uint8Array(Buffer.from(text, 'hex'));
