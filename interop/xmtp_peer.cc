@@ -19,7 +19,7 @@
 //   {"op":"sender_hmac","keyMaterial","period","address","header"} -> {"hmac"}
 //   {"op":"identity_text","keyBytes"}                         -> {"text"}
 // A keylink error answers {"error","category","code"}; a request this program cannot read answers
-// {"peer_error"}.
+// {"peer_error"}. More ops are in xmtp_peer_identity.cc and xmtp_peer_messages.cc.
 #include <exception>
 #include <functional>
 #include <iostream>
@@ -28,6 +28,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "xmtp_peer.h"
 
 #include "keylink/base/encoding.h"
 #include "keylink/base/rng.h"
@@ -44,25 +46,12 @@
 #include "keylink/wire/xmtp/private_keys.h"
 #include "keylink/wire/xmtp/signatures.h"
 
-namespace {
+namespace keylink::interop {
 
-using nlohmann::json;
 using namespace keylink;
-namespace wx = keylink::wire::xmtp;
-
-struct Refused {
-  Error error;
-};
 
 json refused(const Error& error) {
   return {{"error", error.message}, {"category", error.code.category().name()}, {"code", error.code.value()}};
-}
-
-// Unwraps a keylink Result; a failure becomes the answer.
-template <class T>
-T ok(Result<T> result) {
-  if (!result) throw Refused{result.error()};
-  return std::move(*result);
 }
 
 Bytes hex_field(const json& request, const char* field) {
@@ -80,6 +69,13 @@ wx::PrivateKeyBundleV2 private_bundle(const json& request) {
 }
 
 std::string wallet_of(const wx::SignedPublicKey& identity) { return ok(wx::wallet_address(identity)).to_string(); }
+
+}  // namespace keylink::interop
+
+namespace {
+
+using namespace keylink;
+using namespace keylink::interop;
 
 json seal(const json& request, Rng& rng) {
   const auto sealed =
@@ -224,31 +220,45 @@ json sender_hmac(const json& request) {
   return {{"hmac", to_hex(hmac)}};
 }
 
-json answer(const json& request, Rng& rng) {
+Ops all_ops() {
+  Ops ops = {
+      {"seal", seal},
+      {"open", [](const json& request, Rng&) { return open(request); }},
+      {"reencode", [](const json& request, Rng&) { return reencode(request); }},
+      {"shared_secret", [](const json& request, Rng&) { return shared_secret(request); }},
+      {"invitation", [](const json& request, Rng&) { return invitation(request); }},
+      {"open_invitation", [](const json& request, Rng&) { return open_invitation(request); }},
+      {"create_invitation", create_invitation},
+      {"open_message_v2", [](const json& request, Rng&) { return open_message_v2(request); }},
+      {"seal_message_v2", seal_message_v2},
+      {"sender_hmac", [](const json& request, Rng&) { return sender_hmac(request); }},
+      {"identity_text",
+       [](const json& request, Rng&) -> json {
+         return {{"text", crypto::xmtp::create_identity_text(hex_field(request, "keyBytes"))}};
+       }},
+  };
+  add_identity_ops(ops);
+  add_message_ops(ops);
+  return ops;
+}
+
+json answer(const Ops& ops, const json& request, Rng& rng) {
   const auto op = request.at("op").get<std::string>();
-  if (op == "seal") return seal(request, rng);
-  if (op == "open") return open(request);
-  if (op == "reencode") return reencode(request);
-  if (op == "shared_secret") return shared_secret(request);
-  if (op == "invitation") return invitation(request);
-  if (op == "open_invitation") return open_invitation(request);
-  if (op == "create_invitation") return create_invitation(request, rng);
-  if (op == "open_message_v2") return open_message_v2(request);
-  if (op == "seal_message_v2") return seal_message_v2(request, rng);
-  if (op == "sender_hmac") return sender_hmac(request);
-  if (op == "identity_text") return {{"text", crypto::xmtp::create_identity_text(hex_field(request, "keyBytes"))}};
-  throw std::invalid_argument("unknown op " + op);
+  const auto found = ops.find(op);
+  if (found == ops.end()) throw std::invalid_argument("unknown op " + op);
+  return found->second(request, rng);
 }
 
 }  // namespace
 
 int main() {
   SystemRng rng;
+  const Ops ops = all_ops();
   std::string line;
   while (std::getline(std::cin, line)) {
     json reply;
     try {
-      reply = answer(json::parse(line), rng);
+      reply = answer(ops, json::parse(line), rng);
     } catch (const Refused& refusal) {
       reply = refused(refusal.error);
     } catch (const std::exception& e) {
