@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -65,14 +66,15 @@ std::string describe_loss(Link& link, beast::error_code error) {
 
 struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
   struct Pending {
-    enum class Kind { kResubscribe, kSubscribe, kUnsubscribe, kFetch, kPublish };
+    enum class Kind { kResubscribe, kSubscribe, kUnsubscribe, kFetch, kPublish, kQuery };
     Pending(Kind what, const char* name, std::vector<std::string> names = {}, std::int64_t outbox_row = 0)
         : kind(what), method(name), topics(std::move(names)), row(outbox_row) {}
 
     Kind kind;
     const char* method;
-    std::vector<std::string> topics;  // subscribe, fetch
-    std::int64_t row = 0;             // publish
+    std::vector<std::string> topics;                 // subscribe, fetch
+    std::int64_t row = 0;                            // publish
+    std::function<void(Result<QueryPage>)> on_page;  // query
     std::unique_ptr<asio::steady_timer> timer;
   };
 
@@ -198,6 +200,7 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     gone->silence.cancel();
     std::vector<std::int64_t> unanswered(in_flight.begin(), in_flight.end());
     std::sort(unanswered.begin(), unanswered.end());
+    fail_queries(why);
     forget_requests();
     state = State::kConnecting;
     schedule_reconnect();
@@ -239,6 +242,7 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     state = State::kStopped;
     silenced = quietly;
     reconnect_timer.cancel();
+    fail_queries("relay client stopped before the relay answered keylink_query");
     forget_requests();
     if (auto gone = std::exchange(link, nullptr)) {
       gone->resolver.cancel();
@@ -367,9 +371,44 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
         if (answer.result) fetch(std::move(entry.topics));
         return;
       case Pending::Kind::kUnsubscribe: return;
-      case Pending::Kind::kFetch: return on_fetched(std::move(entry.topics), *answer.result);
+      case Pending::Kind::kFetch:
+        if (answer.result) on_fetched(std::move(entry.topics), *answer.result);  // a refusal: the next connect fetches
+        return;
       case Pending::Kind::kPublish: return on_publish_answer(entry.row, answer);
+      case Pending::Kind::kQuery:
+        if (!answer.result) {
+          return answer_query(std::move(entry.on_page), fail(Error{make_error_code(Errc::kRefused),
+                                                                   "relay refused keylink_query: " + answer.error}));
+        }
+        return answer_query(std::move(entry.on_page), proto::parse_query_result(*answer.result));
     }
+  }
+
+  void query(const QueryRequest& query_request, std::function<void(Result<QueryPage>)> done) {
+    if (state != State::kConnected || !link || !link->open) {
+      return answer_query(std::move(done),
+                          fail(Error{make_error_code(Errc::kNotAcknowledged), "not connected to the relay"}));
+    }
+    Pending entry{Pending::Kind::kQuery, "keylink_query"};
+    entry.on_page = std::move(done);
+    request(std::move(entry), proto::query_params(query_request));
+  }
+
+  // Every query on the link that is going away fails with the reason; the callbacks run later, on the
+  // loop, so that none runs inside lost() or stop().
+  void fail_queries(const std::string& why) {
+    for (auto& [id, entry] : pending) {
+      if (entry.kind != Pending::Kind::kQuery) continue;
+      answer_query(std::move(entry.on_page), fail(Error{make_error_code(Errc::kNotAcknowledged), why}));
+    }
+  }
+
+  void answer_query(std::function<void(Result<QueryPage>)> done, Result<QueryPage> page) {
+    asio::post(io, [weak = weak_from_this(), done = std::move(done), page = std::move(page)]() mutable {
+      auto self = weak.lock();
+      if (!self || self->silenced) return;
+      done(std::move(page));
+    });
   }
 
   void on_fetched(std::vector<std::string> batch, const Json& result) {
@@ -465,6 +504,9 @@ void RelayClient::stop() { impl_->stop(/*quietly=*/false); }
 void RelayClient::subscribe(const std::string& topic) { impl_->subscribe(topic); }
 void RelayClient::unsubscribe(const std::string& topic) { impl_->unsubscribe(topic); }
 void RelayClient::flush_outbox() { impl_->flush_outbox(); }
+void RelayClient::query(QueryRequest request, std::function<void(Result<QueryPage>)> done) {
+  impl_->query(request, std::move(done));
+}
 RelayClient::State RelayClient::state() const noexcept { return impl_->state; }
 const std::string& RelayClient::client_id() const noexcept { return impl_->client_id; }
 

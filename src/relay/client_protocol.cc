@@ -150,6 +150,33 @@ FetchPage parse_fetch_result(const Json& result) {
   return page;
 }
 
+Json query_params(const QueryRequest& request) {
+  Json params = {{"topic", request.topic},
+                 {"direction", request.direction == QueryRequest::Direction::kDescending ? "desc" : "asc"}};
+  if (request.start_ms) params["startMs"] = *request.start_ms;
+  if (request.end_ms) params["endMs"] = *request.end_ms;
+  if (request.cursor) params["cursor"] = *request.cursor;
+  if (request.limit) params["limit"] = *request.limit;
+  return params;
+}
+
+Result<QueryPage> parse_query_result(const Json& result) {
+  if (!result.is_object()) return fail(Errc::kRefused, "relay answered keylink_query with something not an object");
+  auto messages = result.find("messages");
+  if (messages == result.end() || !messages->is_array()) {
+    return fail(Errc::kRefused, "relay answered keylink_query without a messages array");
+  }
+  QueryPage page;
+  for (const Json& item : *messages) {
+    if (auto message = message_of(item)) page.messages.push_back(std::move(*message));
+  }
+  if (auto cursor = result.find("cursor"); cursor != result.end() && !cursor->is_null()) {
+    if (!cursor->is_string()) return fail(Errc::kRefused, "relay answered keylink_query with a non-string cursor");
+    page.cursor = cursor->get<std::string>();
+  }
+  return page;
+}
+
 std::string DedupeWindow::key_of(std::string_view topic, std::string_view message) {
   // The topic's length first, so that no two (topic, message) pairs hash the same text.
   const std::string text = std::to_string(topic.size()) + ':' + std::string(topic) + std::string(message);

@@ -75,6 +75,12 @@ struct FetchPage {
 };
 FetchPage parse_fetch_result(const wire::Json& result);
 
+// keylink_query's params: {topic, startMs?, endMs?, cursor?, limit?, direction} (src/relay/subscribe.cc).
+wire::Json query_params(const QueryRequest& request);
+// keylink_query's result {messages, cursor?}; fails when it is not that shape (well-formed messages are
+// kept, malformed ones dropped, as for fetches).
+Result<QueryPage> parse_query_result(const wire::Json& result);
+
 // The last `capacity` (topic, message) pairs seen, by their sha256: a pair seen again is a duplicate.
 class DedupeWindow {
  public:

@@ -16,7 +16,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "keylink/base/clock.h"
 #include "keylink/base/result.h"
@@ -42,6 +44,23 @@ struct RelayMessage {
   std::string message;
   std::int64_t published_at = 0;  // unix ms
   std::int64_t tag = 0;
+};
+
+// keylink_query: one page of a topic's retained history (keylink-relay's extension; DESIGN.md "The
+// relay"). Bounds are inclusive, on the relay's publishedAt (unix ms).
+struct QueryRequest {
+  enum class Direction { kAscending, kDescending };  // oldest or newest first
+  std::string topic{};
+  std::optional<std::int64_t> start_ms{};
+  std::optional<std::int64_t> end_ms{};
+  std::optional<std::string> cursor{};  // from the previous page of the same query, else the first page
+  std::optional<std::size_t> limit{};   // the relay's default is 100, its maximum 1000 (--max-query)
+  Direction direction = Direction::kAscending;
+};
+
+struct QueryPage {
+  std::vector<RelayMessage> messages;
+  std::optional<std::string> cursor;  // none: this was the last page
 };
 
 class RelayClient {
@@ -85,6 +104,15 @@ class RelayClient {
   void unsubscribe(const std::string& topic);
   // Sends the outbox rows that are not in flight: call after committing rows to the outbox.
   void flush_outbox();
+
+  // Asks the relay for one page of a topic's history; `done` runs once, on the io_context and never
+  // from within query(), with the page or an error (code relay::Errc::kRefused, "relay refused
+  // keylink_query: <relay's message>" for params the relay refuses; relay::Errc::kNotAcknowledged for
+  // "not connected to the relay", or when the connection is lost or stop() is called before the answer
+  // (the message says which: an unanswered request_timeout also reconnects, as for every request)).
+  // Unlike publishes, queries are not retried: ask again after on_state(kConnected). If the client is
+  // destroyed first, `done` is never called.
+  void query(QueryRequest request, std::function<void(Result<QueryPage>)> done);
 
   State state() const noexcept;
   // The did:key this client authenticates as.
