@@ -31,9 +31,13 @@ InvitationKeys derive_invitation_keys(ByteView secret, std::string_view conversa
 
 Digest32 sender_hmac(const Secret<32>& key_material, std::int64_t thirty_day_period, std::string_view sender_address,
                      ByteView header_bytes) {
+  return hmac_sha256(sender_hmac_key(key_material, thirty_day_period, sender_address).expose(), header_bytes);
+}
+
+Secret<32> sender_hmac_key(const Secret<32>& key_material, std::int64_t thirty_day_period,
+                           std::string_view sender_address) {
   const std::string info = std::to_string(thirty_day_period) + "-" + std::string(sender_address);
-  const Secret<32> key = hkdf_sha256_32(key_material.expose(), {}, as_bytes(info));
-  return hmac_sha256(key.expose(), header_bytes);
+  return hkdf_sha256_32(key_material.expose(), {}, as_bytes(info));
 }
 
 std::int64_t thirty_day_period(std::int64_t unix_seconds) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "convert.h"
+#include "keylink/crypto/errors.h"
+#include "keylink/crypto/hash.h"
 #include "keylink/wire/xmtp/signatures.h"
 #include "xmtp/message_contents/private_key.pb.h"
 
@@ -65,6 +67,27 @@ void to_proto(const PrivateKey& value, pb::PrivateKey& proto) {
   xmtp::to_proto(value.public_key, *proto.mutable_public_key());
 }
 
+// xmtp-js UnsignedPublicKey.verifyKey over a legacy PublicKey: sha256 of its bytesToSign().
+Result<void> verify_legacy_pre_key(const PublicKeyBundle& bundle) {
+  if (!bundle.pre_key.signature) return fail(crypto::Errc::kBadSignature, "pre-key: not signed");
+  const Bytes signed_bytes = encode(PublicKey{bundle.pre_key.timestamp, std::nullopt, bundle.pre_key.key});
+  auto checked = crypto::secp256k1_verify(bundle.identity_key.key, crypto::sha256(signed_bytes),
+                                          bundle.pre_key.signature->value.compact);
+  if (!checked) return fail(context("pre-key signature by the identity key", checked.error()));
+  return {};
+}
+
+template <class Key>
+const Key* find_pre_key(const std::vector<Key>& pre_keys, const crypto::Secp256k1PublicKey& which) {
+  const auto found =
+      std::find_if(pre_keys.begin(), pre_keys.end(), [&](const Key& key) { return key.secret.public_key() == which; });
+  return found == pre_keys.end() ? nullptr : &*found;
+}
+
+tl::unexpected<Error> no_matching_pre_key() {
+  return fail(Errc::kMalformed, "3DH: no pre-key of this bundle matches the one the peer used");
+}
+
 }  // namespace
 
 Result<PrivateKeyBundle> decode_private_key_bundle(ByteView bytes) {
@@ -108,13 +131,25 @@ Result<crypto::xmtp::ThreeDhSecret> shared_secret(const PrivateKeyBundleV2& mine
                                                   const crypto::Secp256k1PublicKey& my_pre_key,
                                                   const SignedPublicKeyBundle& peer, bool is_recipient) {
   if (auto checked = verify_pre_key(peer); !checked) return fail(checked.error());
-  const auto pre_key = std::find_if(mine.pre_keys.begin(), mine.pre_keys.end(),
-                                    [&](const SignedPrivateKey& key) { return key.secret.public_key() == my_pre_key; });
-  if (pre_key == mine.pre_keys.end()) {
-    return fail(Errc::kMalformed, "3DH: no pre-key of this bundle matches the one the peer used");
-  }
+  const auto* pre_key = find_pre_key(mine.pre_keys, my_pre_key);
+  if (pre_key == nullptr) return no_matching_pre_key();
   return crypto::xmtp::three_dh({mine.identity_key.secret, pre_key->secret},
                                 {peer.identity_key.key.key, peer.pre_key.key.key}, is_recipient);
+}
+
+PublicKeyBundle public_bundle(const PrivateKeyBundleV1& bundle) {
+  KEYLINK_CHECK(!bundle.pre_keys.empty());
+  return PublicKeyBundle{bundle.identity_key.public_key, bundle.pre_keys.front().public_key};
+}
+
+Result<crypto::xmtp::ThreeDhSecret> shared_secret(const PrivateKeyBundleV1& mine,
+                                                  const crypto::Secp256k1PublicKey& my_pre_key,
+                                                  const PublicKeyBundle& peer, bool is_recipient) {
+  if (auto checked = verify_legacy_pre_key(peer); !checked) return fail(checked.error());
+  const auto* pre_key = find_pre_key(mine.pre_keys, my_pre_key);
+  if (pre_key == nullptr) return no_matching_pre_key();
+  return crypto::xmtp::three_dh({mine.identity_key.secret, pre_key->secret}, {peer.identity_key.key, peer.pre_key.key},
+                                is_recipient);
 }
 
 }  // namespace keylink::wire::xmtp

@@ -27,11 +27,15 @@ bool invitation_is_recipient(std::string_view my_address, std::string_view their
 InvitationKeys derive_invitation_keys(ByteView secret, std::string_view conversation_id, std::string_view my_address,
                                       std::string_view their_address);
 
-// HMAC-SHA256(HKDF-SHA256(key_material, salt = empty, info = "<period>-<sender address>"), header_bytes),
-// where period = floor(unix seconds / (30 days)).
+// HMAC-SHA256(sender_hmac_key(key_material, period, sender address), header_bytes), where period =
+// floor(unix seconds / (30 days)).
 Digest32 sender_hmac(const Secret<32>& key_material, std::int64_t thirty_day_period, std::string_view sender_address,
                      ByteView header_bytes);
 std::int64_t thirty_day_period(std::int64_t unix_seconds);
+// HKDF-SHA256(key_material, salt = empty, info = "<period>-<sender address>"): the key a reader checks
+// one sender's HMACs with, without the conversation's key material.
+Secret<32> sender_hmac_key(const Secret<32>& key_material, std::int64_t thirty_day_period,
+                           std::string_view sender_address);
 
 // The text a wallet signs (EIP-191) to vouch for an identity key:
 // "XMTP : Create Identity\n" + lowercase hex(unsigned key bytes) + "\n\nFor more info: https://xmtp.org/signatures/".

@@ -53,6 +53,9 @@ Bytes encode(const PrivateKeyBundleV2& bundle);  // as PrivateKeyBundle{v2}
 // The public bundle a V2 private bundle advertises: its identity key and its first pre-key.
 SignedPublicKeyBundle public_bundle(const PrivateKeyBundleV2& bundle);
 
+// The public bundle a V1 private bundle advertises: its identity key and its first pre-key.
+PublicKeyBundle public_bundle(const PrivateKeyBundleV1& bundle);
+
 // xmtp-js PrivateKeyBundleV2.sharedSecret: checks the peer's pre-key signature (signatures.h), finds my
 // pre-key whose public key is my_pre_key, and runs crypto::xmtp::three_dh.
 // Fails with kMalformed when no pre-key of mine matches, crypto::Errc::kBadSignature when the peer's
@@ -60,5 +63,15 @@ SignedPublicKeyBundle public_bundle(const PrivateKeyBundleV2& bundle);
 Result<crypto::xmtp::ThreeDhSecret> shared_secret(const PrivateKeyBundleV2& mine,
                                                   const crypto::Secp256k1PublicKey& my_pre_key,
                                                   const SignedPublicKeyBundle& peer, bool is_recipient);
+
+// xmtp-js PrivateKeyBundleV1.sharedSecret, the secret of V1 messages: the same 3DH over legacy keys.
+// The peer's pre-key must carry a signature by its identity key over sha256 of the pre-key encoded
+// without its signature (PublicKey{timestamp, secp256k1_uncompressed}); like xmtp-js, a signature
+// filed as wallet_ecdsa_compact counts as ecdsa_compact (older Flutter clients wrote it so).
+// Fails as the V2 form does: kMalformed when no pre-key of mine matches my_pre_key,
+// crypto::Errc::kBadSignature when the peer's pre-key is unsigned or not signed by its identity key.
+Result<crypto::xmtp::ThreeDhSecret> shared_secret(const PrivateKeyBundleV1& mine,
+                                                  const crypto::Secp256k1PublicKey& my_pre_key,
+                                                  const PublicKeyBundle& peer, bool is_recipient);
 
 }  // namespace keylink::wire::xmtp
