@@ -1,5 +1,6 @@
 #include "keylink/identity/eth_account.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "keylink/base/check.h"
@@ -110,6 +111,17 @@ Result<void> write_mnemonic(store::Database& db, const store::Vault& vault, Rng&
   if (!insert) return fail(insert.error());
   insert->bind_blob(1, vault.seal(mnemonic.entropy().expose(), kWalletMnemonicLabel, rng));
   return insert->run();
+}
+
+// "<prefix>\n" + lowercase hex of min_bytes..max_bytes bytes + kXmtpFooter, exactly.
+bool is_xmtp_text(std::string_view text, std::string_view prefix, std::size_t min_bytes, std::size_t max_bytes) {
+  if (!text.starts_with(prefix) || !text.ends_with(kXmtpFooter)) return false;
+  text.remove_prefix(prefix.size());
+  text.remove_suffix(kXmtpFooter.size());
+  if (!text.starts_with('\n')) return false;
+  text.remove_prefix(1);
+  if (text.size() % 2 != 0 || text.size() < 2 * min_bytes || text.size() > 2 * max_bytes) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace
@@ -239,6 +251,18 @@ Result<crypto::EthSignature> EthAccount::personal_sign(ByteView message) const {
                                             std::string(why_reserved(*prefix)) + "; an app must never ask for it");
   }
   return crypto::personal_sign(key_, message);
+}
+
+Result<crypto::EthSignature> EthAccount::sign_own_xmtp_text(std::string_view text) const {
+  // The unsigned key a wallet vouches for is a PublicKey{timestamp, secp256k1_uncompressed} (~80 bytes);
+  // the pre-key of a backup is 32 bytes (NetworkKeyManager.toEncryptedBytes).
+  if (!is_xmtp_text(text, kXmtpCreateIdentityPrefix, 1, 256) &&
+      !is_xmtp_text(text, kXmtpEnableIdentityPrefix, 32, 32)) {
+    return fail(Errc::kReservedMessage,
+                "refusing to sign: sign_own_xmtp_text signs only the XMTP \"Create Identity\" and \"Enable Identity\" "
+                "texts of this account's own identity");
+  }
+  return crypto::personal_sign(key_, as_bytes(text));
 }
 
 }  // namespace keylink::identity

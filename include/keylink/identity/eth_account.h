@@ -47,6 +47,8 @@ inline constexpr std::string_view kXmtpEnableIdentityPrefix = "XMTP : Enable Ide
 // keylink's own statements signed by the account (say, binding a device or a messaging key) begin with
 // this prefix, so no app can obtain one through personal_sign. Never used for a text an app sends.
 inline constexpr std::string_view kKeylinkPrefix = "keylink : ";
+// How both reserved XMTP texts end (xmtp-js WalletSigner.identitySigRequestText, storageSigRequestText).
+inline constexpr std::string_view kXmtpFooter = "\n\nFor more info: https://xmtp.org/signatures/";
 
 inline constexpr std::array<std::string_view, 3> kReservedPrefixes = {kXmtpCreateIdentityPrefix,
                                                                       kXmtpEnableIdentityPrefix, kKeylinkPrefix};
@@ -86,6 +88,16 @@ class EthAccount {
   // EIP-191 personal_sign of `message` (the bytes an app sent, already decoded from 0x-hex when it was).
   // Fails with kReservedMessage, naming the prefix, for a reserved text.
   Result<crypto::EthSignature> personal_sign(ByteView message) const;
+
+  // EIP-191 signature of one of the two reserved XMTP texts, for this account's OWN XMTP identity:
+  //   "XMTP : Create Identity\n" + lowercase hex of an unsigned public key (at most 256 bytes) + kXmtpFooter
+  //   "XMTP : Enable Identity\n" + lowercase hex of a 32-byte wallet pre-key + kXmtpFooter
+  // Any other text, including one of these that differs in a byte, fails with kReservedMessage.
+  // Only the identity layer's own steps call it (xmtp_identity.h: creating the identity;
+  // private_store.h: sealing and opening its backup), with texts they build themselves. It must
+  // NEVER be reachable from an app request (a JSON-RPC personal_sign, a keystore RPC): either signature
+  // gives whoever holds it the wallet's XMTP identity or the key that opens its backup.
+  Result<crypto::EthSignature> sign_own_xmtp_text(std::string_view text) const;
 
  private:
   EthAccount(crypto::Secp256k1PrivateKey key, crypto::EthAddress address) : key_(std::move(key)), address_(address) {}
