@@ -1,0 +1,64 @@
+// LocalKeystore: the Keystore (keylink/identity/keystore.h) in this process, over the home's database.
+//
+// The identity's PrivateKeyBundleV1 is kept in the one-row table xmtp_identity(id = 1, address TEXT,
+// sealed_bundle BLOB), sealed by the home's Vault (whose data key is sealed under Argon2id of the
+// passphrase) under the label "xmtp-identity"; the conversations' keys in xmtp_conversations, each
+// sealed under its topic. Nothing leaves it but public keys, ciphertexts, signatures on messages it
+// encrypts itself, and plaintexts of what it was asked to decrypt.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "keylink/base/result.h"
+#include "keylink/base/rng.h"
+#include "keylink/identity/keystore.h"
+#include "keylink/identity/xmtp_identity.h"
+#include "keylink/store/database.h"
+#include "keylink/store/vault.h"
+
+namespace keylink::keystore {
+
+inline constexpr std::string_view kXmtpIdentityLabel = "xmtp-identity";
+
+// Thread-compatible, on the thread of its Database. REQUIRES: db, vault and rng outlive it.
+class LocalKeystore final : public identity::Keystore {
+ public:
+  // Stores `identity` as the home's messaging identity. Fails with kIdentityExists when it has one.
+  static Result<std::unique_ptr<LocalKeystore>> create(store::Database& db, const store::Vault& vault,
+                                                       identity::XmtpIdentity identity, Rng& rng);
+  // Loads it; kNoIdentity when the home has none; store::Errc::kCorrupt when it does not open or no
+  // longer checks out (identity::XmtpIdentity::from_bundle).
+  static Result<std::unique_ptr<LocalKeystore>> load(store::Database& db, const store::Vault& vault, Rng& rng);
+
+  std::string account_address() const override;
+  wire::xmtp::SignedPublicKeyBundle public_key_bundle() const override;
+  wire::xmtp::PublicKeyBundle legacy_public_key_bundle() const override;
+
+  std::vector<Result<Bytes>> decrypt_v1(std::span<const identity::DecryptV1Request> requests) override;
+  std::vector<Result<wire::xmtp::MessageV1>> encrypt_v1(std::span<const identity::EncryptV1Request> requests) override;
+  std::vector<Result<Bytes>> decrypt_v2(std::span<const identity::DecryptV2Request> requests) override;
+  std::vector<Result<identity::EncryptedV2>> encrypt_v2(std::span<const identity::EncryptV2Request> requests) override;
+  std::vector<Result<identity::ConversationReference>> save_invites(
+      std::span<const identity::SaveInviteRequest> requests) override;
+  Result<identity::CreatedInvite> create_invite(const identity::CreateInviteRequest& request) override;
+  Result<void> save_v1_conversations(std::span<const identity::ConversationReference> conversations) override;
+  Result<std::vector<identity::ConversationReference>> v1_conversations() override;
+  Result<std::vector<identity::ConversationReference>> v2_conversations() override;
+  std::vector<Result<Bytes>> self_encrypt(std::span<const Bytes> payloads) override;
+  std::vector<Result<Bytes>> self_decrypt(std::span<const Bytes> payloads) override;
+  Result<std::string> private_preferences_topic_identifier() override;
+  Result<std::map<std::string, std::vector<identity::HmacKey>>> v2_conversation_hmac_keys(
+      std::span<const std::string> topics, std::int64_t now_s) override;
+
+  ~LocalKeystore() override;
+
+ private:
+  struct State;
+  explicit LocalKeystore(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace keylink::keystore

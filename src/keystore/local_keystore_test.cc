@@ -1,0 +1,217 @@
+#include "keylink/keystore/local_keystore.h"
+
+#include <gtest/gtest.h>
+
+#include "identity/xmtp_test_wallet.h"
+#include "keylink/base/clock.h"
+#include "keylink/crypto/errors.h"
+#include "keylink/crypto/hash.h"
+#include "keylink/crypto/xmtp/conversation_keys.h"
+#include "keylink/identity/keystore_errors.h"
+#include "keylink/store/errors.h"
+#include "keylink/wire/xmtp/content.h"
+#include "keylink/wire/xmtp/invitation.h"
+#include "keylink/wire/xmtp/private_keys.h"
+#include "keylink/wire/xmtp/signatures.h"
+#include "keylink/wire/xmtp/topics.h"
+
+namespace keylink::keystore {
+namespace {
+
+namespace wx = wire::xmtp;
+using identity::KeystoreErrc;
+
+constexpr std::uint64_t kNow = 1'700'000'000'000'000'000;
+
+// A home with a wallet and its keystore.
+struct Home {
+  explicit Home(std::uint8_t key_byte) : wallet(key_byte) {
+    auto identity = identity::XmtpIdentity::create(wallet.account, clock, wallet.rng).value();
+    keystore = LocalKeystore::create(wallet.db, wallet.vault, std::move(identity), wallet.rng).value();
+  }
+  identity::TestWallet wallet;
+  ManualClock clock;  // at kNow
+  std::unique_ptr<LocalKeystore> keystore;
+};
+
+identity::CreateInviteRequest invite_to(const Home& peer, std::string conversation_id = "") {
+  return {peer.keystore->public_key_bundle(), std::move(conversation_id), {{"app", "test"}}, kNow};
+}
+
+identity::SaveInviteRequest save_request(const identity::CreatedInvite& invite) {
+  return {wx::invite_topic(crypto::EthAddress::parse(invite.conversation.peer_address).value()), kNow,
+          invite.sealed_invitation};
+}
+
+Bytes text_content(std::string_view text) {
+  wx::EncodedContent content;
+  content.type = {"xmtp.org", "text", 1, 0};
+  content.parameters["encoding"] = "UTF-8";
+  content.content = to_bytes(text);
+  return wx::encode(content);
+}
+
+Bytes header_for(const std::string& topic, std::uint64_t created_ns = kNow) {
+  return wx::encode(wx::MessageHeaderV2{created_ns, topic});
+}
+
+TEST(LocalKeystore, SurvivesAReloadWithItsConversations) {
+  Home alice(1), bob(2);
+  auto invite = alice.keystore->create_invite(invite_to(bob, "chat/1"));
+  ASSERT_TRUE(invite) << invite.error().message;
+  EXPECT_EQ(invite->conversation.peer_address, bob.keystore->account_address());
+  EXPECT_EQ(invite->conversation.conversation_id, "chat/1");
+
+  auto reloaded = LocalKeystore::load(alice.wallet.db, alice.wallet.vault, alice.wallet.rng);
+  ASSERT_TRUE(reloaded) << reloaded.error().message;
+  EXPECT_EQ((*reloaded)->account_address(), alice.wallet.account.address().to_string());
+  EXPECT_EQ(wx::encode((*reloaded)->public_key_bundle()), wx::encode(alice.keystore->public_key_bundle()));
+  auto conversations = (*reloaded)->v2_conversations();
+  ASSERT_TRUE(conversations);
+  ASSERT_EQ(conversations->size(), 1u);
+  EXPECT_EQ(conversations->front(), invite->conversation);
+}
+
+TEST(LocalKeystore, RefusesASecondIdentityAndReportsNone) {
+  Home alice(1);
+  auto other = identity::XmtpIdentity::create(alice.wallet.account, alice.clock, alice.wallet.rng).value();
+  auto again = LocalKeystore::create(alice.wallet.db, alice.wallet.vault, std::move(other), alice.wallet.rng);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, KeystoreErrc::kIdentityExists);
+
+  identity::TestWallet empty(3);
+  auto none = LocalKeystore::load(empty.db, empty.vault, empty.rng);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, KeystoreErrc::kNoIdentity);
+}
+
+TEST(LocalKeystore, BothSidesOfAnInvitationShareTheTopicAndMessagesFlow) {
+  Home alice(1), bob(2);
+  auto invite = alice.keystore->create_invite(invite_to(bob));
+  ASSERT_TRUE(invite) << invite.error().message;
+  const auto request = save_request(*invite);
+  auto saved = bob.keystore->save_invites({&request, 1});
+  ASSERT_TRUE(saved[0]) << saved[0].error().message;
+  EXPECT_EQ(saved[0]->topic, invite->conversation.topic);
+  EXPECT_EQ(saved[0]->peer_address, alice.keystore->account_address());
+
+  const auto& topic = invite->conversation.topic;
+  const identity::EncryptV2Request encrypt{text_content("hello bob"), header_for(topic), topic};
+  auto sealed = alice.keystore->encrypt_v2({&encrypt, 1});
+  ASSERT_TRUE(sealed[0]) << sealed[0].error().message;
+  const identity::DecryptV2Request decrypt{sealed[0]->ciphertext, encrypt.header_bytes, topic};
+  auto opened = bob.keystore->decrypt_v2({&decrypt, 1});
+  ASSERT_TRUE(opened[0]) << opened[0].error().message;
+  auto signed_content = wx::decode_signed_content(*opened[0]);
+  ASSERT_TRUE(signed_content);
+  EXPECT_EQ(signed_content->payload, encrypt.content);
+  EXPECT_TRUE(wx::verify_signed_content(*signed_content, encrypt.header_bytes));
+
+  // The sender HMAC is Alice's own mark (a push server given her keys skips her messages): it checks
+  // with her key for the header's period.
+  auto keys = alice.keystore->v2_conversation_hmac_keys({&topic, 1}, static_cast<std::int64_t>(kNow / 1'000'000'000));
+  ASSERT_TRUE(keys);
+  const auto period = crypto::xmtp::thirty_day_period(static_cast<std::int64_t>(kNow / 1'000'000'000));
+  bool checked = false;
+  for (const auto& key : keys->at(topic)) {
+    if (key.thirty_day_period != period) continue;
+    const auto expected = crypto::hmac_sha256(key.key.expose(), encrypt.header_bytes);
+    EXPECT_EQ(Bytes(expected.begin(), expected.end()), sealed[0]->sender_hmac);
+    checked = true;
+  }
+  EXPECT_TRUE(checked);
+}
+
+TEST(LocalKeystore, RefusesAnAlteredOrRedatedInvitation) {
+  Home alice(1), bob(2), carol(3);
+  auto invite = alice.keystore->create_invite(invite_to(bob)).value();
+
+  auto redated = save_request(invite);
+  redated.timestamp_ns = kNow + 1;  // a replay on another date
+  auto altered = save_request(invite);
+  auto sealed = wx::decode_sealed_invitation(altered.sealed_invitation).value();
+  sealed.header.created_ns += 1;
+  sealed.header_bytes = wx::encode(sealed.header);
+  altered.sealed_invitation = wx::encode(sealed);
+  altered.timestamp_ns = sealed.header.created_ns;
+  const identity::SaveInviteRequest requests[] = {redated, altered};
+  auto saved = bob.keystore->save_invites(requests);
+  ASSERT_FALSE(saved[0]);
+  ASSERT_FALSE(saved[1]);
+  EXPECT_EQ(saved[1].error().code, crypto::Errc::kDecryptFailed) << saved[1].error().message;
+
+  auto not_mine = carol.keystore->save_invites({&requests[0], 1});
+  ASSERT_FALSE(not_mine[0]);
+  auto carols = save_request(invite);
+  auto for_carol = carol.keystore->save_invites({&carols, 1});
+  ASSERT_FALSE(for_carol[0]);
+  EXPECT_EQ(for_carol[0].error().code, KeystoreErrc::kNotForMe);
+  EXPECT_TRUE(bob.keystore->v2_conversations()->empty());
+}
+
+TEST(LocalKeystore, EncryptsOnlyForItsConversationsAndTheirOwnHeaders) {
+  Home alice(1), bob(2), carol(3);
+  auto invite = alice.keystore->create_invite(invite_to(bob)).value();
+  const auto& topic = invite.conversation.topic;
+
+  const identity::EncryptV2Request requests[] = {
+      {text_content("x"), header_for("/xmtp/0/m-other/proto"), topic},  // another topic's header
+      {text_content("x"), header_for(topic), "/xmtp/0/m-unknown/proto"},
+      {to_bytes("not content"), header_for(topic), topic},
+  };
+  auto sealed = alice.keystore->encrypt_v2(requests);
+  ASSERT_FALSE(sealed[0]);
+  EXPECT_EQ(sealed[0].error().code, KeystoreErrc::kBadHeader);
+  ASSERT_FALSE(sealed[1]);
+  EXPECT_EQ(sealed[1].error().code, KeystoreErrc::kUnknownConversation);
+  EXPECT_FALSE(sealed[2]);
+
+  // Carol, with no key for the topic, cannot read Alice's message.
+  const identity::EncryptV2Request good{text_content("secret"), header_for(topic), topic};
+  auto message = alice.keystore->encrypt_v2({&good, 1});
+  const identity::DecryptV2Request decrypt{message[0]->ciphertext, good.header_bytes, topic};
+  auto opened = carol.keystore->decrypt_v2({&decrypt, 1});
+  ASSERT_FALSE(opened[0]);
+  EXPECT_EQ(opened[0].error().code, KeystoreErrc::kUnknownConversation);
+}
+
+TEST(LocalKeystore, V1MessagesOpenOnBothSidesAndNotElsewhere) {
+  Home alice(1), bob(2), carol(3);
+  const identity::EncryptV1Request request{bob.keystore->legacy_public_key_bundle(), text_content("v1 hello"),
+                                           kNow / 1'000'000};
+  auto sealed = alice.keystore->encrypt_v1({&request, 1});
+  ASSERT_TRUE(sealed[0]) << sealed[0].error().message;
+  const identity::DecryptV1Request decrypt{*sealed[0]};
+  for (auto* keystore : {alice.keystore.get(), bob.keystore.get()}) {
+    auto opened = keystore->decrypt_v1({&decrypt, 1});
+    ASSERT_TRUE(opened[0]) << opened[0].error().message;
+    EXPECT_EQ(*opened[0], request.payload);
+  }
+  EXPECT_FALSE(carol.keystore->decrypt_v1({&decrypt, 1})[0]);
+}
+
+TEST(LocalKeystore, SelfEncryptionOpensOnlyForItself) {
+  Home alice(1), bob(2);
+  const Bytes payload = to_bytes("allow 0xabc");
+  auto sealed = alice.keystore->self_encrypt({&payload, 1});
+  ASSERT_TRUE(sealed[0]);
+  auto mine = alice.keystore->self_decrypt({&*sealed[0], 1});
+  ASSERT_TRUE(mine[0]) << mine[0].error().message;
+  EXPECT_EQ(*mine[0], payload);
+  auto theirs = bob.keystore->self_decrypt({&*sealed[0], 1});
+  ASSERT_FALSE(theirs[0]);
+  EXPECT_EQ(theirs[0].error().code, crypto::Errc::kDecryptFailed);
+  EXPECT_NE(*alice.keystore->private_preferences_topic_identifier(),
+            *bob.keystore->private_preferences_topic_identifier());
+}
+
+TEST(LocalKeystore, ATamperedIdentityRowDoesNotLoad) {
+  Home alice(1);
+  ASSERT_TRUE(alice.wallet.db.exec("UPDATE xmtp_identity SET address = '0x0000000000000000000000000000000000000001'"));
+  auto loaded = LocalKeystore::load(alice.wallet.db, alice.wallet.vault, alice.wallet.rng);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, store::Errc::kCorrupt) << loaded.error().message;
+}
+
+}  // namespace
+}  // namespace keylink::keystore
