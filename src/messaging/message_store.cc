@@ -1,0 +1,231 @@
+#include "keylink/messaging/message_store.h"
+
+#include <limits>
+#include <utility>
+
+#include "keylink/store/errors.h"
+
+namespace keylink::messaging {
+namespace {
+
+// sent_ns leads the topic index: a topic's messages come out in order without a sort.
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS xmtp_messages (id TEXT PRIMARY KEY, topic TEXT NOT NULL, sender TEXT NOT NULL,
+                                          sent_ns INTEGER NOT NULL, sealed_content BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS xmtp_messages_topic ON xmtp_messages (topic, sent_ns);
+CREATE TABLE IF NOT EXISTS xmtp_topic_sync (topic TEXT PRIMARY KEY, last_ns INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS xmtp_contacts (address TEXT PRIMARY KEY, bundle BLOB NOT NULL,
+                                          published_ns INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS xmtp_consent (address TEXT PRIMARY KEY, state TEXT NOT NULL,
+                                         updated_ns INTEGER NOT NULL);
+)sql";
+
+// read_message() reads the columns in this order.
+constexpr std::string_view kSelectTopic =
+    "SELECT id, topic, sender, sent_ns, sealed_content FROM xmtp_messages WHERE topic = ?1 ORDER BY sent_ns, id";
+constexpr std::string_view kSelectLast =
+    "SELECT id, topic, sender, sent_ns, sealed_content FROM xmtp_messages WHERE topic = ?1 "
+    "ORDER BY sent_ns DESC, id DESC LIMIT 1";
+
+std::string message_label(std::string_view id) { return "xmtp-message:" + std::string(id); }
+
+// SQLite integers are signed; a nanosecond time past 2262 (only a hostile or broken peer writes one)
+// would wrap negative and sort first, so it is refused rather than stored out of order.
+Result<std::int64_t> to_column(std::uint64_t ns, std::string_view what) {
+  if (ns > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return fail(store::Errc::kConstraint, std::string(what) + ": timestamp " + std::to_string(ns) +
+                                              " ns is past what the store keeps (year 2262)");
+  }
+  return static_cast<std::int64_t>(ns);
+}
+
+std::uint64_t from_column(std::int64_t value) { return value < 0 ? 0 : static_cast<std::uint64_t>(value); }
+
+std::optional<Consent> parse_consent(std::string_view text) {
+  for (Consent consent : {Consent::kUnknown, Consent::kAllowed, Consent::kDenied}) {
+    if (to_string(consent) == text) return consent;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(Consent consent) {
+  switch (consent) {
+    case Consent::kUnknown: return "unknown";
+    case Consent::kAllowed: return "allowed";
+    case Consent::kDenied: return "denied";
+  }
+  return "unknown";
+}
+
+Result<MessageStore> MessageStore::open(store::Database& db, const store::Vault& vault) {
+  if (auto created = db.exec(kSchema); !created) return fail(context("message store", created.error()));
+  return MessageStore(db, vault);
+}
+
+Result<bool> MessageStore::add(const DecodedMessage& message, Rng& rng) {
+  auto sent_ns = to_column(message.sent_ns, "message " + message.id);
+  if (!sent_ns) return fail(sent_ns.error());
+  auto insert = db_->cached(
+      "INSERT OR IGNORE INTO xmtp_messages (id, topic, sender, sent_ns, sealed_content) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!insert) return fail(insert.error());
+  const Bytes sealed = vault_->seal(message.content, message_label(message.id), rng);
+  (*insert)
+      ->bind_text(1, message.id)
+      .bind_text(2, message.topic)
+      .bind_text(3, message.sender_address)
+      .bind_int64(4, *sent_ns)
+      .bind_blob(5, sealed);
+  if (auto ran = (*insert)->run(); !ran) return fail(context("message " + message.id, ran.error()));
+  return db_->changes() > 0;
+}
+
+// The label binds the sealed content to the row's id: content moved to another row does not open.
+Result<StoredMessage> MessageStore::read_message(store::Statement& row) {
+  StoredMessage message{std::string(row.column_text(0)),
+                        std::string(row.column_text(1)),
+                        std::string(row.column_text(2)),
+                        from_column(row.column_int64(3)),
+                        {}};
+  auto content = vault_->open(row.column_blob(4), message_label(message.id));
+  if (!content) return fail(context("message " + message.id + " in " + db_->path(), content.error()));
+  message.content.assign(content->expose().begin(), content->expose().end());
+  return message;
+}
+
+Result<std::vector<StoredMessage>> MessageStore::messages(const std::string& topic) {
+  auto select = db_->cached(kSelectTopic);
+  if (!select) return fail(select.error());
+  (*select)->bind_text(1, topic);
+  std::vector<StoredMessage> out;
+  for (;;) {
+    auto step = (*select)->step();
+    if (!step) return fail(step.error());
+    if (*step == store::Statement::Step::kDone) return out;
+    auto message = read_message(**select);
+    if (!message) {
+      (*select)->reset();
+      return fail(message.error());
+    }
+    out.push_back(std::move(*message));
+  }
+}
+
+Result<std::optional<StoredMessage>> MessageStore::last_message(const std::string& topic) {
+  auto select = db_->cached(kSelectLast);
+  if (!select) return fail(select.error());
+  (*select)->bind_text(1, topic);
+  auto step = (*select)->step();
+  if (!step) return fail(step.error());
+  if (*step == store::Statement::Step::kDone) return std::optional<StoredMessage>();
+  auto message = read_message(**select);
+  (*select)->reset();
+  if (!message) return fail(message.error());
+  return std::optional<StoredMessage>(std::move(*message));
+}
+
+Result<std::int64_t> MessageStore::count(const std::string& topic) {
+  auto select = db_->cached("SELECT count(*) FROM xmtp_messages WHERE topic = ?1");
+  if (!select) return fail(select.error());
+  (*select)->bind_text(1, topic);
+  auto step = (*select)->step();
+  if (!step) return fail(step.error());
+  const std::int64_t n = (*select)->column_int64(0);
+  (*select)->reset();
+  return n;
+}
+
+Result<std::uint64_t> MessageStore::last_read(const std::string& topic) {
+  auto select = db_->cached("SELECT last_ns FROM xmtp_topic_sync WHERE topic = ?1");
+  if (!select) return fail(select.error());
+  (*select)->bind_text(1, topic);
+  auto step = (*select)->step();
+  if (!step) return fail(step.error());
+  if (*step == store::Statement::Step::kDone) return std::uint64_t{0};
+  const std::uint64_t last = from_column((*select)->column_int64(0));
+  (*select)->reset();
+  return last;
+}
+
+// max() in the upsert: a late page of older envelopes never rewinds the mark.
+Result<void> MessageStore::set_last_read(const std::string& topic, std::uint64_t timestamp_ns) {
+  auto last = to_column(timestamp_ns, "topic " + topic);
+  if (!last) return fail(last.error());
+  auto upsert = db_->cached(
+      "INSERT INTO xmtp_topic_sync (topic, last_ns) VALUES (?1, ?2) "
+      "ON CONFLICT (topic) DO UPDATE SET last_ns = max(last_ns, excluded.last_ns)");
+  if (!upsert) return fail(upsert.error());
+  return (*upsert)->bind_text(1, topic).bind_int64(2, *last).run();
+}
+
+Result<void> MessageStore::put_contact(const std::string& address, const wire::xmtp::SignedPublicKeyBundle& bundle,
+                                       std::uint64_t published_ns) {
+  auto published = to_column(published_ns, "contact " + address);
+  if (!published) return fail(published.error());
+  auto upsert = db_->cached(
+      "INSERT INTO xmtp_contacts (address, bundle, published_ns) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (address) DO UPDATE SET bundle = excluded.bundle, published_ns = excluded.published_ns "
+      "WHERE excluded.published_ns > xmtp_contacts.published_ns");
+  if (!upsert) return fail(upsert.error());
+  return (*upsert)->bind_text(1, address).bind_blob(2, wire::xmtp::encode(bundle)).bind_int64(3, *published).run();
+}
+
+Result<std::optional<wire::xmtp::SignedPublicKeyBundle>> MessageStore::contact(const std::string& address) {
+  auto select = db_->cached("SELECT bundle FROM xmtp_contacts WHERE address = ?1");
+  if (!select) return fail(select.error());
+  (*select)->bind_text(1, address);
+  auto step = (*select)->step();
+  if (!step) return fail(step.error());
+  if (*step == store::Statement::Step::kDone) return std::optional<wire::xmtp::SignedPublicKeyBundle>();
+  auto bundle = wire::xmtp::decode_signed_public_key_bundle((*select)->column_blob(0));
+  (*select)->reset();
+  if (!bundle) {
+    return fail(store::Errc::kCorrupt,
+                "contact " + address + " in " + db_->path() + ": stored bundle: " + bundle.error().message);
+  }
+  return std::optional<wire::xmtp::SignedPublicKeyBundle>(std::move(*bundle));
+}
+
+Result<std::vector<std::pair<std::string, std::uint64_t>>> MessageStore::contacts() {
+  auto select = db_->cached("SELECT address, published_ns FROM xmtp_contacts ORDER BY address");
+  if (!select) return fail(select.error());
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (;;) {
+    auto step = (*select)->step();
+    if (!step) return fail(step.error());
+    if (*step == store::Statement::Step::kDone) return out;
+    out.emplace_back(std::string((*select)->column_text(0)), from_column((*select)->column_int64(1)));
+  }
+}
+
+// >=: of two decisions at the same instant, the later call wins, so a repeated set is not ignored.
+Result<void> MessageStore::set_consent(const std::string& address, Consent consent, std::uint64_t updated_ns) {
+  auto updated = to_column(updated_ns, "consent of " + address);
+  if (!updated) return fail(updated.error());
+  auto upsert = db_->cached(
+      "INSERT INTO xmtp_consent (address, state, updated_ns) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (address) DO UPDATE SET state = excluded.state, updated_ns = excluded.updated_ns "
+      "WHERE excluded.updated_ns >= xmtp_consent.updated_ns");
+  if (!upsert) return fail(upsert.error());
+  return (*upsert)->bind_text(1, address).bind_text(2, to_string(consent)).bind_int64(3, *updated).run();
+}
+
+Result<Consent> MessageStore::consent(const std::string& address) {
+  auto select = db_->cached("SELECT state FROM xmtp_consent WHERE address = ?1");
+  if (!select) return fail(select.error());
+  (*select)->bind_text(1, address);
+  auto step = (*select)->step();
+  if (!step) return fail(step.error());
+  if (*step == store::Statement::Step::kDone) return Consent::kUnknown;
+  const std::string state((*select)->column_text(0));
+  (*select)->reset();
+  auto consent = parse_consent(state);
+  if (!consent) {
+    return fail(store::Errc::kCorrupt,
+                "consent of " + address + " in " + db_->path() + ": unknown state '" + state + "'");
+  }
+  return *consent;
+}
+
+}  // namespace keylink::messaging

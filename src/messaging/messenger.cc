@@ -1,0 +1,125 @@
+#include "keylink/messaging/messenger.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "keylink/base/check.h"
+#include "keylink/identity/keystore_errors.h"
+#include "keylink/crypto/ethereum.h"
+#include "keylink/wire/xmtp/topics.h"
+
+namespace keylink::messaging {
+namespace {
+
+namespace wx = wire::xmtp;
+
+std::string invite_topic_of(const std::string& address) {
+  auto parsed = crypto::EthAddress::parse(address);
+  KEYLINK_CHECK(parsed.has_value());  // a keystore's own address
+  return wx::invite_topic(*parsed);
+}
+
+}  // namespace
+
+Messenger::Messenger(identity::Keystore& keystore, MessageStore& store, Rng& rng, const Clock& clock)
+    : keystore_(keystore),
+      store_(store),
+      rng_(rng),
+      clock_(clock),
+      address_(keystore.account_address()),
+      invite_topic_(invite_topic_of(address_)) {}
+
+std::uint64_t Messenger::now_ns() const {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.now().time_since_epoch()).count());
+}
+
+Result<std::vector<identity::ConversationReference>> Messenger::conversations(std::optional<std::string> peer) {
+  auto all = keystore_.v2_conversations();
+  if (!all || !peer) return all;
+  std::erase_if(*all, [&](const auto& conversation) { return conversation.peer_address != *peer; });
+  return all;
+}
+
+Result<Messenger::Started> Messenger::start(const Contact& contact, const std::string& conversation_id) {
+  auto created = keystore_.create_invite({contact.bundle, conversation_id, {}, now_ns()});
+  if (!created) return fail(context("invitation to " + contact.address, created.error()));
+  auto peer = crypto::EthAddress::parse(contact.address);
+  if (!peer) return fail(peer.error());
+  // xmtp-js publishes the same sealed invitation to the recipient's invite topic and the sender's own.
+  const std::uint64_t created_ns = created->conversation.created_ns;
+  Started started{std::move(created->conversation), {}};
+  for (const auto& topic : {wx::invite_topic(*peer), invite_topic_}) {
+    started.envelopes.push_back({topic, created_ns, created->sealed_invitation});
+  }
+  return started;
+}
+
+Result<Messenger::Sent> Messenger::send(const identity::ConversationReference& conversation,
+                                        const wx::EncodedContent& content) {
+  const Bytes encoded = wx::encode(content);
+  auto envelope = seal_message(keystore_, conversation.topic, encoded, now_ns());
+  if (!envelope) return fail(envelope.error());
+  auto opened = std::move(open_messages(keystore_, std::span(&*envelope, 1)).front());
+  if (!opened) return fail(context("the message just sealed", opened.error()));
+  if (auto stored = store_.add(*opened, rng_); !stored) return fail(stored.error());
+  return Sent{std::move(*opened), std::move(*envelope)};
+}
+
+Result<Received> Messenger::receive_invites(std::span<const wx::Envelope> envelopes) {
+  Received received;
+  std::vector<identity::SaveInviteRequest> requests;
+  requests.reserve(envelopes.size());
+  for (const auto& envelope : envelopes) {
+    requests.push_back({envelope.content_topic, envelope.timestamp_ns, envelope.message});
+    received.newest_ns = std::max(received.newest_ns, envelope.timestamp_ns);
+  }
+  auto known = keystore_.v2_conversations();
+  if (!known) return fail(known.error());
+  auto saved = keystore_.save_invites(requests);
+  for (std::size_t i = 0; i < saved.size(); ++i) {
+    if (!saved[i]) {
+      received.refused.push_back({envelopes[i].content_topic, std::move(saved[i].error())});
+      continue;
+    }
+    const bool is_new = std::none_of(known->begin(), known->end(),
+                                     [&](const auto& conversation) { return conversation.topic == saved[i]->topic; });
+    if (is_new) {
+      known->push_back(*saved[i]);
+      received.conversations.push_back(std::move(*saved[i]));
+    }
+  }
+  return received;
+}
+
+Result<Received> Messenger::receive_messages(const identity::ConversationReference& conversation,
+                                             std::span<const wx::Envelope> envelopes) {
+  Received received;
+  auto opened = open_messages(keystore_, envelopes);
+  for (std::size_t i = 0; i < opened.size(); ++i) {
+    received.newest_ns = std::max(received.newest_ns, envelopes[i].timestamp_ns);
+    if (!opened[i]) {
+      received.refused.push_back({conversation.topic, std::move(opened[i].error())});
+      continue;
+    }
+    auto& message = *opened[i];
+    if (message.topic != conversation.topic) {
+      received.refused.push_back({conversation.topic, Error{identity::make_error_code(identity::KeystoreErrc::kBadHeader),
+                                                            "message " + message.id + " is for topic " + message.topic}});
+      continue;
+    }
+    if (message.sender_address != conversation.peer_address && message.sender_address != address_) {
+      received.refused.push_back(
+          {conversation.topic, Error{identity::make_error_code(identity::KeystoreErrc::kNotForMe),
+                                     "message " + message.id + " is signed by " + message.sender_address +
+                                         ", who is not a party of this conversation"}});
+      continue;
+    }
+    auto stored = store_.add(message, rng_);
+    if (!stored) return fail(stored.error());
+    if (*stored) received.messages.push_back(std::move(message));
+  }
+  return received;
+}
+
+}  // namespace keylink::messaging
