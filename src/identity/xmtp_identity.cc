@@ -192,13 +192,18 @@ wx::PublicKeyBundle XmtpIdentity::public_bundle_v1() const { return wx::public_b
 
 wx::SignedPublicKeyBundle XmtpIdentity::public_bundle() const { return wx::public_bundle(v2_); }
 
-std::vector<wx::Envelope> XmtpIdentity::contact_envelopes(const Clock& clock) const {
+std::vector<wx::Envelope> contact_envelopes(const crypto::EthAddress& wallet, const wx::PublicKeyBundle& v1,
+                                            const wx::SignedPublicKeyBundle& v2, const Clock& clock) {
   const auto timestamp_ns = static_cast<std::uint64_t>(clock.unix_millis()) * 1'000'000;
-  const std::string topic = wx::contact_topic(wallet_);
+  const std::string topic = wx::contact_topic(wallet);
   std::vector<wx::Envelope> out;
-  out.push_back(wx::Envelope{topic, timestamp_ns, wx::encode(wx::ContactBundle(public_bundle_v1()))});
-  out.push_back(wx::Envelope{topic, timestamp_ns, wx::encode(wx::ContactBundle(public_bundle()))});
+  out.push_back(wx::Envelope{topic, timestamp_ns, wx::encode(wx::ContactBundle(v1))});
+  out.push_back(wx::Envelope{topic, timestamp_ns, wx::encode(wx::ContactBundle(v2))});
   return out;
+}
+
+std::vector<wx::Envelope> XmtpIdentity::contact_envelopes(const Clock& clock) const {
+  return identity::contact_envelopes(wallet_, public_bundle_v1(), public_bundle(), clock);
 }
 
 }  // namespace keylink::identity

@@ -46,6 +46,12 @@ Result<wire::xmtp::SignedPublicKeyBundle> signed_bundle_from_legacy(const wire::
 // for the private keys. Fails with kBadSignature when a key is unsigned.
 Result<wire::xmtp::PrivateKeyBundleV2> bundle_v2_from_legacy(const wire::xmtp::PrivateKeyBundleV1& bundle);
 
+// What xmtp-js Client.ensureUserContactPublished publishes on contact_topic(wallet), in order:
+// ContactBundle{v1} (for pre-v7 clients), then ContactBundle{v2}, each stamped clock.unix_millis() × 10^6
+// ns (the API client stamps new Date()).
+std::vector<wire::xmtp::Envelope> contact_envelopes(const crypto::EthAddress& wallet, const wire::xmtp::PublicKeyBundle& v1,
+                                                    const wire::xmtp::SignedPublicKeyBundle& v2, const Clock& clock);
+
 // Move-only: it holds private keys. Thread-compatible.
 class XmtpIdentity {
  public:
@@ -66,9 +72,7 @@ class XmtpIdentity {
   wire::xmtp::PublicKeyBundle public_bundle_v1() const;
   wire::xmtp::SignedPublicKeyBundle public_bundle() const;
 
-  // What xmtp-js Client.ensureUserContactPublished publishes on contact_topic(wallet()), in order:
-  // ContactBundle{v1} (for pre-v7 clients), then ContactBundle{v2}, each stamped
-  // clock.unix_millis() × 10^6 ns (the API client stamps new Date()).
+  // contact_envelopes() of this identity.
   std::vector<wire::xmtp::Envelope> contact_envelopes(const Clock& clock) const;
 
  private:

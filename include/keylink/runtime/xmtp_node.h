@@ -1,0 +1,106 @@
+// An XMTP v2 client over keylink-relay: the home's messaging identity (its LocalKeystore), the message
+// cache, the Messenger's decisions and the transport's envelopes, on one io_context. The chat commands
+// drive it.
+//
+// The home gets its identity on first open (from its wallet account, made when missing) and publishes
+// its contact bundles once, as xmtp-js does, so that any XMTP client on the relay can find it.
+// Everything that publishes commits with its relay outbox rows in one transaction: a message is stored
+// as sent and queued for the relay, or neither. Reading (sync_*) fetches a topic's history with
+// keylink_query from a little before where it was last read, opens it in keystore batches, and stores
+// what is new; refused envelopes go to on_refused and never into the cache.
+//
+// Not thread-safe: everything runs on the io_context's thread. Completion callbacks run on it, never
+// from within the call that started them.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "keylink/base/clock.h"
+#include "keylink/base/result.h"
+#include "keylink/base/rng.h"
+#include "keylink/crypto/ethereum.h"
+#include "keylink/identity/keystore.h"
+#include "keylink/messaging/message_store.h"
+#include "keylink/messaging/messenger.h"
+#include "keylink/relay/client.h"
+#include "keylink/runtime/home.h"
+
+namespace keylink::runtime {
+
+struct XmtpNodeCallbacks {
+  // A message stored while watching (from the peer, or from this identity on another device), after
+  // its commit.
+  std::function<void(const messaging::DecodedMessage&, const identity::ConversationReference&)> on_message;
+  // An invitation or message that failed its checks (altered, replayed elsewhere, not signed by a
+  // party): dropped, for the log.
+  std::function<void(const messaging::Refusal&)> on_refused;
+  std::function<void(relay::RelayClient::State, const std::string& why)> on_relay_state;
+  // A message of ours that the relay refused or never acknowledged.
+  std::function<void(const Error&)> on_publish_error;
+};
+
+// XmtpNode errors beyond those of its parts.
+enum class XmtpNodeErrc {
+  kNoContact = 1,  // the peer has published no valid contact bundle on this relay
+};
+const std::error_category& xmtp_node_category() noexcept;
+inline std::error_code make_error_code(XmtpNodeErrc e) noexcept { return {static_cast<int>(e), xmtp_node_category()}; }
+
+class XmtpNode {
+ public:
+  template <class T>
+  using Done = std::function<void(Result<T>)>;
+
+  // io, home, rng and clock must outlive the node.
+  static Result<std::unique_ptr<XmtpNode>> open(boost::asio::io_context& io, Home& home,
+                                                relay::ClientOptions relay_options, Rng& rng, const Clock& clock,
+                                                XmtpNodeCallbacks callbacks);
+  ~XmtpNode();
+
+  // Connects to the relay (reconnecting until stop()); queued messages go as soon as it is up.
+  void start();
+  void stop();
+
+  const std::string& address() const noexcept;  // EIP-55
+  identity::Keystore& keystore() noexcept;
+  messaging::MessageStore& messages() noexcept;
+  // The V2 conversations, oldest first; with `peer` alone when given.
+  Result<std::vector<identity::ConversationReference>> conversations(const std::optional<crypto::EthAddress>& peer = {});
+
+  // The peer's newest contact bundle on the relay that its wallet signed; kNoContact when none.
+  void find_contact(const crypto::EthAddress& peer, Done<messaging::Contact> done);
+  // New conversations from my invite topic, then new messages of every conversation (with `peer` only,
+  // when given). Received::messages holds what was new, in conversation order.
+  void sync(const std::optional<crypto::EthAddress>& peer, Done<messaging::Received> done);
+  // Sends `content` to `peer`, starting the conversation (its invitation to both invite topics) when
+  // there is none. Done once it is stored and queued; when_sent() tells when the relay has it.
+  void send(const crypto::EthAddress& peer, const wire::xmtp::EncodedContent& content,
+            Done<messaging::Messenger::Sent> done);
+  // From now on, new invitations and messages as they arrive: on_message for each message stored.
+  void watch();
+
+  // Records consent for `peer`, locally and on my private preferences topic (self-encrypted, as
+  // xmtp-js Contacts.allow / deny write it).
+  Result<void> set_consent(const crypto::EthAddress& peer, messaging::Consent consent);
+  // Applies the consent records on my private preferences topic (another device's decisions).
+  void sync_consent(Done<void> done);
+
+  // Runs `done` once every queued message has been acknowledged (or refused) by the relay.
+  void when_sent(std::function<void()> done);
+
+ private:
+  struct State;
+  explicit XmtpNode(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace keylink::runtime
+
+template <>
+struct std::is_error_code_enum<keylink::runtime::XmtpNodeErrc> : std::true_type {};

@@ -1,0 +1,450 @@
+#include "keylink/runtime/xmtp_node.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+
+#include "keylink/identity/eth_account.h"
+#include "keylink/identity/keystore_errors.h"
+#include "keylink/identity/xmtp_identity.h"
+#include "keylink/keystore/local_keystore.h"
+#include "keylink/relay/outbox.h"
+#include "keylink/runtime/xmtp_transport.h"
+#include "keylink/store/transaction.h"
+#include "keylink/wire/xmtp/contact.h"
+#include "keylink/wire/xmtp/private_preferences.h"
+#include "keylink/wire/xmtp/topics.h"
+
+namespace keylink::runtime {
+namespace {
+
+namespace asio = boost::asio;
+namespace wx = wire::xmtp;
+using identity::ConversationReference;
+using messaging::Received;
+
+// A topic is read again from this long before the newest envelope already read: the relay selects by
+// the time it received a message, the cache by the sender's clock, and a message that waited in a
+// sender's outbox arrives later than it is dated. What is read twice is dropped by its id.
+constexpr std::uint64_t kReadOverlapNs = 3600ull * 1'000'000'000;
+
+class XmtpNodeCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "keylink.runtime.xmtp"; }
+  std::string message(int) const override { return "no XMTP contact"; }
+};
+
+void merge(Received& into, Received&& from) {
+  into.conversations.insert(into.conversations.end(), std::make_move_iterator(from.conversations.begin()),
+                            std::make_move_iterator(from.conversations.end()));
+  into.messages.insert(into.messages.end(), std::make_move_iterator(from.messages.begin()),
+                       std::make_move_iterator(from.messages.end()));
+  into.refused.insert(into.refused.end(), std::make_move_iterator(from.refused.begin()),
+                      std::make_move_iterator(from.refused.end()));
+  into.newest_ns = std::max(into.newest_ns, from.newest_ns);
+}
+
+// The newest bundle on a contact topic that `peer` signed, as a V2 bundle (xmtp-js takes the newest
+// valid one; a V1 bundle is converted as SignedPublicKeyBundle.fromLegacyBundle does).
+std::optional<messaging::Contact> newest_contact(const std::vector<wx::Envelope>& envelopes,
+                                                 const crypto::EthAddress& peer) {
+  std::optional<messaging::Contact> best;
+  for (const auto& envelope : envelopes) {
+    auto bundle = wx::decode_contact_bundle(envelope.message);
+    if (!bundle || !identity::verify_contact_of(*bundle, peer)) continue;
+    auto v2 = std::holds_alternative<wx::SignedPublicKeyBundle>(*bundle)
+                  ? Result<wx::SignedPublicKeyBundle>(std::get<wx::SignedPublicKeyBundle>(std::move(*bundle)))
+                  : identity::signed_bundle_from_legacy(std::get<wx::PublicKeyBundle>(*bundle));
+    if (!v2) continue;
+    if (!best || envelope.timestamp_ns >= best->published_ns) {
+      best = messaging::Contact{peer.to_string(), std::move(*v2), envelope.timestamp_ns};
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+const std::error_category& xmtp_node_category() noexcept {
+  static const XmtpNodeCategory category;
+  return category;
+}
+
+struct XmtpNode::State {
+  State(asio::io_context& io_in, Home& home_in, Rng& rng_in, const Clock& clock_in, XmtpNodeCallbacks callbacks_in)
+      : io(io_in), home(home_in), rng(rng_in), clock(clock_in), callbacks(std::move(callbacks_in)) {}
+
+  asio::io_context& io;
+  Home& home;
+  Rng& rng;
+  const Clock& clock;
+  XmtpNodeCallbacks callbacks;
+  std::unique_ptr<relay::RelayOutbox> outbox;
+  std::unique_ptr<messaging::MessageStore> store;
+  std::unique_ptr<keystore::LocalKeystore> keystore;
+  std::unique_ptr<messaging::Messenger> messenger;
+  std::unique_ptr<relay::RelayClient> client;
+  std::unique_ptr<XmtpTransport> transport;
+  bool watching = false;
+  bool connected = false;
+  std::vector<std::function<void()>> sent_waiters;
+  std::vector<std::function<void()>> connect_waiters;
+
+  // Queries need the relay: before the first connection they wait for it (start() may come after).
+  void query_all(const std::string& topic, XmtpQueryOptions options,
+                 std::function<void(Result<std::vector<wx::Envelope>>)> done) {
+    if (connected) return transport->query_all(topic, options, std::move(done));
+    connect_waiters.push_back([this, topic, options, done = std::move(done)]() mutable {
+      transport->query_all(topic, options, std::move(done));
+    });
+  }
+
+  void on_state(relay::RelayClient::State state, const std::string& why) {
+    connected = state == relay::RelayClient::State::kConnected;
+    if (connected) {
+      for (auto& waiter : std::exchange(connect_waiters, {})) waiter();
+    }
+    if (callbacks.on_relay_state) callbacks.on_relay_state(state, why);
+  }
+
+  std::uint64_t now_ns() const { return static_cast<std::uint64_t>(clock.unix_millis()) * 1'000'000; }
+
+  // Runs `step` in one transaction with the outbox rows it adds, then sends them.
+  template <class Step>
+  auto in_transaction(Step&& step) -> decltype(step()) {
+    auto tx = store::Transaction::begin(home.db());
+    if (!tx) return fail(tx.error());
+    auto result = step();
+    if (!result) return result;
+    if (auto committed = tx->commit(); !committed) return fail(committed.error());
+    client->flush_outbox();
+    return result;
+  }
+
+  Result<void> enqueue(const std::vector<wx::Envelope>& envelopes) {
+    for (const auto& envelope : envelopes) {
+      if (auto added = transport->enqueue(envelope); !added) return fail(added.error());
+    }
+    return {};
+  }
+
+  // The contact bundles, published once: my own contact in the cache says they are queued.
+  Result<void> publish_contact_once() {
+    auto known = store->contact(keystore->account_address());
+    if (!known) return fail(known.error());
+    if (*known) return {};
+    const auto wallet = crypto::EthAddress::parse(keystore->account_address());
+    KEYLINK_CHECK(wallet.has_value());
+    return in_transaction([&]() -> Result<void> {
+      const auto envelopes = identity::contact_envelopes(*wallet, keystore->legacy_public_key_bundle(),
+                                                         keystore->public_key_bundle(), clock);
+      if (auto queued = enqueue(envelopes); !queued) return queued;
+      return store->put_contact(keystore->account_address(), keystore->public_key_bundle(), envelopes.front().timestamp_ns);
+    });
+  }
+
+  void report(const std::vector<messaging::Refusal>& refused) {
+    if (!callbacks.on_refused) return;
+    for (const auto& refusal : refused) callbacks.on_refused(refusal);
+  }
+
+  Result<Received> receive(const ConversationReference& conversation, const std::vector<wx::Envelope>& envelopes) {
+    return in_transaction([&]() -> Result<Received> {
+      auto received = messenger->receive_messages(conversation, envelopes);
+      if (!received) return received;
+      if (received->newest_ns > 0) {
+        if (auto marked = store->set_last_read(conversation.topic, received->newest_ns); !marked) return fail(marked.error());
+      }
+      return received;
+    });
+  }
+
+  Result<Received> receive_invites(const std::vector<wx::Envelope>& envelopes) {
+    auto received = in_transaction([&] { return messenger->receive_invites(envelopes); });
+    if (received && watching) {
+      for (const auto& conversation : received->conversations) transport->subscribe(conversation.topic);
+    }
+    return received;
+  }
+
+  // Reads conversations[index...] one after the other into `total`.
+  void sync_conversations(std::vector<ConversationReference> conversations, std::size_t index, Received total,
+                          Done<Received> done) {
+    if (index == conversations.size()) {
+      done(std::move(total));
+      return;
+    }
+    const auto& conversation = conversations[index];
+    auto last = store->last_read(conversation.topic);
+    if (!last) return done(fail(last.error()));
+    XmtpQueryOptions options;
+    options.page_limit = 1000;
+    if (*last > kReadOverlapNs) options.start_ns = *last - kReadOverlapNs;
+    query_all(
+        conversation.topic, options,
+        [this, conversations = std::move(conversations), index, total = std::move(total),
+         done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) mutable {
+          if (!envelopes) return done(fail(context("reading " + conversations[index].topic, envelopes.error())));
+          auto received = receive(conversations[index], *envelopes);
+          if (!received) return done(fail(received.error()));
+          report(received->refused);
+          merge(total, std::move(*received));
+          sync_conversations(std::move(conversations), index + 1, std::move(total), std::move(done));
+        });
+  }
+
+  bool on_envelope(const wx::Envelope& envelope) {
+    if (envelope.content_topic == messenger->invite_topic()) {
+      auto received = receive_invites({envelope});
+      if (received) report(received->refused);
+      return received.has_value();
+    }
+    auto conversations = messenger->conversations();
+    if (!conversations) return false;
+    const auto found = std::find_if(conversations->begin(), conversations->end(),
+                                    [&](const auto& c) { return c.topic == envelope.content_topic; });
+    if (found == conversations->end()) return true;  // not a conversation of mine (any more)
+    auto received = receive(*found, {envelope});
+    if (!received) return false;  // storage: unacked, it comes again
+    report(received->refused);
+    if (callbacks.on_message) {
+      for (const auto& message : received->messages) callbacks.on_message(message, *found);
+    }
+    return true;
+  }
+
+  void fire_waiters() {
+    if (sent_waiters.empty()) return;
+    auto queued = outbox->count();
+    if (queued && *queued > 0) return;
+    for (auto& waiter : std::exchange(sent_waiters, {})) asio::post(io, std::move(waiter));
+  }
+};
+
+namespace {
+
+// The home's keystore, with an identity made from its wallet account on first use.
+Result<std::unique_ptr<keystore::LocalKeystore>> open_keystore(Home& home, Rng& rng, const Clock& clock) {
+  auto loaded = keystore::LocalKeystore::load(home.db(), home.vault(), rng);
+  if (loaded || loaded.error().code != identity::KeystoreErrc::kNoIdentity) return loaded;
+  auto account = identity::EthAccount::load_or_create(home.db(), home.vault(), rng);
+  if (!account) return fail(account.error());
+  auto made = identity::XmtpIdentity::create(*account, clock, rng);
+  if (!made) return fail(made.error());
+  return keystore::LocalKeystore::create(home.db(), home.vault(), std::move(*made), rng);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<XmtpNode>> XmtpNode::open(asio::io_context& io, Home& home, relay::ClientOptions relay_options,
+                                                 Rng& rng, const Clock& clock, XmtpNodeCallbacks callbacks) {
+  auto state = std::make_unique<State>(io, home, rng, clock, std::move(callbacks));
+  auto outbox = relay::RelayOutbox::open(home.db());
+  if (!outbox) return fail(outbox.error());
+  state->outbox = std::make_unique<relay::RelayOutbox>(std::move(*outbox));
+  auto store = messaging::MessageStore::open(home.db(), home.vault());
+  if (!store) return fail(store.error());
+  state->store = std::make_unique<messaging::MessageStore>(std::move(*store));
+  auto keys = open_keystore(home, rng, clock);
+  if (!keys) return fail(context("messaging identity", keys.error()));
+  state->keystore = std::move(*keys);
+  state->messenger = std::make_unique<messaging::Messenger>(*state->keystore, *state->store, rng, clock);
+
+  State* self = state.get();
+  relay::RelayClient::Callbacks client_callbacks{
+      .on_message =
+          [self](const relay::RelayMessage& message) {
+            return self->transport->handles(message.topic) ? self->transport->on_relay_message(message) : true;
+          },
+      .on_state = [self](relay::RelayClient::State s, const std::string& why) { self->on_state(s, why); },
+      .on_published =
+          [self](std::int64_t, const Result<void>& outcome) {
+            if (!outcome && self->callbacks.on_publish_error) self->callbacks.on_publish_error(outcome.error());
+            self->fire_waiters();
+          },
+  };
+  state->client = std::make_unique<relay::RelayClient>(io, std::move(relay_options), home.client_key(), *state->outbox,
+                                                       clock, rng, std::move(client_callbacks));
+  state->transport = std::make_unique<XmtpTransport>(
+      *state->client, *state->outbox, home.db(),
+      XmtpTransport::Callbacks{
+          .on_envelope = [self](const wx::Envelope& envelope) { return self->on_envelope(envelope); },
+          .on_dropped =
+              [self](const std::string& relay_topic, const Error& why) {
+                self->report({messaging::Refusal{"relay topic " + relay_topic, why}});
+              },
+      });
+  if (auto published = state->publish_contact_once(); !published) return fail(published.error());
+  return std::unique_ptr<XmtpNode>(new XmtpNode(std::move(state)));
+}
+
+XmtpNode::XmtpNode(std::unique_ptr<State> state) : state_(std::move(state)) {}
+// The transport first: its queries in flight end without calling back into the client.
+XmtpNode::~XmtpNode() { state_->transport.reset(); }
+
+void XmtpNode::start() { state_->client->start(); }
+void XmtpNode::stop() { state_->client->stop(); }
+
+const std::string& XmtpNode::address() const noexcept { return state_->messenger->address(); }
+identity::Keystore& XmtpNode::keystore() noexcept { return *state_->keystore; }
+messaging::MessageStore& XmtpNode::messages() noexcept { return *state_->store; }
+
+Result<std::vector<ConversationReference>> XmtpNode::conversations(const std::optional<crypto::EthAddress>& peer) {
+  if (!peer) return state_->messenger->conversations();
+  return state_->messenger->conversations(peer->to_string());
+}
+
+void XmtpNode::find_contact(const crypto::EthAddress& peer, Done<messaging::Contact> done) {
+  State* self = state_.get();
+  self->query_all(
+      wx::contact_topic(peer), {}, [self, peer, done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) {
+        // Offline, the bundle fetched last time will do: bundles change only when a peer makes a new
+        // identity, and an old bundle's invitation still reaches that peer's invite topic.
+        auto cached = self->store->contact(peer.to_string());
+        if (!envelopes) {
+          if (cached && *cached) return done(messaging::Contact{peer.to_string(), std::move(**cached), 0});
+          return done(fail(context("reading the contact of " + peer.to_string(), envelopes.error())));
+        }
+        auto contact = newest_contact(*envelopes, peer);
+        if (!contact) {
+          return done(fail(XmtpNodeErrc::kNoContact,
+                           peer.to_string() + " has no XMTP identity on this relay: they must run keylink (or an XMTP "
+                                              "app on this relay) once before they can be messaged"));
+        }
+        if (auto kept = self->store->put_contact(contact->address, contact->bundle, contact->published_ns); !kept) {
+          return done(fail(kept.error()));
+        }
+        done(std::move(*contact));
+      });
+}
+
+void XmtpNode::sync(const std::optional<crypto::EthAddress>& peer, Done<Received> done) {
+  State* self = state_.get();
+  XmtpQueryOptions options;
+  options.page_limit = 1000;
+  self->query_all(
+      self->messenger->invite_topic(), options,
+      [this, self, peer, done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) mutable {
+        if (!envelopes) return done(fail(context("reading my invitations", envelopes.error())));
+        auto invited = self->receive_invites(*envelopes);
+        if (!invited) return done(fail(invited.error()));
+        self->report(invited->refused);
+        invited->refused.clear();
+        auto conversations = this->conversations(peer);
+        if (!conversations) return done(fail(conversations.error()));
+        self->sync_conversations(std::move(*conversations), 0, std::move(*invited), std::move(done));
+      });
+}
+
+void XmtpNode::send(const crypto::EthAddress& peer, const wx::EncodedContent& content,
+                    Done<messaging::Messenger::Sent> done) {
+  State* self = state_.get();
+  auto in_conversation = [self, content](const messaging::Contact* contact,
+                                         const ConversationReference* known) -> Result<messaging::Messenger::Sent> {
+    return self->in_transaction([&]() -> Result<messaging::Messenger::Sent> {
+      ConversationReference conversation;
+      if (known) {
+        conversation = *known;
+      } else {
+        auto started = self->messenger->start(*contact);
+        if (!started) return fail(started.error());
+        if (auto queued = self->enqueue(started->envelopes); !queued) return fail(queued.error());
+        conversation = std::move(started->conversation);
+        if (self->watching) self->transport->subscribe(conversation.topic);
+      }
+      auto sent = self->messenger->send(conversation, content);
+      if (!sent) return sent;
+      if (auto queued = self->transport->enqueue(sent->envelope); !queued) return fail(queued.error());
+      return sent;
+    });
+  };
+  auto existing = conversations(peer);
+  if (!existing) {
+    asio::post(self->io, [done = std::move(done), error = existing.error()] { done(fail(error)); });
+    return;
+  }
+  // The conversation without an id is the one xmtp-js newConversation(peer) finds: the same topic from
+  // both sides (deterministic invitations).
+  const auto plain = std::find_if(existing->begin(), existing->end(),
+                                  [](const auto& c) { return c.conversation_id.empty(); });
+  if (plain != existing->end()) {
+    asio::post(self->io, [in_conversation, conversation = *plain, done = std::move(done)] {
+      done(in_conversation(nullptr, &conversation));
+    });
+    return;
+  }
+  find_contact(peer, [in_conversation, done = std::move(done)](Result<messaging::Contact> contact) {
+    if (!contact) return done(fail(contact.error()));
+    done(in_conversation(&*contact, nullptr));
+  });
+}
+
+void XmtpNode::watch() {
+  state_->watching = true;
+  state_->transport->subscribe(state_->messenger->invite_topic());
+  auto conversations = state_->messenger->conversations();
+  if (!conversations) return;
+  for (const auto& conversation : *conversations) state_->transport->subscribe(conversation.topic);
+}
+
+Result<void> XmtpNode::set_consent(const crypto::EthAddress& peer, messaging::Consent consent) {
+  auto identifier = state_->keystore->private_preferences_topic_identifier();
+  if (!identifier) return fail(identifier.error());
+  const wx::PrivatePreferencesAction action{
+      consent == messaging::Consent::kDenied ? wx::PreferenceKind::kDenyAddress : wx::PreferenceKind::kAllowAddress,
+      {peer.to_string()}};
+  const Bytes plaintext = wx::encode(action);
+  auto sealed = std::move(state_->keystore->self_encrypt({&plaintext, 1}).front());
+  if (!sealed) return fail(sealed.error());
+  const wx::Envelope envelope{wx::user_preferences_topic(*identifier), state_->now_ns(), std::move(*sealed)};
+  return state_->in_transaction([&]() -> Result<void> {
+    if (auto queued = state_->transport->enqueue(envelope); !queued) return fail(queued.error());
+    return state_->store->set_consent(peer.to_string(), consent, envelope.timestamp_ns);
+  });
+}
+
+void XmtpNode::sync_consent(Done<void> done) {
+  State* self = state_.get();
+  auto identifier = self->keystore->private_preferences_topic_identifier();
+  if (!identifier) {
+    asio::post(self->io, [done = std::move(done), error = identifier.error()] { done(fail(error)); });
+    return;
+  }
+  self->query_all(
+      wx::user_preferences_topic(*identifier), {},
+      [self, done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) {
+        if (!envelopes) return done(fail(context("reading my consent records", envelopes.error())));
+        std::vector<Bytes> payloads;
+        for (const auto& envelope : *envelopes) payloads.push_back(envelope.message);
+        auto opened = self->keystore->self_decrypt(payloads);
+        done(self->in_transaction([&]() -> Result<void> {
+          for (std::size_t i = 0; i < opened.size(); ++i) {
+            auto action = opened[i] ? wx::decode_private_preferences_action(*opened[i])
+                                    : Result<wx::PrivatePreferencesAction>(fail(opened[i].error()));
+            if (!action) {
+              self->report({messaging::Refusal{(*envelopes)[i].content_topic, action.error()}});
+              continue;
+            }
+            const bool allow = action->kind == wx::PreferenceKind::kAllowAddress;
+            if (!allow && action->kind != wx::PreferenceKind::kDenyAddress) continue;  // groups, inbox ids
+            for (const auto& entry : action->entries) {
+              auto address = crypto::EthAddress::parse(entry);
+              if (!address) continue;
+              auto stored = self->store->set_consent(address->to_string(),
+                                                     allow ? messaging::Consent::kAllowed : messaging::Consent::kDenied,
+                                                     (*envelopes)[i].timestamp_ns);
+              if (!stored) return stored;
+            }
+          }
+          return {};
+        }));
+      });
+}
+
+void XmtpNode::when_sent(std::function<void()> done) {
+  state_->sent_waiters.push_back(std::move(done));
+  state_->fire_waiters();
+}
+
+}  // namespace keylink::runtime
