@@ -55,6 +55,12 @@ SecretBytes passphrase_for(const std::filesystem::path& home) {
   return secret;
 }
 
+void report_relay_state(relay::RelayClient::State state, const std::string& why) {
+  if (state == relay::RelayClient::State::kConnecting && !why.empty()) say("relay: " + why + "; retrying");
+}
+
+void report_publish_error(const Error& error) { say("relay: " + error.message); }
+
 }  // namespace
 
 void add_global_options(CLI::App& app, GlobalOptions& options) {
@@ -86,11 +92,12 @@ bool ask_yes(const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-Command::Command(const GlobalOptions& options, session::Metadata self) {
+Command::Command(const GlobalOptions& options) : relay_url_(options.relay) {
   const auto passphrase = passphrase_for(options.home);
   home_.emplace(check(runtime::Home::open(options.home, passphrase, rng_)));
-  relay::ClientOptions relay_options;
-  relay_options.url = options.relay;
+}
+
+Command::Command(const GlobalOptions& options, session::Metadata self) : Command(options) {
   session::EngineOptions engine_options;
   engine_options.self = std::move(self);
   runtime::SessionNodeCallbacks callbacks{
@@ -102,15 +109,24 @@ Command::Command(const GlobalOptions& options, session::Metadata self) {
               on_event(action);
             }
           },
-      .on_relay_state =
-          [](relay::RelayClient::State state, const std::string& why) {
-            if (state == relay::RelayClient::State::kConnecting && !why.empty()) say("relay: " + why + "; retrying");
-          },
-      .on_publish_error = [](const Error& error) { say("relay: " + error.message); },
+      .on_relay_state = report_relay_state,
+      .on_publish_error = report_publish_error,
       .on_store_error = [](const Error& error) { say("storage: " + error.message); },
   };
-  node_ = check(runtime::SessionNode::open(io_, *home_, std::move(relay_options), std::move(engine_options), rng_,
-                                           clock_, std::move(callbacks)));
+  node_ = check(runtime::SessionNode::open(io_, *home_, relay::ClientOptions{.url = relay_url_},
+                                           std::move(engine_options), rng_, clock_, std::move(callbacks)));
+}
+
+void Command::open_chat(
+    std::function<void(const messaging::DecodedMessage&, const identity::ConversationReference&)> on_message) {
+  runtime::XmtpNodeCallbacks callbacks{
+      .on_message = std::move(on_message),
+      .on_refused = [](const messaging::Refusal& refusal) { say("dropped on " + refusal.topic + ": " + refusal.error.message); },
+      .on_relay_state = report_relay_state,
+      .on_publish_error = report_publish_error,
+  };
+  chat_ = check(runtime::XmtpNode::open(io_, *home_, relay::ClientOptions{.url = relay_url_}, rng_, clock_,
+                                        std::move(callbacks)));
 }
 
 int Command::run(std::optional<std::chrono::seconds> timeout, std::string timeout_message) {
@@ -124,7 +140,8 @@ int Command::run(std::optional<std::chrono::seconds> timeout, std::string timeou
       if (!error) die(message);
     });
   }
-  node_->start();
+  if (node_) node_->start();
+  if (chat_) chat_->start();
   io_.run();
   return exit_code_.value_or(0);
 }
@@ -136,14 +153,22 @@ void Command::finish(int code) {
   deadline_.async_wait([this](boost::system::error_code error) {
     if (error) return;
     say("relay: some messages were not acknowledged; they stay queued in the home and go at the next run");
-    node_->stop();
-    io_.stop();
+    stop();
   });
-  node_->when_sent([this] {
+  // A command runs one node or the other.
+  auto when_sent = [this](std::function<void()> done) {
+    node_ ? node_->when_sent(std::move(done)) : chat_->when_sent(std::move(done));
+  };
+  when_sent([this] {
     deadline_.cancel();
-    node_->stop();
-    io_.stop();
+    stop();
   });
+}
+
+void Command::stop() {
+  if (node_) node_->stop();
+  if (chat_) chat_->stop();
+  io_.stop();
 }
 
 }  // namespace keylink::cli

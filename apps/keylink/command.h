@@ -18,6 +18,7 @@
 #include "keylink/base/rng.h"
 #include "keylink/runtime/home.h"
 #include "keylink/runtime/session_node.h"
+#include "keylink/runtime/xmtp_node.h"
 
 namespace keylink::cli {
 
@@ -47,30 +48,40 @@ bool ask_yes(const std::string& question);
 
 class Command {
  public:
-  // Opens the home (asking for the passphrase when KEYLINK_PASSPHRASE is unset) and the session node.
-  // Dies with a message on failure.
-  explicit Command(const GlobalOptions& options, session::Metadata self);
+  // Opens the home (asking for the passphrase when KEYLINK_PASSPHRASE is unset) and, for the session
+  // commands, the session node; chat commands call open_chat() instead. Dies with a message on failure.
+  explicit Command(const GlobalOptions& options);
+  Command(const GlobalOptions& options, session::Metadata self);
+  // Opens the XMTP node (making the home's messaging identity on first use). Incoming messages while
+  // watching go to on_message.
+  void open_chat(std::function<void(const messaging::DecodedMessage&, const identity::ConversationReference&)> on_message = {});
 
   // App events of the session engine, after their commit.
   std::function<void(const session::Action&)> on_event;
 
-  // Starts the relay connection and runs the loop until finish() or SIGINT/SIGTERM (exit 0), or the
+  // Starts the relay connection(s) and runs the loop until finish() or SIGINT/SIGTERM (exit 0), or the
   // timeout (dies with `timeout_message`). Returns the exit code.
   int run(std::optional<std::chrono::seconds> timeout, std::string timeout_message);
   // Ends run() with `code` once every queued message reached the relay (bounded by a grace period).
   void finish(int code);
 
   runtime::SessionNode& node() { return *node_; }
+  runtime::XmtpNode& chat() { return *chat_; }
   runtime::Home& home() { return *home_; }
+  boost::asio::io_context& io() { return io_; }
   Rng& rng() { return rng_; }
   const Clock& clock() const { return clock_; }
 
  private:
+  void stop();
+
+  std::string relay_url_;
   boost::asio::io_context io_{1};
   SystemRng rng_;
   SystemClock clock_;
   std::optional<runtime::Home> home_;
   std::unique_ptr<runtime::SessionNode> node_;
+  std::unique_ptr<runtime::XmtpNode> chat_;
   boost::asio::steady_timer deadline_{io_};
   std::optional<int> exit_code_;
 };

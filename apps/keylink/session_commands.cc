@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keylink/base/encoding.h"
 #include "keylink/identity/bip39.h"
 #include "keylink/identity/eth_account.h"
 
@@ -58,15 +59,18 @@ void run_delete(const GlobalOptions& global, const SessionOptions& options) {
   exit_with(command.run(std::nullopt, {}));
 }
 
+// The account, and the messaging identity it signed (made on first use, its contact queued for the relay).
 void run_account(const GlobalOptions& global, const SessionOptions& options) {
-  Command command(global, cli_metadata());
-  const auto account =
-      check(identity::EthAccount::load_or_create(command.home().db(), command.home().vault(), command.rng()));
-  const std::string address = account.address().to_string();
+  Command command(global);
+  command.open_chat();
+  const std::string address = command.chat().address();
+  const std::string identity_key = to_hex(command.chat().keystore().public_key_bundle().identity_key.key.key);
   if (options.json) {
-    std::cout << nlohmann::json{{"address", address}, {"caip10", "eip155:1:" + address}}.dump() << std::endl;
+    std::cout << nlohmann::json{{"address", address}, {"caip10", "eip155:1:" + address}, {"identity_key", identity_key}}
+                     .dump()
+              << std::endl;
   } else {
-    std::cout << "eip155 account: " << address << std::endl;
+    std::cout << "eip155 account: " << address << "\nXMTP identity key: " << identity_key << std::endl;
   }
 }
 
