@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keylink/base/encoding.h"
+#include "keylink/crypto/did_key.h"
 #include "keylink/identity/bip39.h"
 #include "keylink/identity/eth_account.h"
 
@@ -59,18 +60,24 @@ void run_delete(const GlobalOptions& global, const SessionOptions& options) {
   exit_with(command.run(std::nullopt, {}));
 }
 
-// The account, and the messaging identity it signed (made on first use, its contact queued for the relay).
+// The account, the messaging identity it signed (made on first use, its contact queued for the relay),
+// and this installation: the home's own key, which the relay knows it by.
 void run_account(const GlobalOptions& global, const SessionOptions& options) {
   Command command(global);
   command.open_chat();
   const std::string address = command.chat().address();
   const std::string identity_key = to_hex(command.chat().keystore().public_key_bundle().identity_key.key.key);
+  const std::string installation = crypto::did_key_from_ed25519(command.home().client_key().public_key());
   if (options.json) {
-    std::cout << nlohmann::json{{"address", address}, {"caip10", "eip155:1:" + address}, {"identity_key", identity_key}}
+    std::cout << nlohmann::json{{"address", address},
+                                {"caip10", "eip155:1:" + address},
+                                {"identity_key", identity_key},
+                                {"installation_id", installation}}
                      .dump()
               << std::endl;
   } else {
-    std::cout << "eip155 account: " << address << "\nXMTP identity key: " << identity_key << std::endl;
+    std::cout << "eip155 account: " << address << "\nXMTP identity key: " << identity_key
+              << "\ninstallation id: " << installation << std::endl;
   }
 }
 
@@ -123,7 +130,9 @@ void add_session_commands(CLI::App& app, const GlobalOptions& global) {
   auto* restore = account->add_subcommand("restore", "Restore the account from its recovery phrase, read from stdin");
   restore->callback([&global] { run_create(global, true); });
   auto* show = account->add_subcommand(
-      "show", "Show the account's address (a home without an account gets a random key, with no recovery phrase)");
+      "show",
+      "Show the account's address, its XMTP identity key and this installation's id (a home without an account\n"
+      "gets a random key, with no recovery phrase)");
   show->add_flag("--json", options->json, "Print as JSON");
   show->callback([&global, options] { run_account(global, *options); });
 }

@@ -1,0 +1,214 @@
+// XmtpNode over the real relay (RelayCore + Server) on 127.0.0.1, two or three homes on one io_context:
+// identities made on first open and their contacts published, conversations started by a first
+// message, history read with keylink_query, live messages while watching, consent, and what survives
+// reopening a home.
+#include "keylink/runtime/xmtp_node.h"
+
+#include <gtest/gtest.h>
+
+#include "keylink/relay/relay_core.h"
+#include "keylink/relay/server.h"
+#include "keylink/wire/errors.h"
+#include "keylink/wire/xmtp/content_types.h"
+#include "keylink/wire/xmtp/relay_mapping.h"
+#include "keylink/wire/xmtp/topics.h"
+#include "testing/run_until.h"
+#include "testing/temp_dir.h"
+
+namespace keylink::runtime {
+namespace {
+
+namespace wx = wire::xmtp;
+using keylink::testing::run_until;
+using keylink::testing::TempDir;
+
+const crypto::Argon2Params kFastArgon2{1, std::size_t{8} << 20};
+
+// One party: a home and its node.
+struct Party {
+  Party(const std::filesystem::path& dir, std::uint64_t seed, boost::asio::io_context& io_in, const std::string& url_in,
+        const Clock& clock_in)
+      : io(io_in), url(url_in), clock(clock_in), rng(seed), home(Home::open(dir, SecretBytes(as_bytes("pass")), rng, kFastArgon2).value()) {
+    open();
+  }
+  void open() {
+    relay::ClientOptions options;
+    options.url = url;
+    options.backoff_initial = std::chrono::milliseconds(10);
+    XmtpNodeCallbacks callbacks{
+        .on_message = [this](const messaging::DecodedMessage& m, const identity::ConversationReference&) { live.push_back(m); },
+        .on_refused = [this](const messaging::Refusal& r) { refused.push_back(r.error.message); },
+        .on_relay_state = {},
+        .on_publish_error = [this](const Error& e) { publish_errors.push_back(e.message); },
+    };
+    node = XmtpNode::open(io, home, options, rng, clock, callbacks).value();
+    node->start();
+  }
+  crypto::EthAddress address() const { return crypto::EthAddress::parse(node->address()).value(); }
+
+  boost::asio::io_context& io;
+  std::string url;
+  const Clock& clock;
+  FixedRng rng;
+  Home home;
+  std::unique_ptr<XmtpNode> node;
+  std::vector<messaging::DecodedMessage> live;
+  std::vector<std::string> refused;
+  std::vector<std::string> publish_errors;
+};
+
+class XmtpNodeTest : public ::testing::Test {
+ protected:
+  XmtpNodeTest() {
+    limits.publishes_per_second = 0;
+    core = std::make_unique<relay::RelayCore>(limits, clock, nullptr);
+    EXPECT_TRUE(core->load());
+    relay::ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.limits = limits;
+    server = std::make_unique<relay::Server>(io, options, *core, clock);
+    url = server->listen().value_or("");
+  }
+  ~XmtpNodeTest() override {
+    parties.clear();
+    io.run_for(std::chrono::milliseconds(10));
+  }
+
+  Party& party(std::uint64_t seed) {
+    parties.push_back(std::make_unique<Party>(dir.path() / ("home" + std::to_string(seed)), seed, io, url, clock));
+    return *parties.back();
+  }
+  // Runs until every queued message reached the relay.
+  bool sent(Party& p) {
+    bool done = false;
+    p.node->when_sent([&] { done = true; });
+    return run_until(io, [&] { return done; });
+  }
+  Result<messaging::Messenger::Sent> send(Party& from, Party& to, std::string_view text) {
+    std::optional<Result<messaging::Messenger::Sent>> answer;
+    from.node->send(to.address(), wx::encode_text(text), [&](auto r) { answer = std::move(r); });
+    if (!run_until(io, [&] { return answer.has_value(); })) return fail(wire::Errc::kMalformed, "no answer");
+    if (*answer && !sent(from)) return fail(wire::Errc::kMalformed, "not acknowledged");
+    return std::move(*answer);
+  }
+  Result<messaging::Received> sync(Party& p, std::optional<crypto::EthAddress> peer = {}) {
+    std::optional<Result<messaging::Received>> answer;
+    p.node->sync(peer, [&](auto r) { answer = std::move(r); });
+    if (!run_until(io, [&] { return answer.has_value(); })) return fail(wire::Errc::kMalformed, "no answer");
+    return std::move(*answer);
+  }
+  static std::vector<std::string> texts(const std::vector<messaging::DecodedMessage>& messages) {
+    std::vector<std::string> out;
+    for (const auto& m : messages) out.push_back(wx::decode_text(m.decoded).value_or("?"));
+    return out;
+  }
+
+  TempDir dir;
+  ManualClock clock;
+  boost::asio::io_context io;
+  relay::Limits limits;
+  std::unique_ptr<relay::RelayCore> core;
+  std::unique_ptr<relay::Server> server;
+  std::string url;
+  std::vector<std::unique_ptr<Party>> parties;
+};
+
+TEST_F(XmtpNodeTest, AFirstMessageStartsTheConversationAndTheReplyComesBack) {
+  Party& alice = party(1);
+  Party& bob = party(2);
+  ASSERT_TRUE(sent(bob));  // Bob's contact reached the relay
+
+  auto first = send(alice, bob, "hello bob");
+  ASSERT_TRUE(first) << first.error().message;
+  auto at_bob = sync(bob);
+  ASSERT_TRUE(at_bob) << at_bob.error().message;
+  ASSERT_EQ(at_bob->conversations.size(), 1u);
+  EXPECT_EQ(at_bob->conversations[0].peer_address, alice.node->address());
+  EXPECT_EQ(texts(at_bob->messages), std::vector<std::string>{"hello bob"});
+  EXPECT_EQ(at_bob->messages[0].id, first->message.id);
+
+  ASSERT_TRUE(send(bob, alice, "hi alice"));
+  auto at_alice = sync(alice, bob.address());
+  ASSERT_TRUE(at_alice) << at_alice.error().message;
+  EXPECT_EQ(texts(at_alice->messages), std::vector<std::string>{"hi alice"});  // her own was stored when sent
+  auto topic = at_bob->conversations[0].topic;
+  EXPECT_EQ(alice.node->messages().count(topic).value(), 2);
+  EXPECT_EQ(bob.node->messages().count(topic).value(), 2);
+
+  // Reading again finds nothing new: what overlaps the last read is dropped by id.
+  auto again = sync(bob);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->messages.empty());
+  EXPECT_TRUE(again->conversations.empty());
+  EXPECT_TRUE(alice.refused.empty() && bob.refused.empty());
+}
+
+TEST_F(XmtpNodeTest, APeerWithoutAContactCannotBeMessaged) {
+  Party& alice = party(1);
+  std::optional<Result<messaging::Messenger::Sent>> answer;
+  const auto nobody = crypto::EthAddress::parse("0x00000000000000000000000000000000000000aa").value();
+  alice.node->send(nobody, wx::encode_text("anyone?"), [&](auto r) { answer = std::move(r); });
+  ASSERT_TRUE(run_until(io, [&] { return answer.has_value(); }));
+  ASSERT_FALSE(*answer);
+  EXPECT_EQ(answer->error().code, XmtpNodeErrc::kNoContact);
+  EXPECT_NE(answer->error().message.find("no XMTP identity"), std::string::npos);
+  EXPECT_TRUE(alice.node->conversations()->empty());
+}
+
+TEST_F(XmtpNodeTest, WatchingDeliversNewConversationsAndMessagesOnce) {
+  Party& alice = party(1);
+  Party& bob = party(2);
+  ASSERT_TRUE(sent(bob));
+  bob.node->watch();
+  ASSERT_TRUE(send(alice, bob, "one"));
+  ASSERT_TRUE(run_until(io, [&] { return bob.live.size() == 1; }));
+  ASSERT_TRUE(send(alice, bob, "two"));
+  ASSERT_TRUE(run_until(io, [&] { return bob.live.size() == 2; }));
+  EXPECT_EQ(texts(bob.live), (std::vector<std::string>{"one", "two"}));
+  // A sync after watching finds them stored already.
+  auto synced = sync(bob);
+  ASSERT_TRUE(synced);
+  EXPECT_TRUE(synced->messages.empty());
+}
+
+TEST_F(XmtpNodeTest, AReopenedHomeKeepsItsIdentityConversationsAndMessages) {
+  Party& alice = party(1);
+  Party& bob = party(2);
+  ASSERT_TRUE(sent(bob));
+  ASSERT_TRUE(send(alice, bob, "kept"));
+  const std::string address = alice.node->address();
+  const auto topic = alice.node->conversations()->at(0).topic;
+
+  alice.node.reset();
+  alice.open();
+  EXPECT_EQ(alice.node->address(), address);
+  ASSERT_EQ(alice.node->conversations()->size(), 1u);
+  EXPECT_EQ(alice.node->messages().count(topic).value(), 1);
+  // The contact is not published twice.
+  std::optional<Result<messaging::Contact>> contact;
+  bob.node->find_contact(alice.address(), [&](auto r) { contact = std::move(r); });
+  ASSERT_TRUE(run_until(io, [&] { return contact.has_value(); }));
+  ASSERT_TRUE(*contact) << (*contact).error().message;
+  const auto kept = core->mailbox().history(wx::relay_topic(wx::contact_topic(alice.address())), {}, clock.unix_millis());
+  EXPECT_EQ(kept.messages.size(), 2u);  // ContactBundle v1 and v2
+}
+
+TEST_F(XmtpNodeTest, ConsentIsRecordedForTheIdentityAndReadBackElsewhere) {
+  Party& alice = party(1);
+  Party& bob = party(2);
+  ASSERT_TRUE(alice.node->set_consent(bob.address(), messaging::Consent::kDenied));
+  ASSERT_TRUE(sent(alice));
+  EXPECT_EQ(alice.node->messages().consent(bob.node->address()).value(), messaging::Consent::kDenied);
+
+  // Another installation of the same identity: a copy of the home with a fresh cache reads it back.
+  ASSERT_TRUE(alice.home.db().exec("DELETE FROM xmtp_consent"));
+  std::optional<Result<void>> synced;
+  alice.node->sync_consent([&](auto r) { synced = std::move(r); });
+  ASSERT_TRUE(run_until(io, [&] { return synced.has_value(); }));
+  ASSERT_TRUE(*synced) << (*synced).error().message;
+  EXPECT_EQ(alice.node->messages().consent(bob.node->address()).value(), messaging::Consent::kDenied);
+}
+
+}  // namespace
+}  // namespace keylink::runtime
