@@ -6,8 +6,10 @@
 #include "keylink/base/encoding.h"
 #include "keylink/crypto/hash.h"
 #include "keylink/identity/keystore_errors.h"
+#include "keylink/identity/xmtp_identity.h"
 #include "keylink/wire/xmtp/message.h"
 #include "keylink/wire/xmtp/signatures.h"
+#include "keylink/wire/xmtp/topics.h"
 
 namespace keylink::messaging {
 namespace {
@@ -49,6 +51,24 @@ Result<DecodedMessage> finish(const Parsed& parsed, Result<Bytes> payload) {
                         std::move(*decoded)};
 }
 
+// A V1 message's payload opened: the rest of the checks, and the conversation it belongs to (the DM
+// topic of the two wallets its header names).
+Result<DecodedMessage> finish_v1(const wx::MessageV1& message, const std::string& id, Result<Bytes> payload) {
+  if (!payload) return fail(context("message " + id, payload.error()));
+  auto sender = identity::verify_public_bundle(message.header.sender);
+  if (!sender) return fail(context("message " + id + ": sender", sender.error()));
+  auto recipient = identity::verify_public_bundle(message.header.recipient);
+  if (!recipient) return fail(context("message " + id + ": recipient", recipient.error()));
+  auto decoded = wx::decode_encoded_content(*payload);
+  if (!decoded) return fail(context("message " + id, decoded.error()));
+  return DecodedMessage{id,
+                        wx::dm_topic(*sender, *recipient),
+                        sender->to_string(),
+                        message.header.timestamp * 1'000'000,
+                        std::move(*payload),
+                        std::move(*decoded)};
+}
+
 }  // namespace
 
 Result<wx::Envelope> seal_message(identity::Keystore& keystore, const std::string& topic, const Bytes& content,
@@ -85,6 +105,33 @@ std::vector<Result<DecodedMessage>> open_messages(identity::Keystore& keystore,
       continue;
     }
     out.push_back(finish(*item, std::move(payloads[next++])));
+  }
+  return out;
+}
+
+}  // namespace keylink::messaging
+
+namespace keylink::messaging {
+
+std::vector<Result<DecodedMessage>> open_messages_v1(identity::Keystore& keystore,
+                                                     std::span<const wx::Envelope> envelopes) {
+  std::vector<Result<wx::MessageV1>> parsed;
+  std::vector<identity::DecryptV1Request> requests;
+  parsed.reserve(envelopes.size());
+  for (const auto& envelope : envelopes) {
+    parsed.push_back(wx::decode_message_v1(envelope.message));
+    if (parsed.back()) requests.push_back({*parsed.back()});
+  }
+  auto payloads = keystore.decrypt_v1(requests);
+  std::vector<Result<DecodedMessage>> out;
+  out.reserve(envelopes.size());
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    if (!parsed[i]) {
+      out.push_back(fail(std::move(parsed[i].error())));
+      continue;
+    }
+    out.push_back(finish_v1(*parsed[i], to_hex(crypto::sha256(envelopes[i].message)), std::move(payloads[next++])));
   }
   return out;
 }

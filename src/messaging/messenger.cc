@@ -13,10 +13,19 @@ namespace {
 
 namespace wx = wire::xmtp;
 
-std::string invite_topic_of(const std::string& address) {
+crypto::EthAddress parse_own(const std::string& address) {
   auto parsed = crypto::EthAddress::parse(address);
   KEYLINK_CHECK(parsed.has_value());  // a keystore's own address
-  return wx::invite_topic(*parsed);
+  return *parsed;
+}
+
+// The other wallet of a V1 DM topic ("/xmtp/0/dm-<a>-<b>/proto").
+std::string dm_peer(const std::string& topic, const std::string& me) {
+  const auto parsed = wx::parse_topic(topic);
+  if (!parsed || parsed->kind != wx::TopicKind::kDirectMessageV1) return {};
+  const auto dash = parsed->id.find('-');
+  const std::string a = parsed->id.substr(0, dash), b = parsed->id.substr(dash + 1);
+  return a == me ? b : a;
 }
 
 }  // namespace
@@ -27,7 +36,8 @@ Messenger::Messenger(identity::Keystore& keystore, MessageStore& store, Rng& rng
       rng_(rng),
       clock_(clock),
       address_(keystore.account_address()),
-      invite_topic_(invite_topic_of(address_)) {}
+      invite_topic_(wx::invite_topic(parse_own(address_))),
+      intro_topic_(wx::intro_topic(parse_own(address_))) {}
 
 std::uint64_t Messenger::now_ns() const {
   return static_cast<std::uint64_t>(
@@ -36,8 +46,12 @@ std::uint64_t Messenger::now_ns() const {
 
 Result<std::vector<identity::ConversationReference>> Messenger::conversations(std::optional<std::string> peer) {
   auto all = keystore_.v2_conversations();
-  if (!all || !peer) return all;
-  std::erase_if(*all, [&](const auto& conversation) { return conversation.peer_address != *peer; });
+  if (!all) return all;
+  auto v1 = keystore_.v1_conversations();
+  if (!v1) return v1;
+  all->insert(all->end(), v1->begin(), v1->end());
+  std::stable_sort(all->begin(), all->end(), [](const auto& a, const auto& b) { return a.created_ns < b.created_ns; });
+  if (peer) std::erase_if(*all, [&](const auto& conversation) { return conversation.peer_address != *peer; });
   return all;
 }
 
@@ -92,10 +106,37 @@ Result<Received> Messenger::receive_invites(std::span<const wx::Envelope> envelo
   return received;
 }
 
+Result<Received> Messenger::receive_intros(std::span<const wx::Envelope> envelopes) {
+  Received received;
+  auto opened = open_messages_v1(keystore_, envelopes);
+  auto known = keystore_.v1_conversations();
+  if (!known) return fail(known.error());
+  for (std::size_t i = 0; i < opened.size(); ++i) {
+    received.newest_ns = std::max(received.newest_ns, envelopes[i].timestamp_ns);
+    if (!opened[i]) {
+      received.refused.push_back({envelopes[i].content_topic, std::move(opened[i].error())});
+      continue;
+    }
+    auto& message = *opened[i];
+    const identity::ConversationReference conversation{message.topic, message.sent_ns, dm_peer(message.topic, address_), "", {}};
+    const bool is_new = std::none_of(known->begin(), known->end(), [&](const auto& c) { return c.topic == message.topic; });
+    if (is_new) {
+      if (auto saved = keystore_.save_v1_conversations(std::span(&conversation, 1)); !saved) return fail(saved.error());
+      known->push_back(conversation);
+      received.conversations.push_back(conversation);
+    }
+    auto stored = store_.add(message, rng_);
+    if (!stored) return fail(stored.error());
+    if (*stored) received.messages.push_back(std::move(message));
+  }
+  return received;
+}
+
 Result<Received> Messenger::receive_messages(const identity::ConversationReference& conversation,
                                              std::span<const wx::Envelope> envelopes) {
   Received received;
-  auto opened = open_messages(keystore_, envelopes);
+  auto opened = wx::is_v2_topic(conversation.topic) ? open_messages(keystore_, envelopes)
+                                                     : open_messages_v1(keystore_, envelopes);
   for (std::size_t i = 0; i < opened.size(); ++i) {
     received.newest_ns = std::max(received.newest_ns, envelopes[i].timestamp_ns);
     if (!opened[i]) {

@@ -160,8 +160,13 @@ struct XmtpNode::State {
     });
   }
 
-  Result<Received> receive_invites(const std::vector<wx::Envelope>& envelopes) {
-    auto received = in_transaction([&] { return messenger->receive_invites(envelopes); });
+  // Envelopes of my invite topic (V2 invitations) or my intro topic (V1 introductions).
+  Result<Received> receive_openings(const std::string& topic, const std::vector<wx::Envelope>& envelopes) {
+    auto received = in_transaction([&] {
+      return topic == messenger->invite_topic() ? messenger->receive_invites(envelopes)
+                                                : messenger->receive_intros(envelopes);
+    });
+    if (received) report(received->refused);
     if (received && watching) {
       for (const auto& conversation : received->conversations) transport->subscribe(conversation.topic);
     }
@@ -194,10 +199,43 @@ struct XmtpNode::State {
         });
   }
 
+  // Reads my invite and intro topics, then conversations (with `peer` only, when given).
+  void sync(const std::optional<crypto::EthAddress>& peer, Done<Received> done) {
+    read_openings({messenger->invite_topic(), messenger->intro_topic()}, 0, Received{},
+                  [this, peer, done = std::move(done)](Result<Received> opened) mutable {
+                    if (!opened) return done(std::move(opened));
+                    auto conversations = peer ? messenger->conversations(peer->to_string()) : messenger->conversations();
+                    if (!conversations) return done(fail(conversations.error()));
+                    sync_conversations(std::move(*conversations), 0, std::move(*opened), std::move(done));
+                  });
+  }
+
+  void read_openings(std::vector<std::string> topics, std::size_t index, Received total, Done<Received> done) {
+    if (index == topics.size()) return done(std::move(total));
+    XmtpQueryOptions options;
+    options.page_limit = 1000;
+    const std::string topic = topics[index];
+    query_all(topic, options,
+              [this, topics = std::move(topics), index, total = std::move(total),
+               done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) mutable {
+                if (!envelopes) return done(fail(context("reading " + topics[index], envelopes.error())));
+                auto received = receive_openings(topics[index], *envelopes);
+                if (!received) return done(fail(received.error()));
+                merge(total, std::move(*received));
+                read_openings(std::move(topics), index + 1, std::move(total), std::move(done));
+              });
+  }
+
   bool on_envelope(const wx::Envelope& envelope) {
-    if (envelope.content_topic == messenger->invite_topic()) {
-      auto received = receive_invites({envelope});
-      if (received) report(received->refused);
+    if (envelope.content_topic == messenger->invite_topic() || envelope.content_topic == messenger->intro_topic()) {
+      auto received = receive_openings(envelope.content_topic, {envelope});
+      if (received && callbacks.on_message) {
+        for (const auto& message : received->messages) {  // V1: an introduction is the first message
+          auto conversation = std::find_if(received->conversations.begin(), received->conversations.end(),
+                                           [&](const auto& c) { return c.topic == message.topic; });
+          if (conversation != received->conversations.end()) callbacks.on_message(message, *conversation);
+        }
+      }
       return received.has_value();
     }
     auto conversations = messenger->conversations();
@@ -320,21 +358,7 @@ void XmtpNode::find_contact(const crypto::EthAddress& peer, Done<messaging::Cont
 }
 
 void XmtpNode::sync(const std::optional<crypto::EthAddress>& peer, Done<Received> done) {
-  State* self = state_.get();
-  XmtpQueryOptions options;
-  options.page_limit = 1000;
-  self->query_all(
-      self->messenger->invite_topic(), options,
-      [this, self, peer, done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) mutable {
-        if (!envelopes) return done(fail(context("reading my invitations", envelopes.error())));
-        auto invited = self->receive_invites(*envelopes);
-        if (!invited) return done(fail(invited.error()));
-        self->report(invited->refused);
-        invited->refused.clear();
-        auto conversations = this->conversations(peer);
-        if (!conversations) return done(fail(conversations.error()));
-        self->sync_conversations(std::move(*conversations), 0, std::move(*invited), std::move(done));
-      });
+  state_->sync(peer, std::move(done));
 }
 
 void XmtpNode::send(const crypto::EthAddress& peer, const wx::EncodedContent& content,
@@ -364,10 +388,11 @@ void XmtpNode::send(const crypto::EthAddress& peer, const wx::EncodedContent& co
     asio::post(self->io, [done = std::move(done), error = existing.error()] { done(fail(error)); });
     return;
   }
-  // The conversation without an id is the one xmtp-js newConversation(peer) finds: the same topic from
-  // both sides (deterministic invitations).
-  const auto plain = std::find_if(existing->begin(), existing->end(),
-                                  [](const auto& c) { return c.conversation_id.empty(); });
+  // The V2 conversation without an id is the one xmtp-js newConversation(peer) finds: the same topic
+  // from both sides (deterministic invitations). V1 conversations are read, never written to.
+  const auto plain = std::find_if(existing->begin(), existing->end(), [](const auto& c) {
+    return c.conversation_id.empty() && wx::is_v2_topic(c.topic);
+  });
   if (plain != existing->end()) {
     asio::post(self->io, [in_conversation, conversation = *plain, done = std::move(done)] {
       done(in_conversation(nullptr, &conversation));
@@ -383,6 +408,7 @@ void XmtpNode::send(const crypto::EthAddress& peer, const wx::EncodedContent& co
 void XmtpNode::watch() {
   state_->watching = true;
   state_->transport->subscribe(state_->messenger->invite_topic());
+  state_->transport->subscribe(state_->messenger->intro_topic());
   auto conversations = state_->messenger->conversations();
   if (!conversations) return;
   for (const auto& conversation : *conversations) state_->transport->subscribe(conversation.topic);

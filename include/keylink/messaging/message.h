@@ -1,5 +1,5 @@
-// A message of a conversation, sealed for the network and opened from it (XMTP V2: MessageV2 inside
-// Message{v2}, on the conversation's topic, through the Keystore).
+// A message of a conversation, sealed for the network and opened from it, through the Keystore: XMTP V2
+// (MessageV2 inside Message{v2}, on the conversation's topic) and, to read what older clients send, V1.
 #pragma once
 
 #include <cstdint>
@@ -35,5 +35,12 @@ Result<wire::xmtp::Envelope> seal_message(identity::Keystore& keystore, const st
 // of a bundle signed by a wallet, content that does not decode.
 std::vector<Result<DecodedMessage>> open_messages(identity::Keystore& keystore,
                                                   std::span<const wire::xmtp::Envelope> envelopes);
+
+// Opens V1 envelopes (Message{v1}: a direct-message topic, or an intro topic where each V1 conversation
+// begins), one keystore batch for all. A message's topic is the DM topic of the two wallets its header
+// names, whichever topic it came on. Each fails on its own: not a V1 message, a party whose keys are not
+// signed by a wallet, a ciphertext this identity cannot open, content that does not decode.
+std::vector<Result<DecodedMessage>> open_messages_v1(identity::Keystore& keystore,
+                                                     std::span<const wire::xmtp::Envelope> envelopes);
 
 }  // namespace keylink::messaging

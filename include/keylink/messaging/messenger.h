@@ -53,8 +53,10 @@ class Messenger {
   const std::string& address() const noexcept { return address_; }
   // My invite topic: where invitations to me (and copies of mine) arrive.
   const std::string& invite_topic() const noexcept { return invite_topic_; }
+  // My intro topic: where the first message of each V1 conversation with me arrives.
+  const std::string& intro_topic() const noexcept { return intro_topic_; }
 
-  // Conversations, oldest first; those with `peer` (EIP-55) alone when given.
+  // Conversations (V2 and V1), oldest first; those with `peer` (EIP-55) alone when given.
   Result<std::vector<identity::ConversationReference>> conversations(std::optional<std::string> peer = std::nullopt);
 
   // Starts (or finds: invitations are deterministic) the conversation with `contact`: the invitation
@@ -74,8 +76,11 @@ class Messenger {
 
   // Invitations read from my invite topic: the conversations they open.
   Result<Received> receive_invites(std::span<const wire::xmtp::Envelope> envelopes);
-  // Envelopes read from a conversation's topic: the messages not seen before, stored. Refuses messages
-  // whose sender is neither party of the conversation, and (silently) ids already stored: a replay.
+  // V1 introductions read from my intro topic: the V1 conversations they open, and their first messages.
+  Result<Received> receive_intros(std::span<const wire::xmtp::Envelope> envelopes);
+  // Envelopes read from a conversation's topic (V2, or a V1 DM topic): the messages not seen before,
+  // stored. Refuses messages that belong to another conversation or whose sender is neither party, and
+  // (silently) ids already stored: a replay.
   Result<Received> receive_messages(const identity::ConversationReference& conversation,
                                     std::span<const wire::xmtp::Envelope> envelopes);
 
@@ -88,6 +93,7 @@ class Messenger {
   const Clock& clock_;
   std::string address_;
   std::string invite_topic_;
+  std::string intro_topic_;
 };
 
 }  // namespace keylink::messaging
