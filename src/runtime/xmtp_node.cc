@@ -7,6 +7,7 @@
 
 #include "keylink/identity/eth_account.h"
 #include "keylink/identity/keystore_errors.h"
+#include "keylink/identity/private_store.h"
 #include "keylink/identity/xmtp_identity.h"
 #include "keylink/keystore/local_keystore.h"
 #include "keylink/relay/outbox.h"
@@ -129,8 +130,8 @@ struct XmtpNode::State {
     return {};
   }
 
-  // The contact bundles, published once: my own contact in the cache says they are queued.
-  Result<void> publish_contact_once() {
+  // The contact bundles (with `also`), published once: my own contact in the cache says they are queued.
+  Result<void> publish_identity_once(const std::vector<wx::Envelope>& also) {
     auto known = store->contact(keystore->account_address());
     if (!known) return fail(known.error());
     if (*known) return {};
@@ -140,6 +141,7 @@ struct XmtpNode::State {
       const auto envelopes = identity::contact_envelopes(*wallet, keystore->legacy_public_key_bundle(),
                                                          keystore->public_key_bundle(), clock);
       if (auto queued = enqueue(envelopes); !queued) return queued;
+      if (auto queued = enqueue(also); !queued) return queued;
       return store->put_contact(keystore->account_address(), keystore->public_key_bundle(), envelopes.front().timestamp_ns);
     });
   }
@@ -262,15 +264,28 @@ struct XmtpNode::State {
 
 namespace {
 
-// The home's keystore, with an identity made from its wallet account on first use.
-Result<std::unique_ptr<keystore::LocalKeystore>> open_keystore(Home& home, Rng& rng, const Clock& clock) {
+struct OpenedKeystore {
+  std::unique_ptr<keystore::LocalKeystore> keystore;
+  std::vector<wx::Envelope> to_publish;  // a new identity's backup on the private store topic
+};
+
+// The home's keystore, with an identity made from its wallet account on first use. A new identity is
+// also backed up as xmtp-js backs one up (sealed with the wallet's signature on the private store topic),
+// so that an XMTP app given the same wallet uses the same identity.
+Result<OpenedKeystore> open_keystore(Home& home, Rng& rng, const Clock& clock) {
   auto loaded = keystore::LocalKeystore::load(home.db(), home.vault(), rng);
-  if (loaded || loaded.error().code != identity::KeystoreErrc::kNoIdentity) return loaded;
+  if (loaded) return OpenedKeystore{std::move(*loaded), {}};
+  if (loaded.error().code != identity::KeystoreErrc::kNoIdentity) return fail(loaded.error());
   auto account = identity::EthAccount::load_or_create(home.db(), home.vault(), rng);
   if (!account) return fail(account.error());
   auto made = identity::XmtpIdentity::create(*account, clock, rng);
   if (!made) return fail(made.error());
-  return keystore::LocalKeystore::create(home.db(), home.vault(), std::move(*made), rng);
+  auto backup = identity::seal_private_store(*made, *account, rng);
+  if (!backup) return fail(backup.error());
+  const auto envelope = identity::private_store_envelope(*backup, made->wallet(), clock);
+  auto created = keystore::LocalKeystore::create(home.db(), home.vault(), std::move(*made), rng);
+  if (!created) return fail(created.error());
+  return OpenedKeystore{std::move(*created), {envelope}};
 }
 
 }  // namespace
@@ -286,7 +301,7 @@ Result<std::unique_ptr<XmtpNode>> XmtpNode::open(asio::io_context& io, Home& hom
   state->store = std::make_unique<messaging::MessageStore>(std::move(*store));
   auto keys = open_keystore(home, rng, clock);
   if (!keys) return fail(context("messaging identity", keys.error()));
-  state->keystore = std::move(*keys);
+  state->keystore = std::move(keys->keystore);
   state->messenger = std::make_unique<messaging::Messenger>(*state->keystore, *state->store, rng, clock);
 
   State* self = state.get();
@@ -313,7 +328,7 @@ Result<std::unique_ptr<XmtpNode>> XmtpNode::open(asio::io_context& io, Home& hom
                 self->report({messaging::Refusal{"relay topic " + relay_topic, why}});
               },
       });
-  if (auto published = state->publish_contact_once(); !published) return fail(published.error());
+  if (auto published = state->publish_identity_once(keys->to_publish); !published) return fail(published.error());
   return std::unique_ptr<XmtpNode>(new XmtpNode(std::move(state)));
 }
 

@@ -185,13 +185,15 @@ TEST_F(XmtpNodeTest, AReopenedHomeKeepsItsIdentityConversationsAndMessages) {
   EXPECT_EQ(alice.node->address(), address);
   ASSERT_EQ(alice.node->conversations()->size(), 1u);
   EXPECT_EQ(alice.node->messages().count(topic).value(), 1);
-  // The contact is not published twice.
+  // The contact and the backup are not published twice.
   std::optional<Result<messaging::Contact>> contact;
   bob.node->find_contact(alice.address(), [&](auto r) { contact = std::move(r); });
   ASSERT_TRUE(run_until(io, [&] { return contact.has_value(); }));
   ASSERT_TRUE(*contact) << (*contact).error().message;
   const auto kept = core->mailbox().history(wx::relay_topic(wx::contact_topic(alice.address())), {}, clock.unix_millis());
   EXPECT_EQ(kept.messages.size(), 2u);  // ContactBundle v1 and v2
+  const auto backup = core->mailbox().history(wx::relay_topic(wx::private_store_topic(alice.address())), {}, clock.unix_millis());
+  EXPECT_EQ(backup.messages.size(), 1u);  // the identity's backup, once
 }
 
 TEST_F(XmtpNodeTest, ConsentIsRecordedForTheIdentityAndReadBackElsewhere) {
