@@ -13,6 +13,7 @@ namespace keylink::cli {
 namespace {
 
 constexpr std::chrono::seconds kSendGrace{10};
+constexpr std::chrono::seconds kRelayWait{20};
 
 std::string env_or(const char* name, std::string fallback) {
   const char* value = std::getenv(name);
@@ -119,6 +120,18 @@ Command::Command(const GlobalOptions& options, session::Metadata self) : Command
 
 void Command::open_chat(
     std::function<void(const messaging::DecodedMessage&, const identity::ConversationReference&)> on_message) {
+  // A home without a messaging identity first looks for its wallet's on the relay (another device of
+  // the wallet, or an XMTP app, made it): making a second one would split the wallet's conversations.
+  std::optional<Result<bool>> restored;
+  runtime::XmtpNode::restore_identity(io_, *home_, relay::ClientOptions{.url = relay_url_}, rng_, clock_,
+                                      [&](Result<bool> result) { restored = std::move(result); });
+  const auto give_up = std::chrono::steady_clock::now() + kRelayWait;
+  while (!restored && std::chrono::steady_clock::now() < give_up) io_.run_one_for(std::chrono::milliseconds(100));
+  io_.restart();
+  if (!restored) die("cannot reach the relay at " + relay_url_ + " to look for this wallet's messaging identity; try again");
+  if (!*restored) die("looking for this wallet's messaging identity: " + restored->error().message);
+  if (**restored) say("Restored this wallet's messaging identity from its backup on the relay.");
+
   runtime::XmtpNodeCallbacks callbacks{
       .on_message = std::move(on_message),
       .on_refused = [](const messaging::Refusal& refusal) { say("dropped on " + refusal.topic + ": " + refusal.error.message); },

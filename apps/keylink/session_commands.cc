@@ -79,6 +79,8 @@ void run_account(const GlobalOptions& global, const SessionOptions& options) {
     std::cout << "eip155 account: " << address << "\nXMTP identity key: " << identity_key
               << "\ninstallation id: " << installation << std::endl;
   }
+  command.finish(0);  // a new identity's contact goes to the relay now, so that others can write to it
+  exit_with(command.run(std::nullopt, ""));
 }
 
 // A new account from a new 12-word recovery phrase, shown once; or one restored from a phrase on stdin.

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "keylink/identity/eth_account.h"
 #include "keylink/relay/relay_core.h"
 #include "keylink/relay/server.h"
 #include "keylink/wire/errors.h"
@@ -24,12 +25,16 @@ using keylink::testing::TempDir;
 
 const crypto::Argon2Params kFastArgon2{1, std::size_t{8} << 20};
 
-// One party: a home and its node.
+// One party: a home whose wallet key is 32 bytes of `wallet_byte`, and its node.
 struct Party {
-  Party(const std::filesystem::path& dir, std::uint64_t seed, boost::asio::io_context& io_in, const std::string& url_in,
-        const Clock& clock_in)
-      : io(io_in), url(url_in), clock(clock_in), rng(seed), home(Home::open(dir, SecretBytes(as_bytes("pass")), rng, kFastArgon2).value()) {
-    open();
+  Party(const std::filesystem::path& dir, std::uint64_t seed, std::uint8_t wallet_byte, boost::asio::io_context& io_in,
+        const std::string& url_in, const Clock& clock_in)
+      : io(io_in),
+        url(url_in),
+        clock(clock_in),
+        rng(seed),
+        home(Home::open(dir, SecretBytes(as_bytes("pass")), rng, kFastArgon2).value()) {
+    EXPECT_TRUE(identity::EthAccount::import(home.db(), home.vault(), rng, Secret<32>(Bytes(32, wallet_byte))));
   }
   void open() {
     relay::ClientOptions options;
@@ -75,8 +80,11 @@ class XmtpNodeTest : public ::testing::Test {
     io.run_for(std::chrono::milliseconds(10));
   }
 
-  Party& party(std::uint64_t seed) {
-    parties.push_back(std::make_unique<Party>(dir.path() / ("home" + std::to_string(seed)), seed, io, url, clock));
+  // A party with its node open; another home of the same wallet when `wallet_byte` repeats.
+  Party& party(std::uint64_t seed, std::optional<std::uint8_t> wallet_byte = {}, bool open = true) {
+    parties.push_back(std::make_unique<Party>(dir.path() / ("home" + std::to_string(seed)), seed,
+                                              wallet_byte.value_or(static_cast<std::uint8_t>(seed)), io, url, clock));
+    if (open) parties.back()->open();
     return *parties.back();
   }
   // Runs until every queued message reached the relay.
@@ -194,6 +202,36 @@ TEST_F(XmtpNodeTest, AReopenedHomeKeepsItsIdentityConversationsAndMessages) {
   EXPECT_EQ(kept.messages.size(), 2u);  // ContactBundle v1 and v2
   const auto backup = core->mailbox().history(wx::relay_topic(wx::private_store_topic(alice.address())), {}, clock.unix_millis());
   EXPECT_EQ(backup.messages.size(), 1u);  // the identity's backup, once
+}
+
+TEST_F(XmtpNodeTest, ANewHomeOfTheSameWalletRestoresTheIdentityAndItsConversations) {
+  Party& alice = party(1);
+  Party& bob = party(2);
+  ASSERT_TRUE(sent(alice) && sent(bob));
+  ASSERT_TRUE(send(bob, alice, "before the new device"));
+
+  Party& again = party(3, /*wallet_byte=*/1, /*open=*/false);
+  std::optional<Result<bool>> restored;
+  XmtpNode::restore_identity(io, again.home, relay::ClientOptions{.url = url}, again.rng, clock,
+                             [&](Result<bool> r) { restored = std::move(r); });
+  ASSERT_TRUE(run_until(io, [&] { return restored.has_value(); }));
+  ASSERT_TRUE(*restored) << restored->error().message;
+  EXPECT_TRUE(**restored);
+  again.open();
+  EXPECT_EQ(again.node->address(), alice.node->address());
+  EXPECT_EQ(wx::encode(again.node->keystore().public_key_bundle()), wx::encode(alice.node->keystore().public_key_bundle()));
+  auto synced = sync(again);
+  ASSERT_TRUE(synced) << synced.error().message;
+  EXPECT_EQ(texts(synced->messages), std::vector<std::string>{"before the new device"});
+
+  // A wallet with no backup: nothing to restore.
+  Party& carol = party(4, std::nullopt, /*open=*/false);
+  restored.reset();
+  XmtpNode::restore_identity(io, carol.home, relay::ClientOptions{.url = url}, carol.rng, clock,
+                             [&](Result<bool> r) { restored = std::move(r); });
+  ASSERT_TRUE(run_until(io, [&] { return restored.has_value(); }));
+  ASSERT_TRUE(*restored) << restored->error().message;
+  EXPECT_FALSE(**restored);
 }
 
 TEST_F(XmtpNodeTest, ConsentIsRecordedForTheIdentityAndReadBackElsewhere) {

@@ -57,6 +57,13 @@ class XmtpNode {
   template <class T>
   using Done = std::function<void(Result<T>)>;
 
+  // For a home without a messaging identity whose wallet has one already (made by keylink on another
+  // device, or by any XMTP app): finds the newest backup on the relay's private store topic that the
+  // home's wallet opens, as xmtp-js Client.create does, and adopts it. Done with true when it did,
+  // false when there was none (open() then makes a new identity), right away when the home has one.
+  // io, home, rng and clock must outlive the call.
+  static void restore_identity(boost::asio::io_context& io, Home& home, relay::ClientOptions relay_options, Rng& rng,
+                               const Clock& clock, Done<bool> done);
   // io, home, rng and clock must outlive the node.
   static Result<std::unique_ptr<XmtpNode>> open(boost::asio::io_context& io, Home& home,
                                                 relay::ClientOptions relay_options, Rng& rng, const Clock& clock,
