@@ -8,6 +8,8 @@
 #include "keylink/crypto/did_key.h"
 #include "keylink/identity/bip39.h"
 #include "keylink/identity/eth_account.h"
+#include "keylink/identity/keystore_errors.h"
+#include "keylink/keystore/local_keystore.h"
 
 namespace keylink::cli {
 namespace {
@@ -60,14 +62,19 @@ void run_delete(const GlobalOptions& global, const SessionOptions& options) {
   exit_with(command.run(std::nullopt, {}));
 }
 
-// The account, the messaging identity it signed (made on first use, its contact queued for the relay),
-// and this installation: the home's own key, which the relay knows it by.
+// The account, the messaging identity it signed (made by the first chat command, which also looks for
+// one on the relay first), and this installation: the home's own key, which the relay knows it by.
+// Offline: it only reads the home.
 void run_account(const GlobalOptions& global, const SessionOptions& options) {
   Command command(global);
-  command.open_chat();
-  const std::string address = command.chat().address();
-  const std::string identity_key = to_hex(command.chat().keystore().public_key_bundle().identity_key.key.key);
-  const std::string installation = crypto::did_key_from_ed25519(command.home().client_key().public_key());
+  auto& home = command.home();
+  const auto account = check(identity::EthAccount::load_or_create(home.db(), home.vault(), command.rng()));
+  const std::string address = account.address().to_string();
+  auto keystore = keystore::LocalKeystore::load(home.db(), home.vault(), command.rng());
+  if (!keystore && keystore.error().code != identity::KeystoreErrc::kNoIdentity) die(keystore.error().message);
+  const nlohmann::json identity_key =
+      keystore ? nlohmann::json(to_hex((*keystore)->public_key_bundle().identity_key.key.key)) : nlohmann::json(nullptr);
+  const std::string installation = crypto::did_key_from_ed25519(home.client_key().public_key());
   if (options.json) {
     std::cout << nlohmann::json{{"address", address},
                                 {"caip10", "eip155:1:" + address},
@@ -76,11 +83,10 @@ void run_account(const GlobalOptions& global, const SessionOptions& options) {
                      .dump()
               << std::endl;
   } else {
-    std::cout << "eip155 account: " << address << "\nXMTP identity key: " << identity_key
+    std::cout << "eip155 account: " << address << "\nXMTP identity key: "
+              << (keystore ? identity_key.get<std::string>() : "none yet (the first chat command makes or restores it)")
               << "\ninstallation id: " << installation << std::endl;
   }
-  command.finish(0);  // a new identity's contact goes to the relay now, so that others can write to it
-  exit_with(command.run(std::nullopt, ""));
 }
 
 // A new account from a new 12-word recovery phrase, shown once; or one restored from a phrase on stdin.
