@@ -2,7 +2,8 @@
 // One wallet, one messaging identity, whichever client made it: the keylink CLI and a real xmtp-js 13
 // Client, both on keylink-relay, share the identity through its backup on the private store topic.
 // - keylink makes the identity (first chat command): xmtp-js Client.create with the same wallet loads it;
-// - xmtp-js makes it: `keylink account restore` with the wallet's phrase adopts it at the first chat command.
+// - xmtp-js makes it: `keylink account restore` with the wallet's phrase adopts it at the first chat command;
+// and consent decisions (private preferences topic, self-encrypted) made by either are read by the other.
 // Needs KEYLINK_RELAY (the relay program), KEYLINK_CLI, NODE_PATH=interop/node_modules.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -84,6 +85,23 @@ test('an identity keylink made is the one xmtp-js loads for the same wallet', as
   const client = await xmtpClient(PHRASES[0]);
   assert.equal(client.address, shown.address);
   assert.equal(identityKeyOf(client), shown.identity_key);
+});
+
+test('consent recorded by either client of the identity is read by the other', async () => {
+  const home = homes[0];  // the first test's: keylink and xmtp-js hold the same identity
+  const client = await xmtpClient(PHRASES[0]);
+  const spammer = mnemonicToAccount(PHRASES[1], { addressIndex: 7 }).address;
+  const friend = mnemonicToAccount(PHRASES[1], { addressIndex: 8 }).address;
+
+  await run(home, ['contacts', 'deny', spammer]);
+  await within(client.contacts.refreshConsentList(), STEP_MS, 'refreshConsentList');
+  assert.equal(client.contacts.consentState(spammer), 'denied');
+
+  await within(client.contacts.allow([friend]), STEP_MS, 'contacts.allow');
+  const listed = JSON.parse((await run(home, ['contacts', '--json'])).stdout);
+  const consent = Object.fromEntries(listed.map((c) => [c.address, c.consent]));
+  assert.equal(consent[friend], 'allowed', JSON.stringify(listed));
+  assert.equal(consent[spammer], 'denied', JSON.stringify(listed));
 });
 
 test('an identity xmtp-js made is the one keylink adopts for the same wallet', async () => {

@@ -208,6 +208,7 @@ void run_contacts(const GlobalOptions& global, const ChatOptions& options) {
     for (const auto& [address, published_ns] : check(command.chat().messages().contacts())) {
       if (address != command.chat().address()) peers.emplace(address, 0);
     }
+    for (const auto& address : check(command.chat().messages().consent_addresses())) peers.emplace(address, 0);
     json out = json::array();
     for (const auto& [address, conversations] : peers) {
       const auto consent = check(command.chat().messages().consent(address));
@@ -272,7 +273,8 @@ void add_chat_commands(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   watch->callback([&global, options] { run_watch(global, *options); });
 
-  auto* contacts = app.add_subcommand("contacts", "The peers of your conversations and their consent state");
+  auto* contacts = app.add_subcommand(
+      "contacts", "The peers of your conversations, and everyone you allowed or denied, with their consent state");
   contacts->add_flag("--json", options->json, "Print as JSON");
   contacts->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
   contacts->callback([&global, options, contacts] {

@@ -211,6 +211,18 @@ Result<void> MessageStore::set_consent(const std::string& address, Consent conse
   return (*upsert)->bind_text(1, address).bind_text(2, to_string(consent)).bind_int64(3, *updated).run();
 }
 
+Result<std::vector<std::string>> MessageStore::consent_addresses() {
+  auto select = db_->cached("SELECT address FROM xmtp_consent ORDER BY address");
+  if (!select) return fail(select.error());
+  std::vector<std::string> out;
+  for (;;) {
+    auto step = (*select)->step();
+    if (!step) return fail(step.error());
+    if (*step == store::Statement::Step::kDone) return out;
+    out.emplace_back((*select)->column_text(0));
+  }
+}
+
 Result<Consent> MessageStore::consent(const std::string& address) {
   auto select = db_->cached("SELECT state FROM xmtp_consent WHERE address = ?1");
   if (!select) return fail(select.error());

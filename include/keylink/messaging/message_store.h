@@ -72,6 +72,8 @@ class MessageStore {
   Result<void> set_consent(const std::string& address, Consent consent, std::uint64_t updated_ns);
   // kUnknown for an address never decided; kCorrupt for a stored state that is none of the three.
   Result<Consent> consent(const std::string& address);
+  // Every address with a decision recorded, by address.
+  Result<std::vector<std::string>> consent_addresses();
 
  private:
   MessageStore(store::Database& db, const store::Vault& vault) : db_(&db), vault_(&vault) {}
