@@ -1,5 +1,6 @@
 #include "keylink/messaging/message.h"
 
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -32,15 +33,33 @@ Result<Parsed> parse(const wx::Envelope& envelope) {
   return Parsed{std::move(*message), to_hex(crypto::sha256(envelope.message))};
 }
 
-Result<DecodedMessage> finish(const Parsed& parsed, Result<Bytes> payload) {
+// The wallet behind each sender bundle of a batch, checked once per bundle: a conversation's messages
+// come from two bundles, and checking one costs two signature recoveries.
+class SenderCache {
+ public:
+  Result<crypto::EthAddress> wallet_of(const wx::SignedPublicKeyBundle& sender) {
+    auto key = wx::encode(sender);
+    if (auto found = by_bundle_.find(key); found != by_bundle_.end()) return found->second;
+    Result<crypto::EthAddress> wallet = [&]() -> Result<crypto::EthAddress> {
+      if (auto checked = wx::verify_pre_key(sender); !checked) return fail(checked.error());
+      return wx::wallet_address(sender.identity_key);
+    }();
+    return by_bundle_.emplace(std::move(key), std::move(wallet)).first->second;
+  }
+
+ private:
+  std::map<Bytes, Result<crypto::EthAddress>> by_bundle_;
+};
+
+Result<DecodedMessage> finish(const Parsed& parsed, Result<Bytes> payload, SenderCache& senders) {
   if (!payload) return fail(context("message " + parsed.id, payload.error()));
   auto signed_content = wx::decode_signed_content(*payload);
   if (!signed_content) return fail(context("message " + parsed.id, signed_content.error()));
-  if (auto verified = wx::verify_signed_content(*signed_content, parsed.message.header_bytes); !verified) {
+  auto sender = senders.wallet_of(signed_content->sender);
+  if (!sender) return fail(context("message " + parsed.id + ": sender", sender.error()));
+  if (auto verified = wx::verify_content_signature(*signed_content, parsed.message.header_bytes); !verified) {
     return fail(context("message " + parsed.id, verified.error()));
   }
-  auto sender = wx::wallet_address(signed_content->sender.identity_key);
-  if (!sender) return fail(context("message " + parsed.id + ": sender", sender.error()));
   auto decoded = wx::decode_encoded_content(signed_content->payload);
   if (!decoded) return fail(context("message " + parsed.id, decoded.error()));
   return DecodedMessage{parsed.id,
@@ -99,12 +118,13 @@ std::vector<Result<DecodedMessage>> open_messages(identity::Keystore& keystore,
   std::vector<Result<DecodedMessage>> out;
   out.reserve(envelopes.size());
   std::size_t next = 0;
+  SenderCache senders;
   for (auto& item : parsed) {
     if (!item) {
       out.push_back(fail(std::move(item.error())));
       continue;
     }
-    out.push_back(finish(*item, std::move(payloads[next++])));
+    out.push_back(finish(*item, std::move(payloads[next++]), senders));
   }
   return out;
 }

@@ -211,6 +211,16 @@ Result<void> MessageStore::set_consent(const std::string& address, Consent conse
   return (*upsert)->bind_text(1, address).bind_text(2, to_string(consent)).bind_int64(3, *updated).run();
 }
 
+Result<bool> MessageStore::contains(const std::string& id) {
+  auto select = db_->cached("SELECT 1 FROM xmtp_messages WHERE id = ?1");
+  if (!select) return fail(select.error());
+  (*select)->bind_text(1, id);
+  auto step = (*select)->step();
+  (*select)->reset();
+  if (!step) return fail(step.error());
+  return *step == store::Statement::Step::kRow;
+}
+
 Result<std::vector<std::string>> MessageStore::consent_addresses() {
   auto select = db_->cached("SELECT address FROM xmtp_consent ORDER BY address");
   if (!select) return fail(select.error());

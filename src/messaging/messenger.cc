@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "keylink/base/check.h"
+#include "keylink/base/encoding.h"
+#include "keylink/crypto/hash.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/crypto/ethereum.h"
 #include "keylink/wire/xmtp/topics.h"
@@ -133,12 +135,19 @@ Result<Received> Messenger::receive_intros(std::span<const wx::Envelope> envelop
 }
 
 Result<Received> Messenger::receive_messages(const identity::ConversationReference& conversation,
-                                             std::span<const wx::Envelope> envelopes) {
+                                             std::span<const wx::Envelope> all) {
   Received received;
+  // Messages stored already (a read overlaps the last one; a relay delivers again) are not opened again.
+  std::vector<wx::Envelope> envelopes;
+  for (const auto& envelope : all) {
+    received.newest_ns = std::max(received.newest_ns, envelope.timestamp_ns);
+    auto known = store_.contains(to_hex(crypto::sha256(envelope.message)));
+    if (!known) return fail(known.error());
+    if (!*known) envelopes.push_back(envelope);
+  }
   auto opened = wx::is_v2_topic(conversation.topic) ? open_messages(keystore_, envelopes)
                                                      : open_messages_v1(keystore_, envelopes);
   for (std::size_t i = 0; i < opened.size(); ++i) {
-    received.newest_ns = std::max(received.newest_ns, envelopes[i].timestamp_ns);
     if (!opened[i]) {
       received.refused.push_back({conversation.topic, std::move(opened[i].error())});
       continue;

@@ -47,6 +47,8 @@ class MessageStore {
   // Stores a message; false (and nothing written) when its id is known already: a replayed envelope.
   // Cheap enough to call for each message of a long conversation inside the caller's transaction.
   Result<bool> add(const DecodedMessage& message, Rng& rng);
+  // Whether a message with this id is stored: a reader skips opening it again.
+  Result<bool> contains(const std::string& id);
   // The messages of a topic, oldest first (sent_ns, then id).
   Result<std::vector<StoredMessage>> messages(const std::string& topic);
   // The newest message of a topic (by sent_ns, then id), for the conversation list.

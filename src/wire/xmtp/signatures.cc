@@ -32,6 +32,10 @@ Result<crypto::EthAddress> wallet_address(const SignedPublicKey& identity_key) {
 
 Result<void> verify_signed_content(const SignedContent& content, ByteView header_bytes) {
   if (auto checked = verify_pre_key(content.sender); !checked) return checked;
+  return verify_content_signature(content, header_bytes);
+}
+
+Result<void> verify_content_signature(const SignedContent& content, ByteView header_bytes) {
   if (content.signature.kind != SignatureKind::kEcdsaCompact) {
     return fail(crypto::Errc::kBadSignature, "SignedContent.signature: not an XMTP key signature");
   }

@@ -21,5 +21,8 @@ Result<crypto::EthAddress> wallet_address(const SignedPublicKey& identity_key);
 // content is signed by that pre-key over sha256(header_bytes ‖ payload). Fails with kBadSignature.
 // It does not say which wallet sent it: wallet_address(content.sender.identity_key) does.
 Result<void> verify_signed_content(const SignedContent& content, ByteView header_bytes);
+// The content's signature alone, by content.sender's pre-key: for a reader that checked that bundle
+// (verify_pre_key) already, for an earlier message of the same sender.
+Result<void> verify_content_signature(const SignedContent& content, ByteView header_bytes);
 
 }  // namespace keylink::wire::xmtp
