@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test demo bench bench-relay bench-session fuzz format clean
+.PHONY: all deps build test demo bench bench-relay bench-session bench-chat fuzz format clean
 
 all: build
 
@@ -40,6 +40,12 @@ bench-session: BUILD = build-release
 bench-session: BUILD_TYPE = Release
 bench-session: build
 	@bench/run-session-bench $(BUILD)
+
+# `keylink chat read` on a 10,000-message conversation, cold and warm, and where the time goes (docs/benchmarks.md).
+bench-chat: BUILD = build-release
+bench-chat: BUILD_TYPE = Release
+bench-chat: build
+	@bench/run-chat-read-bench $(BUILD)
 
 # Each fuzz target for FUZZ_SECONDS under libFuzzer with ASan+UBSan (clang), in its own build folder.
 fuzz:
