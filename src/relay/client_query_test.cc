@@ -9,56 +9,20 @@
 
 #include "keylink/relay/client.h"
 #include "keylink/relay/errors.h"
-#include "keylink/relay/relay_core.h"
-#include "keylink/relay/server.h"
 #include "keylink/wire/jsonrpc.h"
 #include "testing/run_until.h"
+#include "testing/loopback_relay.h"
 #include "testing/temp_dir.h"
 
 namespace keylink::relay {
 namespace {
 
+using keylink::testing::CorePeer;
+using keylink::testing::SilentRelay;
 using keylink::testing::TempDir;
 using Direction = QueryRequest::Direction;
 
 const std::string kTopic(64, 'b');
-
-// Publishes straight into the relay core, as a client that is not on the network.
-class CorePeer final : public Peer {
- public:
-  using Peer::Peer;
-  void send(std::string) override {}
-  void close(std::uint16_t, std::string_view) override {}
-};
-
-// A WebSocket server that accepts any client and reads everything, answering nothing.
-class SilentRelay {
- public:
-  explicit SilentRelay(boost::asio::io_context& io) : acceptor_(io, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
-    accept();
-  }
-  std::string url() const { return "ws://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
-
- private:
-  using Stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
-  void accept() {
-    acceptor_.async_accept([this](boost::system::error_code error, boost::asio::ip::tcp::socket socket) {
-      if (error) return;
-      auto ws = std::make_shared<Stream>(std::move(socket));
-      ws->async_accept([ws](boost::system::error_code failed) {
-        if (!failed) read(ws);
-      });
-      accept();
-    });
-  }
-  static void read(std::shared_ptr<Stream> ws) {
-    auto buffer = std::make_shared<boost::beast::flat_buffer>();
-    ws->async_read(*buffer, [ws, buffer](boost::system::error_code error, std::size_t) {
-      if (!error) read(ws);
-    });
-  }
-  boost::asio::ip::tcp::acceptor acceptor_;
-};
 
 class RelayClientQueryTest : public ::testing::Test {
  protected:
@@ -66,19 +30,7 @@ class RelayClientQueryTest : public ::testing::Test {
       : db(store::Database::open(dir.file("home.db")).value()),
         outbox(RelayOutbox::open(db).value()),
         rng(7),
-        key(crypto::Ed25519KeyPair::generate(rng)) {
-    limits.publishes_per_second = 0;
-    core = std::make_unique<RelayCore>(limits, clock, nullptr);
-    EXPECT_TRUE(core->load());
-    ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.limits = limits;
-    server = std::make_unique<Server>(io, options, *core, clock);
-    auto listening = server->listen();
-    EXPECT_TRUE(listening) << listening.error().message;
-    url = listening.value_or("");
-  }
+        key(crypto::Ed25519KeyPair::generate(rng)) {}
   ~RelayClientQueryTest() override {
     client.reset();
     io.run_for(std::chrono::milliseconds(10));
@@ -152,10 +104,9 @@ class RelayClientQueryTest : public ::testing::Test {
   TempDir dir;
   boost::asio::io_context io;
   SystemClock clock;
-  Limits limits;
-  std::unique_ptr<RelayCore> core;
-  std::unique_ptr<Server> server;
-  std::string url;
+  keylink::testing::LoopbackRelay loopback{io, clock};
+  std::unique_ptr<RelayCore>& core = loopback.core;
+  const std::string& url = loopback.url;
   store::Database db;
   RelayOutbox outbox;
   FixedRng rng;

@@ -14,11 +14,14 @@
 #include "keylink/store/transaction.h"
 #include "keylink/wire/jsonrpc.h"
 #include "testing/run_until.h"
+#include "testing/loopback_relay.h"
 #include "testing/temp_dir.h"
 
 namespace keylink::relay {
 namespace {
 
+using keylink::testing::CorePeer;
+using keylink::testing::SilentRelay;
 using keylink::testing::TempDir;
 using State = RelayClient::State;
 
@@ -68,43 +71,6 @@ struct Home {
   std::vector<std::string> received;
   std::vector<std::pair<State, std::string>> states;
   std::map<std::int64_t, std::string> published;  // id -> "" (ok) or the error
-};
-
-// Publishes straight into the relay core, as a client that is not on the network.
-class CorePeer final : public Peer {
- public:
-  using Peer::Peer;
-  void send(std::string) override {}
-  void close(std::uint16_t, std::string_view) override {}
-};
-
-// A WebSocket server that accepts any client and reads everything, answering nothing.
-class SilentRelay {
- public:
-  explicit SilentRelay(boost::asio::io_context& io) : acceptor_(io, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
-    accept();
-  }
-  std::string url() const { return "ws://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
-
- private:
-  using Stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
-  void accept() {
-    acceptor_.async_accept([this](boost::system::error_code error, boost::asio::ip::tcp::socket socket) {
-      if (error) return;
-      auto ws = std::make_shared<Stream>(std::move(socket));
-      ws->async_accept([ws](boost::system::error_code failed) {
-        if (!failed) read(ws);
-      });
-      accept();
-    });
-  }
-  static void read(std::shared_ptr<Stream> ws) {
-    auto buffer = std::make_shared<boost::beast::flat_buffer>();
-    ws->async_read(*buffer, [ws, buffer](boost::system::error_code error, std::size_t) {
-      if (!error) read(ws);
-    });
-  }
-  boost::asio::ip::tcp::acceptor acceptor_;
 };
 
 class RelayClientTest : public ::testing::Test {

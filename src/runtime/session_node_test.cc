@@ -7,8 +7,7 @@
 
 #include <optional>
 
-#include "keylink/relay/relay_core.h"
-#include "keylink/relay/server.h"
+#include "testing/loopback_relay.h"
 #include "testing/run_until.h"
 #include "testing/temp_dir.h"
 
@@ -108,19 +107,6 @@ struct Party {
 
 class SessionNodeTest : public ::testing::Test {
  protected:
-  SessionNodeTest() {
-    limits.publishes_per_second = 0;
-    core = std::make_unique<relay::RelayCore>(limits, clock, nullptr);
-    EXPECT_TRUE(core->load());
-    relay::ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.limits = limits;
-    server = std::make_unique<relay::Server>(io, options, *core, clock);
-    auto listening = server->listen();
-    EXPECT_TRUE(listening) << listening.error().message;
-    url = listening.value_or("");
-  }
   ~SessionNodeTest() override {
     EXPECT_EQ(dapp.errors, std::vector<std::string>{});
     EXPECT_EQ(wallet.errors, std::vector<std::string>{});
@@ -207,10 +193,9 @@ class SessionNodeTest : public ::testing::Test {
   TempDir dir;
   boost::asio::io_context io;
   SystemClock clock;
-  relay::Limits limits;
-  std::unique_ptr<relay::RelayCore> core;
-  std::unique_ptr<relay::Server> server;
-  std::string url;
+  keylink::testing::LoopbackRelay loopback{io, clock};
+  std::unique_ptr<relay::RelayCore>& core = loopback.core;
+  const std::string& url = loopback.url;
   Party dapp{dir.path() / "dapp", "dapp", 1};
   Party wallet{dir.path() / "wallet", "wallet", 2};
 };

@@ -7,12 +7,11 @@
 #include <gtest/gtest.h>
 
 #include "keylink/identity/eth_account.h"
-#include "keylink/relay/relay_core.h"
-#include "keylink/relay/server.h"
 #include "keylink/wire/errors.h"
 #include "keylink/wire/xmtp/content_types.h"
 #include "keylink/wire/xmtp/relay_mapping.h"
 #include "keylink/wire/xmtp/topics.h"
+#include "testing/loopback_relay.h"
 #include "testing/run_until.h"
 #include "testing/temp_dir.h"
 
@@ -64,17 +63,6 @@ struct Party {
 
 class XmtpNodeTest : public ::testing::Test {
  protected:
-  XmtpNodeTest() {
-    limits.publishes_per_second = 0;
-    core = std::make_unique<relay::RelayCore>(limits, clock, nullptr);
-    EXPECT_TRUE(core->load());
-    relay::ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.limits = limits;
-    server = std::make_unique<relay::Server>(io, options, *core, clock);
-    url = server->listen().value_or("");
-  }
   ~XmtpNodeTest() override {
     parties.clear();
     io.run_for(std::chrono::milliseconds(10));
@@ -115,10 +103,9 @@ class XmtpNodeTest : public ::testing::Test {
   TempDir dir;
   ManualClock clock;
   boost::asio::io_context io;
-  relay::Limits limits;
-  std::unique_ptr<relay::RelayCore> core;
-  std::unique_ptr<relay::Server> server;
-  std::string url;
+  keylink::testing::LoopbackRelay loopback{io, clock};
+  std::unique_ptr<relay::RelayCore>& core = loopback.core;
+  const std::string& url = loopback.url;
   std::vector<std::unique_ptr<Party>> parties;
 };
 

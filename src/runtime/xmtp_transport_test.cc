@@ -6,11 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "keylink/relay/relay_core.h"
-#include "keylink/relay/server.h"
 #include "keylink/wire/errors.h"
 #include "keylink/wire/jsonrpc.h"
 #include "keylink/wire/xmtp/relay_mapping.h"
+#include "testing/loopback_relay.h"
 #include "testing/run_until.h"
 #include "testing/temp_dir.h"
 
@@ -18,6 +17,7 @@ namespace keylink::runtime {
 namespace {
 
 namespace wx = wire::xmtp;
+using keylink::testing::CorePeer;
 using keylink::testing::TempDir;
 using Direction = relay::QueryRequest::Direction;
 
@@ -28,14 +28,6 @@ wx::Envelope envelope(const std::string& topic, std::uint64_t ts, const std::str
   return {topic, ts, Bytes(text.begin(), text.end())};
 }
 std::string text_of(const wx::Envelope& e) { return std::string(e.message.begin(), e.message.end()); }
-
-// Publishes straight into the relay core, as a client that is not on the network.
-class CorePeer final : public relay::Peer {
- public:
-  using Peer::Peer;
-  void send(std::string) override {}
-  void close(std::uint16_t, std::string_view) override {}
-};
 
 // One party: database, outbox, relay client and the transport over it, as an owner wires them.
 struct Party {
@@ -89,19 +81,6 @@ struct Party {
 
 class XmtpTransportTest : public ::testing::Test {
  protected:
-  XmtpTransportTest() {
-    limits.publishes_per_second = 0;
-    core = std::make_unique<relay::RelayCore>(limits, clock, nullptr);
-    EXPECT_TRUE(core->load());
-    relay::ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.limits = limits;
-    server = std::make_unique<relay::Server>(io, options, *core, clock);
-    auto listening = server->listen();
-    EXPECT_TRUE(listening) << listening.error().message;
-    url = listening.value_or("");
-  }
   ~XmtpTransportTest() override {
     parties.clear();
     io.run_for(std::chrono::milliseconds(10));
@@ -147,10 +126,9 @@ class XmtpTransportTest : public ::testing::Test {
   TempDir dir;
   boost::asio::io_context io;
   ManualClock clock;
-  relay::Limits limits;
-  std::unique_ptr<relay::RelayCore> core;
-  std::unique_ptr<relay::Server> server;
-  std::string url;
+  keylink::testing::LoopbackRelay loopback{io, clock};
+  std::unique_ptr<relay::RelayCore>& core = loopback.core;
+  const std::string& url = loopback.url;
   int injected = 0;
   std::vector<std::unique_ptr<Party>> parties;
 };
