@@ -37,7 +37,7 @@ void check(Decode decode, ByteView input) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const ByteView input(data + 1, size - 1);
-  switch (data[0] % 17) {
+  switch (data[0] % 19) {
     case 0: check(wx::decode_signature, input); break;
     case 1: check(wx::decode_unsigned_public_key, input); break;
     case 2: check(wx::decode_signed_public_key, input); break;
@@ -54,6 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 13: check(wx::decode_sealed_invitation_header_v1, input); break;
     case 14: check([](ByteView bytes) { return wx::decode_sealed_invitation(bytes); }, input); break;
     case 15: check(wx::decode_contact_bundle, input); break;
+    case 17: check(wx::decode_message_header_v1, input); break;
+    case 18: check(wx::decode_message_v1, input); break;
     default: {
       auto bundle = wx::decode_private_key_bundle(input);
       if (!bundle) FUZZ_ASSERT(!bundle.error().message.empty());
