@@ -30,7 +30,7 @@ struct ChatOptions {
 
 crypto::EthAddress parse_address(const std::string& text) {
   auto address = crypto::EthAddress::parse(text);
-  if (!address) die("'" + text + "' is not an Ethereum address (0x and 40 hex digits): " + address.error().message);
+  if (!address) die("'" + text + "': " + address.error().message);
   return *address;
 }
 
