@@ -1,0 +1,166 @@
+'use strict';
+// The keylink CLI and a real xmtp-js 13 Client converse through keylink-relay, both ways: keylink starts
+// a conversation and xmtp-js reads it, xmtp-js starts one and keylink reads it, each streams what the
+// other sends, and reactions and replies from xmtp-js show in `keylink chat read`.
+// Needs KEYLINK_RELAY (the relay program), KEYLINK_CLI, NODE_PATH=interop/node_modules.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const xmtp = require('@xmtp/xmtp-js');
+const { ReactionCodec, ContentTypeReaction } = require('@xmtp/content-type-reaction');
+const { ReplyCodec, ContentTypeReply } = require('@xmtp/content-type-reply');
+const { ContentTypeText } = require('@xmtp/content-type-text');
+const { privateKeyToAccount } = require('viem/accounts');
+const { Relay, within } = require('./relay_process');
+const { RelayApiClient } = require('./xmtp_api_client');
+const { Home } = require('./keylink_cli');
+
+const STEP_MS = 30000;  // a bound for hangs, not a timing check
+
+let relay;
+const homes = [];
+const apiClients = [];
+
+async function xmtpClient() {
+  const account = privateKeyToAccount(`0x${crypto.randomBytes(32).toString('hex')}`);
+  const wallet = { getAddress: async () => account.address, signMessage: (message) => account.signMessage({ message }) };
+  return within(xmtp.Client.create(wallet, {
+    env: 'local',
+    apiClientFactory: () => {
+      const api = new RelayApiClient(relay.url, { log: () => {} });
+      apiClients.push(api);
+      return api;
+    },
+    codecs: [new ReactionCodec(), new ReplyCodec()],
+    persistConversations: false,
+  }), STEP_MS, 'Client.create');
+}
+
+function home(name) {
+  const made = new Home(name, relay.url);
+  homes.push(made);
+  return made;
+}
+
+async function run(party, args) {
+  const result = await party.run(args, STEP_MS);
+  assert.equal(result.code, 0, result.log);
+  return result;
+}
+
+// Makes the home's identity (publishing its contact) and returns its address.
+async function ready(party) {
+  await run(party, ['chat', 'list']);
+  return JSON.parse((await run(party, ['account', 'show', '--json'])).stdout).address;
+}
+
+async function readChat(party, peer) {
+  return JSON.parse((await run(party, ['chat', 'read', peer, '--json'])).stdout);
+}
+
+async function until(what, check) {
+  return within((async () => {
+    for (;;) {
+      const value = await check();
+      if (value) return value;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })(), STEP_MS, what);
+}
+
+before(async () => {
+  relay = await Relay.start(['--store', 'memory']);
+});
+
+after(async () => {
+  for (const api of apiClients) await api.close();
+  for (const party of homes) await party.cleanup();
+  const { code } = await relay.stop('SIGTERM');
+  assert.equal(code, 0, relay.log());
+});
+
+test('keylink starts a conversation; xmtp-js reads it and answers; keylink reads both', async () => {
+  const bob = await xmtpClient();
+  const alice = home('alice');
+  const aliceAddress = await ready(alice);
+
+  const sent = await run(alice, ['chat', 'send', bob.address, 'hello from keylink']);
+  const id = sent.stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+
+  const conversation = await until('Bob finds the conversation', async () =>
+    (await bob.conversations.list()).find((c) => c.peerAddress === aliceAddress));
+  const messages = await conversation.messages();
+  assert.equal(messages.length, 1);
+  assert.equal(messages[0].content, 'hello from keylink');
+  assert.equal(messages[0].senderAddress, aliceAddress);
+  assert.equal(messages[0].id, id);
+
+  await within(conversation.send('hi from xmtp-js'), STEP_MS, 'Bob answers');
+  const read = await readChat(alice, bob.address);
+  assert.deepEqual(read.map((m) => [m.sender, m.text]),
+    [[aliceAddress, 'hello from keylink'], [bob.address, 'hi from xmtp-js']]);
+  assert.equal(read[1].content_type, 'xmtp.org/text:1.0');
+  assert.equal(read[1].topic, conversation.topic);
+});
+
+test('xmtp-js starts a conversation; keylink lists and reads it', async () => {
+  const bob = await xmtpClient();
+  const carol = home('carol');
+  const carolAddress = await ready(carol);
+  assert.equal(await within(bob.canMessage(carolAddress), STEP_MS, 'canMessage'), true);
+
+  const conversation = await within(bob.conversations.newConversation(carolAddress), STEP_MS, 'newConversation');
+  await within(conversation.send('hello carol'), STEP_MS, 'Bob sends');
+  const listed = JSON.parse((await run(carol, ['chat', 'list', '--json'])).stdout);
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0].peer, bob.address);
+  assert.equal(listed[0].topic, conversation.topic);
+  assert.equal(listed[0].last.text, 'hello carol');
+  const read = await readChat(carol, bob.address);
+  assert.deepEqual(read.map((m) => [m.sender, m.text]), [[bob.address, 'hello carol']]);
+});
+
+test('each side streams what the other sends', async () => {
+  const bob = await xmtpClient();
+  const alice = home('alice-live');
+  await ready(alice);
+  await run(alice, ['chat', 'send', bob.address, 'opening']);
+  const conversation = await until('Bob finds the conversation', async () => (await bob.conversations.list())[0]);
+
+  // keylink watches; Bob sends.
+  const watch = alice.spawn(['chat', 'watch', '--json', '--count', '1', '--timeout', '30']);
+  await within(conversation.send('live from xmtp-js'), STEP_MS, 'Bob sends');
+  const line = JSON.parse(await watch.nextLine(STEP_MS, 'the watched message'));
+  assert.equal(line.text, 'live from xmtp-js');
+  assert.equal(line.sender, bob.address);
+  assert.equal((await watch.wait(STEP_MS)).code, 0);
+
+  // Bob streams; keylink sends.
+  const stream = await conversation.streamMessages();
+  await run(alice, ['chat', 'send', bob.address, 'live from keylink']);
+  const got = await within(stream.next(), STEP_MS, 'Bob streams the message');
+  assert.equal(got.value.content, 'live from keylink');
+  await stream.return();
+});
+
+test('reactions and replies from xmtp-js show in keylink chat read', async () => {
+  const bob = await xmtpClient();
+  const alice = home('alice-react');
+  await ready(alice);
+  const id = (await run(alice, ['chat', 'send', bob.address, 'react to this'])).stdout.trim();
+  const conversation = await until('Bob finds the conversation', async () => (await bob.conversations.list())[0]);
+
+  await within(conversation.send({ reference: id, action: 'added', schema: 'unicode', content: '👍' },
+    { contentType: ContentTypeReaction }), STEP_MS, 'Bob reacts');
+  await within(conversation.send({ reference: id, content: 'a reply', contentType: ContentTypeText },
+    { contentType: ContentTypeReply }), STEP_MS, 'Bob replies');
+
+  const read = await readChat(alice, bob.address);
+  assert.equal(read.length, 3);
+  assert.equal(read[1].content_type, 'xmtp.org/reaction:1.0');
+  assert.deepEqual(read[1].reaction, { reference: id, action: 'added', content: '👍' });
+  assert.equal(read[2].content_type, 'xmtp.org/reply:1.0');
+  assert.equal(read[2].reply.reference, id);
+  assert.match(read[2].text, /a reply$/);
+});
