@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test demo bench bench-relay bench-session bench-chat fuzz format clean
+.PHONY: all deps build test demo bench bench-relay bench-session bench-chat bench-xmtp fuzz format clean
 
 all: build
 
@@ -40,6 +40,12 @@ bench-session: BUILD = build-release
 bench-session: BUILD_TYPE = Release
 bench-session: build
 	@bench/run-session-bench $(BUILD)
+
+# XMTP V2 decrypt: keylink beside the primitives' bound and xmtp-js 13 (docs/benchmarks.md).
+bench-xmtp: BUILD = build-release
+bench-xmtp: BUILD_TYPE = Release
+bench-xmtp: build
+	@bench/run-xmtp-bench $(BUILD)
 
 # `keylink chat read` on a 10,000-message conversation, cold and warm, and where the time goes (docs/benchmarks.md).
 bench-chat: BUILD = build-release
