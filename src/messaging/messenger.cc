@@ -6,7 +6,9 @@
 #include "keylink/base/check.h"
 #include "keylink/base/encoding.h"
 #include "keylink/crypto/hash.h"
+#include "keylink/crypto/errors.h"
 #include "keylink/identity/keystore_errors.h"
+#include "keylink/identity/xmtp_identity.h"
 #include "keylink/crypto/ethereum.h"
 #include "keylink/wire/xmtp/topics.h"
 
@@ -58,14 +60,19 @@ Result<std::vector<identity::ConversationReference>> Messenger::conversations(st
 }
 
 Result<Messenger::Started> Messenger::start(const Contact& contact, const std::string& conversation_id) {
+  // The conversation's peer is whichever wallet signed the bundle: it must be the one asked for.
+  auto signer = identity::verify_public_bundle(contact.bundle);
+  if (!signer) return fail(context("the contact bundle of " + contact.address, signer.error()));
+  if (signer->to_string() != contact.address) {
+    return fail(crypto::Errc::kBadSignature, "the contact bundle of " + contact.address + " is signed by the wallet " +
+                                                 signer->to_string());
+  }
   auto created = keystore_.create_invite({contact.bundle, conversation_id, {}, now_ns()});
   if (!created) return fail(context("invitation to " + contact.address, created.error()));
-  auto peer = crypto::EthAddress::parse(contact.address);
-  if (!peer) return fail(peer.error());
   // xmtp-js publishes the same sealed invitation to the recipient's invite topic and the sender's own.
   const std::uint64_t created_ns = created->conversation.created_ns;
   Started started{std::move(created->conversation), {}};
-  for (const auto& topic : {wx::invite_topic(*peer), invite_topic_}) {
+  for (const auto& topic : {wx::invite_topic(*signer), invite_topic_}) {
     started.envelopes.push_back({topic, created_ns, created->sealed_invitation});
   }
   return started;
