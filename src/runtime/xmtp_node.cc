@@ -10,7 +10,6 @@
 #include "keylink/identity/private_store.h"
 #include "keylink/identity/xmtp_identity.h"
 #include "keylink/keystore/local_keystore.h"
-#include "keylink/relay/errors.h"
 #include "keylink/relay/outbox.h"
 #include "keylink/runtime/xmtp_transport.h"
 #include "keylink/store/transaction.h"
@@ -152,15 +151,16 @@ struct XmtpNode::State {
     for (const auto& refusal : refused) callbacks.on_refused(refusal);
   }
 
+  // Each receive_* commits what it stored (with the topic's read mark) and reports what it refused.
   Result<Received> receive(const ConversationReference& conversation, const std::vector<wx::Envelope>& envelopes) {
-    return in_transaction([&]() -> Result<Received> {
-      auto received = messenger->receive_messages(conversation, envelopes);
-      if (!received) return received;
-      if (received->newest_ns > 0) {
-        if (auto marked = store->set_last_read(conversation.topic, received->newest_ns); !marked) return fail(marked.error());
-      }
-      return received;
+    auto received = in_transaction([&]() -> Result<Received> {
+      auto got = messenger->receive_messages(conversation, envelopes);
+      if (!got || got->newest_ns == 0) return got;
+      if (auto marked = store->set_last_read(conversation.topic, got->newest_ns); !marked) return fail(marked.error());
+      return got;
     });
+    if (received) report(received->refused);
+    return received;
   }
 
   // Envelopes of my invite topic (V2 invitations) or my intro topic (V1 introductions).
@@ -176,57 +176,59 @@ struct XmtpNode::State {
     return received;
   }
 
-  // Reads conversations[index...] one after the other into `total`.
-  void sync_conversations(std::vector<ConversationReference> conversations, std::size_t index, Received total,
-                          Done<Received> done) {
-    if (index == conversations.size()) {
-      done(std::move(total));
-      return;
-    }
-    const auto& conversation = conversations[index];
-    auto last = store->last_read(conversation.topic);
-    if (!last) return done(fail(last.error()));
+  // One topic to read: from where, and what to do with its envelopes.
+  struct Read {
+    std::string topic;
     XmtpQueryOptions options;
-    options.page_limit = 1000;
-    if (*last > kReadOverlapNs) options.start_ns = *last - kReadOverlapNs;
-    query_all(
-        conversation.topic, options,
-        [this, conversations = std::move(conversations), index, total = std::move(total),
-         done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) mutable {
-          if (!envelopes) return done(fail(context("reading " + conversations[index].topic, envelopes.error())));
-          auto received = receive(conversations[index], *envelopes);
-          if (!received) return done(fail(received.error()));
-          report(received->refused);
-          merge(total, std::move(*received));
-          sync_conversations(std::move(conversations), index + 1, std::move(total), std::move(done));
-        });
+    std::function<Result<Received>(const std::vector<wx::Envelope>&)> receive;
+  };
+
+  Read opening_read(const std::string& topic) {
+    Read read{topic, {}, [this, topic](const auto& envelopes) { return receive_openings(topic, envelopes); }};
+    read.options.page_limit = 1000;
+    return read;
+  }
+
+  // A conversation is read again from a little before the newest envelope read on it.
+  Result<Read> conversation_read(const ConversationReference& conversation) {
+    auto last = store->last_read(conversation.topic);
+    if (!last) return fail(last.error());
+    Read read{conversation.topic, {}, [this, conversation](const auto& envelopes) { return receive(conversation, envelopes); }};
+    read.options.page_limit = 1000;
+    if (*last > kReadOverlapNs) read.options.start_ns = *last - kReadOverlapNs;
+    return read;
+  }
+
+  // Reads reads[index...] one after the other, gathering what they received into `total`.
+  void read_all(std::vector<Read> reads, std::size_t index, Received total, Done<Received> done) {
+    if (index == reads.size()) return done(std::move(total));
+    const Read& read = reads[index];
+    query_all(read.topic, read.options,
+              [this, reads = std::move(reads), index, total = std::move(total),
+               done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) mutable {
+                if (!envelopes) return done(fail(context("reading " + reads[index].topic, envelopes.error())));
+                auto received = reads[index].receive(*envelopes);
+                if (!received) return done(fail(received.error()));
+                merge(total, std::move(*received));
+                read_all(std::move(reads), index + 1, std::move(total), std::move(done));
+              });
   }
 
   // Reads my invite and intro topics, then conversations (with `peer` only, when given).
   void sync(const std::optional<crypto::EthAddress>& peer, Done<Received> done) {
-    read_openings({messenger->invite_topic(), messenger->intro_topic()}, 0, Received{},
-                  [this, peer, done = std::move(done)](Result<Received> opened) mutable {
-                    if (!opened) return done(std::move(opened));
-                    auto conversations = peer ? messenger->conversations(peer->to_string()) : messenger->conversations();
-                    if (!conversations) return done(fail(conversations.error()));
-                    sync_conversations(std::move(*conversations), 0, std::move(*opened), std::move(done));
-                  });
-  }
-
-  void read_openings(std::vector<std::string> topics, std::size_t index, Received total, Done<Received> done) {
-    if (index == topics.size()) return done(std::move(total));
-    XmtpQueryOptions options;
-    options.page_limit = 1000;
-    const std::string topic = topics[index];
-    query_all(topic, options,
-              [this, topics = std::move(topics), index, total = std::move(total),
-               done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) mutable {
-                if (!envelopes) return done(fail(context("reading " + topics[index], envelopes.error())));
-                auto received = receive_openings(topics[index], *envelopes);
-                if (!received) return done(fail(received.error()));
-                merge(total, std::move(*received));
-                read_openings(std::move(topics), index + 1, std::move(total), std::move(done));
-              });
+    read_all({opening_read(messenger->invite_topic()), opening_read(messenger->intro_topic())}, 0, Received{},
+             [this, peer, done = std::move(done)](Result<Received> opened) mutable {
+               if (!opened) return done(std::move(opened));
+               auto conversations = peer ? messenger->conversations(peer->to_string()) : messenger->conversations();
+               if (!conversations) return done(fail(conversations.error()));
+               std::vector<Read> reads;
+               for (const auto& conversation : *conversations) {
+                 auto read = conversation_read(conversation);
+                 if (!read) return done(fail(read.error()));
+                 reads.push_back(std::move(*read));
+               }
+               read_all(std::move(reads), 0, std::move(*opened), std::move(done));
+             });
   }
 
   bool on_envelope(const wx::Envelope& envelope) {
@@ -248,7 +250,6 @@ struct XmtpNode::State {
     if (found == conversations->end()) return true;  // not a conversation of mine (any more)
     auto received = receive(*found, {envelope});
     if (!received) return false;  // storage: unacked, it comes again
-    report(received->refused);
     if (callbacks.on_message) {
       for (const auto& message : received->messages) callbacks.on_message(message, *found);
     }
@@ -331,72 +332,6 @@ Result<std::unique_ptr<XmtpNode>> XmtpNode::open(asio::io_context& io, Home& hom
       });
   if (auto published = state->publish_identity_once(keys->to_publish); !published) return fail(published.error());
   return std::unique_ptr<XmtpNode>(new XmtpNode(std::move(state)));
-}
-
-void XmtpNode::restore_identity(asio::io_context& io, Home& home, relay::ClientOptions relay_options, Rng& rng,
-                                const Clock& clock, Done<bool> done) {
-  auto post_done = [&io, &done](Result<bool> result) { asio::post(io, [done, result] { done(result); }); };
-  auto existing = keystore::LocalKeystore::load(home.db(), home.vault(), rng);
-  if (existing) return post_done(false);
-  if (existing.error().code != identity::KeystoreErrc::kNoIdentity) return post_done(fail(existing.error()));
-  auto account = identity::EthAccount::load_or_create(home.db(), home.vault(), rng);
-  if (!account) return post_done(fail(account.error()));
-  auto outbox = relay::RelayOutbox::open(home.db());
-  if (!outbox) return post_done(fail(outbox.error()));
-
-  // A client of its own for one query; it lives until the answer comes.
-  struct Lookup {
-    identity::EthAccount account;
-    relay::RelayOutbox outbox;
-    std::unique_ptr<relay::RelayClient> client;
-    std::unique_ptr<XmtpTransport> transport;
-  };
-  auto lookup = std::make_shared<Lookup>(Lookup{std::move(*account), std::move(*outbox), nullptr, nullptr});
-  auto finish = [&io, lookup, done](Result<bool> result) {
-    lookup->client->stop();
-    // The client and transport go after this call returns, not from within their own callback.
-    asio::post(io, [lookup, done, result] {
-      lookup->transport.reset();
-      lookup->client.reset();
-      done(result);
-    });
-  };
-  auto on_connected = [&home, &rng, lookup, finish]() {
-    lookup->transport->query_all(
-        wx::private_store_topic(lookup->account.address()), {},
-        [&home, &rng, lookup, finish](Result<std::vector<wx::Envelope>> envelopes) {
-          if (!envelopes) return finish(fail(context("reading the identity backup", envelopes.error())));
-          // Newest first: a wallet that made several identities uses its latest, as xmtp-js does.
-          for (auto it = envelopes->rbegin(); it != envelopes->rend(); ++it) {
-            auto restored = identity::open_private_store(it->message, lookup->account);
-            if (!restored) continue;
-            auto created = keystore::LocalKeystore::create(home.db(), home.vault(), std::move(*restored), rng);
-            if (!created) return finish(fail(created.error()));
-            return finish(true);
-          }
-          finish(false);
-        });
-  };
-  lookup->client = std::make_unique<relay::RelayClient>(
-      io, std::move(relay_options), home.client_key(), lookup->outbox, clock, rng,
-      relay::RelayClient::Callbacks{
-          .on_message = [](const relay::RelayMessage&) { return true; },
-          .on_state =
-              [on_connected, finish, connected = false](relay::RelayClient::State state, const std::string& why) mutable {
-                if (state == relay::RelayClient::State::kStopped && !connected && !why.empty()) {
-                  return finish(fail(relay::Errc::kNotAcknowledged, why));
-                }
-                if (state != relay::RelayClient::State::kConnected || connected) return;
-                connected = true;
-                on_connected();
-              },
-          .on_published = [](std::int64_t, const Result<void>&) {},
-      });
-  lookup->transport = std::make_unique<XmtpTransport>(
-      *lookup->client, lookup->outbox, home.db(),
-      XmtpTransport::Callbacks{.on_envelope = [](const wx::Envelope&) { return true; },
-                               .on_dropped = [](const std::string&, const Error&) {}});
-  lookup->client->start();
 }
 
 XmtpNode::XmtpNode(std::unique_ptr<State> state) : state_(std::move(state)) {}

@@ -1,0 +1,88 @@
+// XmtpNode::restore_identity: a new home of a wallet adopts the wallet's messaging identity from its
+// backup on the relay, before the node opens (keylink/runtime/xmtp_node.h).
+#include <utility>
+
+#include <boost/asio/post.hpp>
+
+#include "keylink/identity/eth_account.h"
+#include "keylink/identity/keystore_errors.h"
+#include "keylink/identity/private_store.h"
+#include "keylink/keystore/local_keystore.h"
+#include "keylink/relay/errors.h"
+#include "keylink/relay/outbox.h"
+#include "keylink/runtime/xmtp_node.h"
+#include "keylink/runtime/xmtp_transport.h"
+#include "keylink/wire/xmtp/topics.h"
+
+namespace keylink::runtime {
+
+namespace asio = boost::asio;
+namespace wx = wire::xmtp;
+
+void XmtpNode::restore_identity(asio::io_context& io, Home& home, relay::ClientOptions relay_options, Rng& rng,
+                                const Clock& clock, Done<bool> done) {
+  auto post_done = [&io, &done](Result<bool> result) { asio::post(io, [done, result] { done(result); }); };
+  auto existing = keystore::LocalKeystore::load(home.db(), home.vault(), rng);
+  if (existing) return post_done(false);
+  if (existing.error().code != identity::KeystoreErrc::kNoIdentity) return post_done(fail(existing.error()));
+  auto account = identity::EthAccount::load_or_create(home.db(), home.vault(), rng);
+  if (!account) return post_done(fail(account.error()));
+  auto outbox = relay::RelayOutbox::open(home.db());
+  if (!outbox) return post_done(fail(outbox.error()));
+
+  // A client of its own for one query; it lives until the answer comes.
+  struct Lookup {
+    identity::EthAccount account;
+    relay::RelayOutbox outbox;
+    std::unique_ptr<relay::RelayClient> client;
+    std::unique_ptr<XmtpTransport> transport;
+  };
+  auto lookup = std::make_shared<Lookup>(Lookup{std::move(*account), std::move(*outbox), nullptr, nullptr});
+  auto finish = [&io, lookup, done](Result<bool> result) {
+    lookup->client->stop();
+    // The client and transport go after this call returns, not from within their own callback.
+    asio::post(io, [lookup, done, result] {
+      lookup->transport.reset();
+      lookup->client.reset();
+      done(result);
+    });
+  };
+  auto on_connected = [&home, &rng, lookup, finish]() {
+    lookup->transport->query_all(
+        wx::private_store_topic(lookup->account.address()), {},
+        [&home, &rng, lookup, finish](Result<std::vector<wx::Envelope>> envelopes) {
+          if (!envelopes) return finish(fail(context("reading the identity backup", envelopes.error())));
+          // Newest first: a wallet that made several identities uses its latest, as xmtp-js does.
+          for (auto it = envelopes->rbegin(); it != envelopes->rend(); ++it) {
+            auto restored = identity::open_private_store(it->message, lookup->account);
+            if (!restored) continue;
+            auto created = keystore::LocalKeystore::create(home.db(), home.vault(), std::move(*restored), rng);
+            if (!created) return finish(fail(created.error()));
+            return finish(true);
+          }
+          finish(false);
+        });
+  };
+  lookup->client = std::make_unique<relay::RelayClient>(
+      io, std::move(relay_options), home.client_key(), lookup->outbox, clock, rng,
+      relay::RelayClient::Callbacks{
+          .on_message = [](const relay::RelayMessage&) { return true; },
+          .on_state =
+              [on_connected, finish, connected = false](relay::RelayClient::State state, const std::string& why) mutable {
+                if (state == relay::RelayClient::State::kStopped && !connected && !why.empty()) {
+                  return finish(fail(relay::Errc::kNotAcknowledged, why));
+                }
+                if (state != relay::RelayClient::State::kConnected || connected) return;
+                connected = true;
+                on_connected();
+              },
+          .on_published = [](std::int64_t, const Result<void>&) {},
+      });
+  lookup->transport = std::make_unique<XmtpTransport>(
+      *lookup->client, lookup->outbox, home.db(),
+      XmtpTransport::Callbacks{.on_envelope = [](const wx::Envelope&) { return true; },
+                               .on_dropped = [](const std::string&, const Error&) {}});
+  lookup->client->start();
+}
+
+}  // namespace keylink::runtime
