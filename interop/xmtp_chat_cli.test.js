@@ -6,47 +6,18 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const xmtp = require('@xmtp/xmtp-js');
 const { ReactionCodec, ContentTypeReaction } = require('@xmtp/content-type-reaction');
 const { ReplyCodec, ContentTypeReply } = require('@xmtp/content-type-reply');
 const { ContentTypeText } = require('@xmtp/content-type-text');
 const { privateKeyToAccount } = require('viem/accounts');
-const { Relay, within } = require('./relay_process');
-const { RelayApiClient } = require('./xmtp_api_client');
-const { Home } = require('./keylink_cli');
+const { within } = require('./relay_process');
+const { XmtpCliFixture, STEP_MS } = require('./xmtp_cli_fixture');
 
-const STEP_MS = 30000;  // a bound for hangs, not a timing check
-
-let relay;
-const homes = [];
-const apiClients = [];
-
-async function xmtpClient() {
-  const account = privateKeyToAccount(`0x${crypto.randomBytes(32).toString('hex')}`);
-  const wallet = { getAddress: async () => account.address, signMessage: (message) => account.signMessage({ message }) };
-  return within(xmtp.Client.create(wallet, {
-    env: 'local',
-    apiClientFactory: () => {
-      const api = new RelayApiClient(relay.url, { log: () => {} });
-      apiClients.push(api);
-      return api;
-    },
-    codecs: [new ReactionCodec(), new ReplyCodec()],
-    persistConversations: false,
-  }), STEP_MS, 'Client.create');
-}
-
-function home(name) {
-  const made = new Home(name, relay.url);
-  homes.push(made);
-  return made;
-}
-
-async function run(party, args) {
-  const result = await party.run(args, STEP_MS);
-  assert.equal(result.code, 0, result.log);
-  return result;
-}
+const fixture = new XmtpCliFixture();
+const run = (party, args) => fixture.run(party, args);
+const home = (name) => fixture.home(name);
+const xmtpClient = () => fixture.xmtpClient(privateKeyToAccount(`0x${crypto.randomBytes(32).toString('hex')}`),
+  [new ReactionCodec(), new ReplyCodec()]);
 
 // Makes the home's identity (publishing its contact) and returns its address.
 async function ready(party) {
@@ -68,16 +39,8 @@ async function until(what, check) {
   })(), STEP_MS, what);
 }
 
-before(async () => {
-  relay = await Relay.start(['--store', 'memory']);
-});
-
-after(async () => {
-  for (const api of apiClients) await api.close();
-  for (const party of homes) await party.cleanup();
-  const { code } = await relay.stop('SIGTERM');
-  assert.equal(code, 0, relay.log());
-});
+before(() => fixture.start());
+after(() => fixture.stop());
 
 test('keylink starts a conversation; xmtp-js reads it and answers; keylink reads both', async () => {
   const bob = await xmtpClient();

@@ -7,76 +7,29 @@
 // Needs KEYLINK_RELAY (the relay program), KEYLINK_CLI, NODE_PATH=interop/node_modules.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const xmtp = require('@xmtp/xmtp-js');
 const { mnemonicToAccount } = require('viem/accounts');
-const { Relay, within } = require('./relay_process');
-const { RelayApiClient } = require('./xmtp_api_client');
-const { spawn } = require('node:child_process');
-const { Home, PASSPHRASE } = require('./keylink_cli');
+const { within } = require('./relay_process');
+const { XmtpCliFixture, STEP_MS } = require('./xmtp_cli_fixture');
 
-const STEP_MS = 30000;  // a bound for hangs, not a timing check
 // Two published BIP39 test phrases (Hardhat's, and the BIP39 spec's all-"abandon" one).
 const PHRASES = [
   'test test test test test test test test test test test junk',
   'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
 ];
 
-let relay;
-const homes = [];
-const apiClients = [];
-
-async function xmtpClient(phrase) {
-  const account = mnemonicToAccount(phrase);
-  const wallet = { getAddress: async () => account.address, signMessage: (message) => account.signMessage({ message }) };
-  return within(xmtp.Client.create(wallet, {
-    env: 'local',
-    apiClientFactory: () => {
-      const api = new RelayApiClient(relay.url, { log: () => {} });
-      apiClients.push(api);
-      return api;
-    },
-    persistConversations: false,
-  }), STEP_MS, 'Client.create');
-}
+const fixture = new XmtpCliFixture();
+const run = (home, args) => fixture.run(home, args);
+const xmtpClient = (phrase) => fixture.xmtpClient(mnemonicToAccount(phrase));
 
 function identityKeyOf(client) {
   return Buffer.from(client.publicKeyBundle.identityKey.secp256k1Uncompressed.bytes).toString('hex');
 }
 
-async function run(home, args) {
-  const result = await home.run(args, STEP_MS);
-  assert.equal(result.code, 0, result.log);
-  return result;
-}
-
-// A home restored from `phrase` (`keylink account restore` reads it from stdin).
-async function restore(name, phrase) {
-  const home = new Home(name, relay.url);
-  homes.push(home);
-  const env = { ...process.env, KEYLINK_PASSPHRASE: PASSPHRASE };
-  delete env.KEYLINK_RELAY;
-  const child = spawn(home.program, ['--home', home.dir, '--relay', relay.url, 'account', 'restore'], { env });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  child.stdin.end(`${phrase}\n`);
-  const code = await within(new Promise((resolve) => child.on('exit', resolve)), STEP_MS, 'account restore');
-  assert.equal(code, 0, stderr);
-  return home;
-}
-
-before(async () => {
-  relay = await Relay.start(['--store', 'memory']);
-});
-
-after(async () => {
-  for (const api of apiClients) await api.close();
-  for (const home of homes) await home.cleanup();
-  const { code } = await relay.stop('SIGTERM');
-  assert.equal(code, 0, relay.log());
-});
+before(() => fixture.start());
+after(() => fixture.stop());
 
 test('an identity keylink made is the one xmtp-js loads for the same wallet', async () => {
-  const home = await restore('keylink-first', PHRASES[0]);
+  const home = await fixture.restore('keylink-first', PHRASES[0]);
   await run(home, ['chat', 'list']);  // makes the identity, backs it up, publishes the contact
   const shown = JSON.parse((await run(home, ['account', 'show', '--json'])).stdout);
   assert.equal(shown.address, mnemonicToAccount(PHRASES[0]).address);
@@ -88,7 +41,7 @@ test('an identity keylink made is the one xmtp-js loads for the same wallet', as
 });
 
 test('consent recorded by either client of the identity is read by the other', async () => {
-  const home = homes[0];  // the first test's: keylink and xmtp-js hold the same identity
+  const home = fixture.homes[0];  // the first test's: keylink and xmtp-js hold the same identity
   const client = await xmtpClient(PHRASES[0]);
   const spammer = mnemonicToAccount(PHRASES[1], { addressIndex: 7 }).address;
   const friend = mnemonicToAccount(PHRASES[1], { addressIndex: 8 }).address;
@@ -106,7 +59,7 @@ test('consent recorded by either client of the identity is read by the other', a
 
 test('an identity xmtp-js made is the one keylink adopts for the same wallet', async () => {
   const client = await xmtpClient(PHRASES[1]);
-  const home = await restore('xmtp-first', PHRASES[1]);
+  const home = await fixture.restore('xmtp-first', PHRASES[1]);
   const before = JSON.parse((await run(home, ['account', 'show', '--json'])).stdout);
   assert.equal(before.identity_key, null);  // account show only reads the home
   const listed = await run(home, ['chat', 'list']);
