@@ -13,7 +13,7 @@ using namespace keylink;
 class MemoryPeer final : public relay::Peer {
  public:
   using Peer::Peer;
-  void send(std::string frame) override {
+  void send(std::string_view frame) override {
     FUZZ_ASSERT(nlohmann::json::accept(frame));
     ++sent;
   }

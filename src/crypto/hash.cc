@@ -48,10 +48,22 @@ void hkdf_into(ByteView ikm, ByteView salt, ByteView info, std::span<std::uint8_
 
 }  // namespace
 
-Digest32 sha256(ByteView data) {
+Digest32 sha256(ByteView data) { return sha256({data}); }
+
+Digest32 sha256(std::initializer_list<ByteView> parts) {
+  // Fetched once: EVP_sha256() looks the implementation up (under a lock) on every use, which costs
+  // more than hashing a short message. A context per thread, so that no call allocates.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct ContextDeleter {
+    void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local const std::unique_ptr<EVP_MD_CTX, ContextDeleter> context(EVP_MD_CTX_new());
+  KEYLINK_CHECK(kSha256 != nullptr && context != nullptr);
+  KEYLINK_CHECK(EVP_DigestInit_ex2(context.get(), kSha256, nullptr) == 1);
+  for (ByteView part : parts) KEYLINK_CHECK(EVP_DigestUpdate(context.get(), part.data(), part.size()) == 1);
   Digest32 out{};
   unsigned int size = 0;
-  KEYLINK_CHECK(EVP_Digest(data.data(), data.size(), out.data(), &size, EVP_sha256(), nullptr) == 1);
+  KEYLINK_CHECK(EVP_DigestFinal_ex(context.get(), out.data(), &size) == 1);
   return out;
 }
 

@@ -17,7 +17,7 @@ void Forwarder::on_frame(Peer& peer, std::string_view frame) {
   peer.send(R"({"id":0,"jsonrpc":"2.0","result":true})");
   auto found = subscribers_.find(peer.bench_group);
   if (found == subscribers_.end()) return;
-  for (Peer* subscriber : found->second) subscriber->send(std::string(frame));
+  for (Peer* subscriber : found->second) subscriber->send(frame);
 }
 
 }  // namespace keylink::relay

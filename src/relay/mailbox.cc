@@ -11,9 +11,15 @@ std::size_t MessageIdHash::operator()(const MessageId& id) const noexcept {
   return hash;
 }
 
-Mailbox::Added Mailbox::add(StoredMessage message, std::string_view acked_by) {
-  auto [slot, added] = index_.try_emplace(message.id);
+ClientNumber Mailbox::client(std::string_view client_id) {
+  auto [it, added] = clients_.try_emplace(std::string(client_id), static_cast<ClientNumber>(clients_.size()));
+  return it->second;
+}
+
+Mailbox::Added Mailbox::add(StoredMessage message, std::optional<ClientNumber> acked_by) {
+  auto [slot, added] = index_part(message.id).try_emplace(message.id);
   if (!added) return {nullptr, {}};
+  ++message_count_;
   auto [topic, created] = topics_.try_emplace(message.topic);
   TopicLog& log = topic->second;
   if (created) {
@@ -25,7 +31,7 @@ Mailbox::Added Mailbox::add(StoredMessage message, std::string_view acked_by) {
   expiries_.emplace(message.expires_at_ms, message.id);
   ++log.live;
   Entry& entry = log.entries.emplace_back(Entry{std::move(message), {}, false});
-  if (!acked_by.empty()) entry.acked_by.push_back(client_number(acked_by));
+  if (acked_by) entry.acked_by.push_back(*acked_by);
   return {&entry.message, slot->second};
 }
 
@@ -38,37 +44,30 @@ Mailbox::Entry* Mailbox::find(MessageRef ref) {
   return entry.removed ? nullptr : &entry;
 }
 
-std::uint32_t Mailbox::client_number(std::string_view client_id) {
-  auto [it, added] = clients_.try_emplace(std::string(client_id), static_cast<std::uint32_t>(clients_.size()));
-  return it->second;
+bool Mailbox::acked(const Entry& entry, ClientNumber client) {
+  return std::binary_search(entry.acked_by.begin(), entry.acked_by.end(), client);
 }
 
-bool Mailbox::acked(const Entry& entry, std::string_view client_id) const {
-  if (entry.acked_by.empty()) return false;
-  auto found = clients_.find(std::string(client_id));
-  return found != clients_.end() && std::binary_search(entry.acked_by.begin(), entry.acked_by.end(), found->second);
-}
-
-bool Mailbox::ack(std::string_view client_id, Entry& entry) {
-  const std::uint32_t client = client_number(client_id);
+bool Mailbox::ack(ClientNumber client, Entry& entry) {
   auto at = std::lower_bound(entry.acked_by.begin(), entry.acked_by.end(), client);
   if (at != entry.acked_by.end() && *at == client) return false;
   entry.acked_by.insert(at, client);
   return true;
 }
 
-bool Mailbox::ack(std::string_view client_id, const MessageId& id) {
-  auto found = index_.find(id);
-  Entry* entry = found == index_.end() ? nullptr : find(found->second);
-  return entry && ack(client_id, *entry);
+bool Mailbox::ack(ClientNumber client, const MessageId& id) {
+  const Index& part = index_part(id);
+  auto found = part.find(id);
+  Entry* entry = found == part.end() ? nullptr : find(found->second);
+  return entry && ack(client, *entry);
 }
 
-bool Mailbox::ack(std::string_view client_id, MessageRef ref) {
+bool Mailbox::ack(ClientNumber client, MessageRef ref) {
   Entry* entry = find(ref);
-  return entry && ack(client_id, *entry);
+  return entry && ack(client, *entry);
 }
 
-Mailbox::PendingPage Mailbox::pending(std::string_view client_id, std::string_view topic, std::int64_t now_ms,
+Mailbox::PendingPage Mailbox::pending(ClientNumber client, std::string_view topic, std::int64_t now_ms,
                                       std::size_t limit, std::uint64_t from) const {
   PendingPage page;
   auto found = topics_.find(std::string(topic));
@@ -77,7 +76,7 @@ Mailbox::PendingPage Mailbox::pending(std::string_view client_id, std::string_vi
   std::size_t index = from > log.first ? static_cast<std::size_t>(from - log.first) : 0;
   for (; index < log.entries.size() && page.messages.size() < limit; ++index) {
     const Entry& entry = log.entries[index];
-    if (!entry.removed && entry.message.expires_at_ms > now_ms && !acked(entry, client_id)) {
+    if (!entry.removed && entry.message.expires_at_ms > now_ms && !acked(entry, client)) {
       page.messages.emplace_back(&entry.message, MessageRef{log.number, log.first + index});
     }
   }
@@ -119,11 +118,13 @@ HistoryPage Mailbox::history(std::string_view topic, const HistoryQuery& query, 
 std::size_t Mailbox::prune(std::int64_t now_ms, std::size_t max) {
   std::size_t removed = 0;
   while (removed < max && !expiries_.empty() && expiries_.top().first <= now_ms) {
-    auto found = index_.find(expiries_.top().second);
+    Index& part = index_part(expiries_.top().second);
+    auto found = part.find(expiries_.top().second);
     expiries_.pop();
-    if (found == index_.end()) continue;
+    if (found == part.end()) continue;
     const MessageRef ref = found->second;
-    index_.erase(found);
+    part.erase(found);
+    --message_count_;
     TopicLog& log = *logs_.at(ref.log);
     Entry& entry = log.entries[ref.position - log.first];
     stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();

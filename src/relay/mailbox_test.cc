@@ -42,18 +42,18 @@ TEST(Mailbox, PendingSkipsAckedAndExpired) {
   mailbox.add(message("t", "b", 20));
   mailbox.add(message("t", "c", 30, 5));
   mailbox.add(message("t", "d", 40));
-  EXPECT_TRUE(mailbox.ack("alice", message_id("t", "a")));
-  EXPECT_FALSE(mailbox.ack("alice", message_id("t", "a")));
-  EXPECT_FALSE(mailbox.ack("alice", message_id("t", "never")));
-  EXPECT_EQ(texts(mailbox.pending("alice", "t", 100, 10)), (std::vector<std::string>{"b", "d"}));
-  EXPECT_EQ(texts(mailbox.pending("bob", "t", 100, 2)), (std::vector<std::string>{"a", "b"}));
-  EXPECT_TRUE(mailbox.pending("bob", "other", 100, 10).messages.empty());
+  EXPECT_TRUE(mailbox.ack(mailbox.client("alice"), message_id("t", "a")));
+  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), message_id("t", "a")));
+  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), message_id("t", "never")));
+  EXPECT_EQ(texts(mailbox.pending(mailbox.client("alice"), "t", 100, 10)), (std::vector<std::string>{"b", "d"}));
+  EXPECT_EQ(texts(mailbox.pending(mailbox.client("bob"), "t", 100, 2)), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(mailbox.pending(mailbox.client("bob"), "other", 100, 10).messages.empty());
   // From a position on, with where to go on from.
-  auto page = mailbox.pending("bob", "t", 100, 1, 2);
+  auto page = mailbox.pending(mailbox.client("bob"), "t", 100, 1, 2);
   EXPECT_EQ(texts(page), std::vector<std::string>{"b"});
   EXPECT_EQ(page.next, 3u);
   EXPECT_TRUE(page.more);
-  page = mailbox.pending("bob", "t", 100, 5, page.next);
+  page = mailbox.pending(mailbox.client("bob"), "t", 100, 5, page.next);
   EXPECT_EQ(texts(page), std::vector<std::string>{"d"});
   EXPECT_FALSE(page.more);
 }
@@ -102,13 +102,13 @@ TEST(Mailbox, ACursorSurvivesPruningOfWhatItPointsAt) {
 
 TEST(Mailbox, TheAddingClientHasAckedAndRefsOutliveTheirMessage) {
   Mailbox mailbox;
-  const auto added = mailbox.add(message("t", "a", 0, 10), "alice");
-  EXPECT_TRUE(mailbox.pending("alice", "t", 1, 10).messages.empty());
-  EXPECT_TRUE(mailbox.ack("bob", added.ref));
-  EXPECT_FALSE(mailbox.ack("bob", added.ref));
+  const auto added = mailbox.add(message("t", "a", 0, 10), mailbox.client("alice"));
+  EXPECT_TRUE(mailbox.pending(mailbox.client("alice"), "t", 1, 10).messages.empty());
+  EXPECT_TRUE(mailbox.ack(mailbox.client("bob"), added.ref));
+  EXPECT_FALSE(mailbox.ack(mailbox.client("bob"), added.ref));
   EXPECT_EQ(mailbox.message(added.ref)->message, "a");
   mailbox.prune(100);
-  EXPECT_FALSE(mailbox.ack("carol", added.ref));  // gone: ignored, never another message
+  EXPECT_FALSE(mailbox.ack(mailbox.client("carol"), added.ref));  // gone: ignored, never another message
   EXPECT_EQ(mailbox.message(added.ref), nullptr);
   mailbox.add(message("t", "b", 100));
   EXPECT_EQ(mailbox.message(added.ref), nullptr);
@@ -118,11 +118,11 @@ TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
   Mailbox mailbox;
   mailbox.add(message("t", "old", 0, 100));
   mailbox.add(message("t", "new", 0, 1000));
-  mailbox.ack("alice", message_id("t", "old"));
+  mailbox.ack(mailbox.client("alice"), message_id("t", "old"));
   EXPECT_EQ(mailbox.prune(500), 1u);
   EXPECT_EQ(mailbox.message_count(), 1u);
   EXPECT_EQ(mailbox.stored_bytes(), 4u);
-  EXPECT_FALSE(mailbox.ack("alice", message_id("t", "old")));
+  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), message_id("t", "old")));
   EXPECT_TRUE(mailbox.add(message("t", "old", 600)).message);  // the same text may come back once expired
 }
 
@@ -132,10 +132,10 @@ TEST(Mailbox, PruneGoesInBoundedBatchesSoonestFirst) {
   mailbox.add(message("t0", "lasting", 0, 10'000));
   EXPECT_EQ(mailbox.prune(200, 4), 4u);
   EXPECT_EQ(mailbox.message_count(), 7u);
-  EXPECT_FALSE(mailbox.ack("a", message_id("t0", "9")));  // the soonest expiring went first
+  EXPECT_FALSE(mailbox.ack(mailbox.client("a"), message_id("t0", "9")));  // the soonest expiring went first
   EXPECT_EQ(mailbox.prune(200), 6u);
   EXPECT_EQ(mailbox.prune(200), 0u);
-  EXPECT_EQ(texts(mailbox.pending("a", "t0", 200, 10)), std::vector<std::string>{"lasting"});
+  EXPECT_EQ(texts(mailbox.pending(mailbox.client("a"), "t0", 200, 10)), std::vector<std::string>{"lasting"});
 }
 
 }  // namespace

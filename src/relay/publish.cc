@@ -75,7 +75,7 @@ void RelayCore::accept(Peer& peer, const Request& request, std::vector<Publish> 
       continue;
     }
     // The publisher counts as having acked its own message: it never gets it back.
-    const auto [kept, ref] = mailbox_.add(std::move(publish.message), peer.client_id());
+    const auto [kept, ref] = mailbox_.add(std::move(publish.message), peer.client);
     if (!kept) continue;  // the same message again: stored and delivered once
     fan_out(*kept, ref, &peer, false);
     if (journal_) {

@@ -1,5 +1,7 @@
 #include "keylink/relay/relay_core.h"
 
+#include <charconv>
+
 #include "json_text.h"
 #include "keylink/base/check.h"
 #include "request.h"
@@ -10,6 +12,24 @@ namespace {
 // Delivery ids look like WalletConnect's payload ids (milliseconds * 1000 + a counter) and stay below
 // 2^53, so JavaScript clients read them exactly.
 std::int64_t first_delivery_id(const Clock& clock) { return clock.unix_millis() * 1000; }
+
+// The id of an ack written the way WalletConnect clients write every ack (JSON.stringify of {id,
+// jsonrpc, result: true}), or nullopt for any other frame, which then goes through the JSON parser:
+// half the frames a relay reads are acks, and for them the parser would cost more than the ack.
+std::optional<std::int64_t> plain_ack_id(std::string_view frame) {
+  constexpr std::string_view kHead = "{\"id\":", kTail = ",\"jsonrpc\":\"2.0\",\"result\":true}";
+  if (!frame.starts_with(kHead) || !frame.ends_with(kTail)) return std::nullopt;
+  const std::string_view digits = frame.substr(kHead.size(), frame.size() - kHead.size() - kTail.size());
+  // JSON has no leading zeros; what from_chars reads beyond the digits (a sign) leaves it to the parser.
+  if (digits.empty() || digits.size() > 18 || (digits[0] == '0' && digits.size() > 1) || digits[0] < '0' ||
+      digits[0] > '9') {
+    return std::nullopt;
+  }
+  std::int64_t id = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (error != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+  return id;
+}
 
 }  // namespace
 
@@ -24,12 +44,13 @@ Result<void> RelayCore::load() {
   auto loaded = journal_->load(
       clock_.unix_millis(), [this](StoredMessage message) { mailbox_.add(std::move(message)); },
       [&acks](StoredAck ack) { acks.push_back(std::move(ack)); });
-  for (const auto& ack : acks) mailbox_.ack(ack.client_id, ack.id);
+  for (const auto& ack : acks) mailbox_.ack(mailbox_.client(ack.client_id), ack.id);
   return loaded;
 }
 
 void RelayCore::attach(Peer& peer) {
   peer.handle = next_handle_++;
+  peer.client = mailbox_.client(peer.client_id());
   peers_.emplace(peer.handle, &peer);
   peer.tokens = limits_.publish_burst;
   peer.tokens_at_ms = clock_.unix_millis();
@@ -45,6 +66,7 @@ void RelayCore::detach(Peer& peer) {
 
 void RelayCore::on_frame(Peer& peer, std::string_view frame) {
   metrics_.bytes_in += frame.size();
+  if (auto delivery_id = plain_ack_id(frame)) return on_ack(peer, *delivery_id);
   frame_buffer_.resize(frame.size() + simdjson::SIMDJSON_PADDING);
   std::copy(frame.begin(), frame.end(), frame_buffer_.begin());
   Request request;
@@ -109,7 +131,7 @@ void RelayCore::on_ack(Peer& peer, std::int64_t delivery_id) {
   const MessageRef ref = found->second;
   peer.awaiting_ack.erase(found);
   ++metrics_.acks;
-  if (mailbox_.ack(peer.client_id(), ref) && journal_) {
+  if (mailbox_.ack(peer.client, ref) && journal_) {
     const StoredMessage& message = *mailbox_.message(ref);
     journal_->append({}, {StoredAck{peer.client_id(), message.id, message.expires_at_ms}}, {});
   }
@@ -136,36 +158,37 @@ void RelayCore::fan_out(const StoredMessage& message, MessageRef ref, const Peer
   if (found == subscribers_.end()) return;
   for (Peer* subscriber : found->second) {
     if (subscriber == publisher) continue;
+    Peer::Subscription& subscription = subscriber->subscriptions.at(message.topic);
     if (ephemeral) {
-      deliver(*subscriber, message, std::nullopt);
+      deliver(*subscriber, subscription.id, message, std::nullopt);
       continue;
     }
-    Peer::Subscription& subscription = subscriber->subscriptions.at(message.topic);
     if (subscription.behind || subscriber->awaiting_ack.size() >= limits_.delivery_window) {
       subscription.behind = true;  // it gets this one from its mailbox once it catches up
       subscriber->backlog.insert(message.topic);
       continue;
     }
-    deliver(*subscriber, message, ref);
+    deliver(*subscriber, subscription.id, message, ref);
     subscription.next = ref.position + 1;
   }
 }
 
-void RelayCore::deliver(Peer& peer, const StoredMessage& message, std::optional<MessageRef> ref) {
+void RelayCore::deliver(Peer& peer, std::string_view subscription_id, const StoredMessage& message,
+                        std::optional<MessageRef> ref) {
   const std::int64_t delivery_id = next_delivery_id_++;
-  std::string frame;
-  frame.reserve(message.message.size() + message.topic.size() + 256);
+  std::string& frame = out_;
+  frame.clear();
   frame += "{\"id\":";
   append_int(frame, delivery_id);
   frame += ",\"jsonrpc\":\"2.0\",\"method\":\"irn_subscription\",\"params\":{\"id\":\"";
-  frame += peer.subscriptions.at(message.topic).id;
+  frame += subscription_id;
   frame += "\",\"data\":{";
   append_message_fields(frame, message);
   frame += ",\"attestation\":null}}}";
   if (ref) peer.awaiting_ack.emplace(delivery_id, *ref);
   ++metrics_.deliveries;
   metrics_.bytes_out += frame.size();
-  peer.send(std::move(frame));
+  peer.send(frame);
 }
 
 void RelayCore::deliver_pending(Peer& peer, std::string_view topic) {
@@ -173,8 +196,8 @@ void RelayCore::deliver_pending(Peer& peer, std::string_view topic) {
   if (found == peer.subscriptions.end()) return;
   Peer::Subscription& subscription = found->second;
   const std::size_t room = limits_.delivery_window - std::min(limits_.delivery_window, peer.awaiting_ack.size());
-  auto page = mailbox_.pending(peer.client_id(), topic, clock_.unix_millis(), room, subscription.next);
-  for (const auto& [message, ref] : page.messages) deliver(peer, *message, ref);
+  auto page = mailbox_.pending(peer.client, topic, clock_.unix_millis(), room, subscription.next);
+  for (const auto& [message, ref] : page.messages) deliver(peer, subscription.id, *message, ref);
   subscription.next = page.next;
   subscription.behind = page.more;
   if (page.more) {
@@ -199,15 +222,15 @@ Metrics& RelayCore::metrics() noexcept {
 }
 
 void RelayCore::reply(Peer& peer, std::string_view id_json, std::string_view result_json) {
-  std::string frame;
-  frame.reserve(result_json.size() + id_json.size() + 32);
+  std::string& frame = out_;
+  frame.clear();
   frame += "{\"id\":";
   frame += id_json;
   frame += ",\"jsonrpc\":\"2.0\",\"result\":";
   frame += result_json;
   frame += '}';
   metrics_.bytes_out += frame.size();
-  peer.send(std::move(frame));
+  peer.send(frame);
 }
 
 void RelayCore::reply_error(Peer& peer, std::string_view id_json, const Refusal& refusal) {
@@ -218,7 +241,7 @@ void RelayCore::reply_error(Peer& peer, std::string_view id_json, const Refusal&
   append_json_string(frame, refusal.message);
   frame += "}}";
   metrics_.bytes_out += frame.size();
-  peer.send(std::move(frame));
+  peer.send(frame);
 }
 
 }  // namespace keylink::relay

@@ -12,7 +12,7 @@ using nlohmann::json;
 class FakePeer final : public Peer {
  public:
   using Peer::Peer;
-  void send(std::string frame) override { frames.push_back(json::parse(frame)); }
+  void send(std::string_view frame) override { frames.push_back(json::parse(frame)); }
   void close(std::uint16_t code, std::string_view) override { closed_with = code; }
 
   std::vector<json> take() { return std::exchange(frames, {}); }
@@ -97,6 +97,32 @@ TEST_F(RelayCoreTest, TheMailboxDeliversOnSubscribeUntilAcked) {
   EXPECT_EQ(messages(again.take()), std::vector<std::string>{"two"});
 }
 
+
+// Acks written as WalletConnect writes them skip the JSON parser; any other spelling of an ack counts
+// the same, and a frame that only looks like one gets the parser's answer.
+TEST_F(RelayCoreTest, AcksCountInAnySpellingAndNearMissesGetTheParsersAnswer) {
+  FakePeer& pub = connect("did:key:pub");
+  for (const char* text : {"one", "two", "three"}) publish(pub, text);
+  FakePeer& sub = connect("did:key:sub");
+  call(sub, "irn_subscribe", {{"topic", kTopic}});
+  auto deliveries = sub.take();
+  ASSERT_EQ(deliveries.size(), 3u);
+  const std::string id0 = deliveries[0]["id"].dump(), id1 = deliveries[1]["id"].dump();
+  core().on_frame(sub, "{\"id\":" + id0 + ",\"jsonrpc\":\"2.0\",\"result\":true}");
+  core().on_frame(sub, "{ \"result\": true, \"jsonrpc\": \"2.0\", \"id\": " + id1 + " }");
+  for (const std::string bad : {"{\"id\":007,\"jsonrpc\":\"2.0\",\"result\":true}",
+                                "{\"id\":-,\"jsonrpc\":\"2.0\",\"result\":true}",
+                                "{\"id\":,\"jsonrpc\":\"2.0\",\"result\":true}"}) {
+    core().on_frame(sub, bad);
+    const auto answers = sub.take();
+    ASSERT_EQ(answers.size(), 1u) << bad;
+    EXPECT_EQ(answers[0]["error"]["code"], -32700) << bad;
+  }
+  core().detach(sub);
+  FakePeer& again = connect("did:key:sub");
+  call(again, "irn_subscribe", {{"topic", kTopic}});
+  EXPECT_EQ(messages(again.take()), std::vector<std::string>{"three"});
+}
 TEST_F(RelayCoreTest, SameMessageTwiceIsStoredAndDeliveredOnce) {
   FakePeer& sub = connect("did:key:sub");
   FakePeer& pub = connect("did:key:pub");

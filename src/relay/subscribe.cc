@@ -136,7 +136,7 @@ void RelayCore::handle_fetch(Peer& peer, Request& request, bool batch) {
   bool has_more = false;
   for (std::string_view topic : topics) {
     const std::size_t room = limits_.max_fetch_messages - acks.size();
-    auto pending = mailbox_.pending(peer.client_id(), topic, now, room + 1).messages;
+    auto pending = mailbox_.pending(peer.client, topic, now, room + 1).messages;
     if (pending.size() > room) {
       has_more = true;
       pending.pop_back();
@@ -152,7 +152,7 @@ void RelayCore::handle_fetch(Peer& peer, Request& request, bool batch) {
   }
   result += "],\"hasMore\":";
   result += has_more ? "true}" : "false}";
-  for (const auto& ack : acks) mailbox_.ack(ack.client_id, ack.id);
+  for (const auto& ack : acks) mailbox_.ack(peer.client, ack.id);
   if (journal_ && !acks.empty()) journal_->append({}, std::move(acks), {});
   reply(peer, request.id_json, result);
 }

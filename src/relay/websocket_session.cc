@@ -102,7 +102,7 @@ void WebsocketSession::on_error(std::uint16_t code, std::string_view reason) {
   queue_close(code, reason, AfterFlush::kFinish);
 }
 
-void WebsocketSession::send(std::string frame) {
+void WebsocketSession::send(std::string_view frame) {
   if (!attached_ || closing_ || finished_) return;
   const std::size_t limit = server_->options.limits.max_queued_bytes;
   if (pending_.size() + writing_.size() + frame.size() > limit) {

@@ -31,7 +31,7 @@ class WebsocketSession final : public Peer,
   // the client sends until its close frame, its EOF, or 5 s, and goes. Never attaches to the handler.
   void refuse(std::uint16_t code, std::string_view reason);
 
-  void send(std::string frame) override;
+  void send(std::string_view frame) override;
   void close(std::uint16_t code, std::string_view reason) override;
 
  private:

@@ -44,7 +44,7 @@ struct LoopbackRelay {
 class CorePeer final : public relay::Peer {
  public:
   using Peer::Peer;
-  void send(std::string) override {}
+  void send(std::string_view) override {}
   void close(std::uint16_t, std::string_view) override {}
 };
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 
 #include "keylink/base/bytes.h"
 #include "keylink/base/result.h"
@@ -15,6 +16,8 @@ using Digest32 = std::array<std::uint8_t, 32>;
 using Digest64 = std::array<std::uint8_t, 64>;
 
 Digest32 sha256(ByteView data);
+// sha256 of the parts one after the other, without joining them first.
+Digest32 sha256(std::initializer_list<ByteView> parts);
 Digest64 sha512(ByteView data);
 // The original Keccak padding that Ethereum uses, not FIPS 202 SHA3-256.
 Digest32 keccak256(ByteView data);

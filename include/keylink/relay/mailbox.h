@@ -6,18 +6,20 @@
 // rebuilt from it at start. Not thread-safe: it lives on the relay's event loop.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <optional>
 #include <queue>
-
-#include <absl/container/flat_hash_map.h>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 
 #include "keylink/relay/stored_message.h"
 
@@ -46,18 +48,24 @@ struct MessageRef {
   std::uint64_t position = 0;  // its place there
 };
 
+// A client as the mailbox knows it: a small number for its did:key, so that acks are cheap to keep.
+using ClientNumber = std::uint32_t;
+
 class Mailbox {
  public:
+  // The number of a client id, the same for the mailbox's whole life.
+  ClientNumber client(std::string_view client_id);
+
   struct Added {
     const StoredMessage* message;  // null when a message with its id was kept already
     MessageRef ref;
   };
   // Stores a message unless one with its id is kept already; `acked_by` (the publisher) never gets it.
-  Added add(StoredMessage message, std::string_view acked_by = {});
+  Added add(StoredMessage message, std::optional<ClientNumber> acked_by = std::nullopt);
   // Records that the client acked the message; a message no longer kept is ignored. Returns whether
   // the ack was new.
-  bool ack(std::string_view client_id, const MessageId& id);
-  bool ack(std::string_view client_id, MessageRef ref);
+  bool ack(ClientNumber client, const MessageId& id);
+  bool ack(ClientNumber client, MessageRef ref);
   // The message still kept at ref, or null.
   const StoredMessage* message(MessageRef ref) {
     const Entry* entry = find(ref);
@@ -71,7 +79,7 @@ class Mailbox {
   };
   // From position `from` of the topic on, the client's messages that are unacked and unexpired at
   // now_ms, oldest first, at most limit.
-  PendingPage pending(std::string_view client_id, std::string_view topic, std::int64_t now_ms, std::size_t limit,
+  PendingPage pending(ClientNumber client, std::string_view topic, std::int64_t now_ms, std::size_t limit,
                       std::uint64_t from = 0) const;
   // Unexpired messages of a topic in publish order, a page at a time.
   HistoryPage history(std::string_view topic, const HistoryQuery& query, std::int64_t now_ms) const;
@@ -80,13 +88,13 @@ class Mailbox {
   // one call never holds the event loop for long. Returns how many went.
   std::size_t prune(std::int64_t now_ms, std::size_t max = SIZE_MAX);
 
-  std::size_t message_count() const noexcept { return index_.size(); }
+  std::size_t message_count() const noexcept { return message_count_; }
   std::size_t stored_bytes() const noexcept { return stored_bytes_; }
 
  private:
   struct Entry {
     StoredMessage message;
-    std::vector<std::uint32_t> acked_by;  // client numbers, sorted
+    absl::InlinedVector<ClientNumber, 2> acked_by;  // sorted; the publisher and one reader need no allocation
     bool removed = false;                 // pruned; dropped once it reaches the front of its log
   };
   // A topic's messages in publish order; an entry's position is `first` plus its index.
@@ -97,19 +105,25 @@ class Mailbox {
     std::size_t live = 0;
   };
 
+  using Index = absl::flat_hash_map<MessageId, MessageRef, MessageIdHash>;
+  // The index is split by a byte of the id, so that growing one part rehashes a 64th of the messages:
+  // a short pause, where rehashing millions at once would stall every connection for tens of ms.
+  static constexpr std::size_t kIndexParts = 64;
+  Index& index_part(const MessageId& id) { return index_[id[31] % kIndexParts]; }
+
   Entry* find(MessageRef ref);
-  bool ack(std::string_view client_id, Entry& entry);
-  std::uint32_t client_number(std::string_view client_id);
-  bool acked(const Entry& entry, std::string_view client_id) const;
+  static bool ack(ClientNumber client, Entry& entry);
+  static bool acked(const Entry& entry, ClientNumber client);
 
   std::unordered_map<std::string, TopicLog> topics_;
   std::unordered_map<std::uint64_t, TopicLog*> logs_;  // by number
   std::uint64_t next_log_ = 1;
-  absl::flat_hash_map<MessageId, MessageRef, MessageIdHash> index_;  // flat: one probe, no node per message
+  std::array<Index, kIndexParts> index_;  // flat: one probe, no node per message
+  std::size_t message_count_ = 0;
   using Expiry = std::pair<std::int64_t, MessageId>;
   // Soonest on top; a deque, so that growing never copies millions of entries at once.
   std::priority_queue<Expiry, std::deque<Expiry>, std::greater<>> expiries_;
-  std::unordered_map<std::string, std::uint32_t> clients_;  // client id -> number, for compact acks
+  std::unordered_map<std::string, ClientNumber> clients_;
   std::size_t stored_bytes_ = 0;
 };
 

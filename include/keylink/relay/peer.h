@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "keylink/relay/mailbox.h"
 #include "keylink/relay/metrics.h"
 #include "keylink/relay/stored_message.h"
@@ -21,8 +23,8 @@ class Peer {
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
 
-  // Queues one text frame. Never blocks; a peer whose queue passes its limit is closed.
-  virtual void send(std::string frame) = 0;
+  // Queues (copies) one text frame. Never blocks; a peer whose queue passes its limit is closed.
+  virtual void send(std::string_view frame) = 0;
   // Closes the connection with a WebSocket close code and a reason a person can read.
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
 
@@ -34,13 +36,14 @@ class Peer {
 
   // Owned by the relay core.
   std::uint64_t handle = 0;                                    // the core's key for this peer
+  ClientNumber client = 0;                                     // the mailbox's number for client_id
   struct Subscription {
     std::string id;
     std::uint64_t next = 0;  // the topic position its mailbox delivery has reached
     bool behind = false;     // messages from `next` on wait for room in the delivery window
   };
   std::unordered_map<std::string, Subscription> subscriptions;  // by topic
-  std::unordered_map<std::int64_t, MessageRef> awaiting_ack;   // delivery rpc id -> message: in flight
+  absl::flat_hash_map<std::int64_t, MessageRef> awaiting_ack;  // delivery rpc id -> message: in flight
   std::unordered_set<std::string> backlog;                     // topics whose subscription is behind
   double tokens = 0;                                           // publish rate bucket
   std::int64_t tokens_at_ms = 0;

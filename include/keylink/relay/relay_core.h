@@ -62,7 +62,8 @@ class RelayCore final : public PeerHandler {
   // Delivers to live subscribers; a stored message (at `position`) only to those not behind.
   void fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral);
   // Sends one irn_subscription; a stored message (not ephemeral) waits for its ack.
-  void deliver(Peer& peer, const StoredMessage& message, std::optional<MessageRef> ref);
+  void deliver(Peer& peer, std::string_view subscription_id, const StoredMessage& message,
+               std::optional<MessageRef> ref);
   void deliver_pending(Peer& peer, std::string_view topic);
   // Returns the subscription id, or why not.
   tl::expected<std::string, Refusal> subscribe(Peer& peer, std::string_view topic);
@@ -89,6 +90,7 @@ class RelayCore final : public PeerHandler {
   Metrics metrics_;
   simdjson::dom::parser parser_;
   std::string frame_buffer_;  // the frame, padded for simdjson
+  std::string out_;           // the frame being written: reused, so that writing one allocates nothing
   std::uint64_t next_handle_ = 1;
   std::int64_t next_delivery_id_;
   std::unordered_map<std::uint64_t, Peer*> peers_;
