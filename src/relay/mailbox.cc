@@ -28,7 +28,12 @@ Mailbox::Added Mailbox::add(StoredMessage message, std::optional<ClientNumber> a
   }
   slot->second = {log.number, log.first + log.entries.size()};
   stored_bytes_ += message.topic.size() + message.message.size();
-  expiries_.emplace(message.expires_at_ms, message.id);
+  // Most messages expire in the same millisecond as the one before or later: append to the last bucket.
+  auto bucket = expiries_.empty() ? expiries_.end() : std::prev(expiries_.end());
+  if (bucket == expiries_.end() || bucket->first != message.expires_at_ms) {
+    bucket = expiries_.try_emplace(expiries_.end(), message.expires_at_ms);
+  }
+  bucket->second.refs.push_back(slot->second);
   ++log.live;
   Entry& entry = log.entries.emplace_back(Entry{std::move(message), {}, false});
   if (acked_by) entry.acked_by.push_back(*acked_by);
@@ -117,33 +122,36 @@ HistoryPage Mailbox::history(std::string_view topic, const HistoryQuery& query, 
 
 std::size_t Mailbox::prune(std::int64_t now_ms, std::size_t max) {
   std::size_t removed = 0;
-  while (removed < max && !expiries_.empty() && expiries_.top().first <= now_ms) {
-    Index& part = index_part(expiries_.top().second);
-    auto found = part.find(expiries_.top().second);
-    expiries_.pop();
-    if (found == part.end()) continue;
-    const MessageRef ref = found->second;
-    part.erase(found);
-    --message_count_;
-    TopicLog& log = *logs_.at(ref.log);
-    Entry& entry = log.entries[ref.position - log.first];
-    stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();
-    entry.removed = true;
-    entry.acked_by = {};
-    ++removed;
-    if (--log.live == 0) {
-      logs_.erase(log.number);
-      const std::string topic = std::move(entry.message.topic);
-      topics_.erase(topic);  // the whole log, entry included
-      continue;
+  while (removed < max && !expiries_.empty() && expiries_.begin()->first <= now_ms) {
+    ExpiryBucket& bucket = expiries_.begin()->second;
+    while (removed < max && bucket.done < bucket.refs.size()) {
+      remove(bucket.refs[bucket.done++]);
+      ++removed;
     }
-    entry.message.message = {};
-    while (log.entries.front().removed) {
-      log.entries.pop_front();
-      ++log.first;
-    }
+    if (bucket.done == bucket.refs.size()) expiries_.erase(expiries_.begin());
   }
   return removed;
+}
+
+void Mailbox::remove(MessageRef ref) {
+  TopicLog& log = *logs_.at(ref.log);
+  Entry& entry = log.entries[ref.position - log.first];
+  index_part(entry.message.id).erase(entry.message.id);
+  --message_count_;
+  stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();
+  entry.removed = true;
+  entry.acked_by = {};
+  if (--log.live == 0) {
+    logs_.erase(log.number);
+    const std::string topic = std::move(entry.message.topic);
+    topics_.erase(topic);  // the whole log, entry included
+    return;
+  }
+  entry.message.message = {};
+  while (log.entries.front().removed) {
+    log.entries.pop_front();
+    ++log.first;
+  }
 }
 
 }  // namespace keylink::relay

@@ -10,9 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <functional>
+#include <map>
 #include <optional>
-#include <queue>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -112,6 +111,8 @@ class Mailbox {
   Index& index_part(const MessageId& id) { return index_[id[31] % kIndexParts]; }
 
   Entry* find(MessageRef ref);
+  // Forgets a kept message: out of the index, its log entry emptied.
+  void remove(MessageRef ref);
   static bool ack(ClientNumber client, Entry& entry);
   static bool acked(const Entry& entry, ClientNumber client);
 
@@ -120,9 +121,13 @@ class Mailbox {
   std::uint64_t next_log_ = 1;
   std::array<Index, kIndexParts> index_;  // flat: one probe, no node per message
   std::size_t message_count_ = 0;
-  using Expiry = std::pair<std::int64_t, MessageId>;
-  // Soonest on top; a deque, so that growing never copies millions of entries at once.
-  std::priority_queue<Expiry, std::deque<Expiry>, std::greater<>> expiries_;
+  // The messages that expire in one millisecond, in the order they came; prune has taken `done` of them.
+  // Appending stays in memory that is in cache, where a heap of millions touches a cold parent each time.
+  struct ExpiryBucket {
+    std::vector<MessageRef> refs;
+    std::size_t done = 0;
+  };
+  std::map<std::int64_t, ExpiryBucket> expiries_;  // by expires_at_ms
   std::unordered_map<std::string, ClientNumber> clients_;
   std::size_t stored_bytes_ = 0;
 };
