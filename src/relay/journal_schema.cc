@@ -8,12 +8,14 @@
 namespace keylink::relay {
 namespace {
 
-// messages: a rowid table, since rows carry up to 256 KiB and the id is a random 32-byte key.
-// acks: small rows found by their key, so WITHOUT ROWID stores them once.
-// Both prune by expiry, hence an index on expires_at each.
-constexpr const char* kSchemaV1 = R"sql(
+// Version 2. messages: keyed by seq, which the relay gives in increasing order, so each row is appended
+// at the end of the table; the id is not indexed (the relay's mailbox finds duplicates), so no insert
+// lands at a random place. acks: keyed by (client, seq), so a client's acks are appended to its range.
+// Both prune by expiry, hence an index on expires_at each (close to append order too).
+constexpr const char* kSchema = R"sql(
   CREATE TABLE messages (
-    id BLOB PRIMARY KEY NOT NULL,
+    seq INTEGER PRIMARY KEY,
+    id BLOB NOT NULL,
     topic TEXT NOT NULL,
     message BLOB NOT NULL,
     tag INTEGER NOT NULL,
@@ -22,10 +24,27 @@ constexpr const char* kSchemaV1 = R"sql(
   CREATE INDEX messages_by_expiry ON messages (expires_at);
   CREATE TABLE acks (
     client TEXT NOT NULL,
-    id BLOB NOT NULL,
+    seq INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
-    PRIMARY KEY (client, id)) WITHOUT ROWID;
+    PRIMARY KEY (client, seq)) WITHOUT ROWID;
   CREATE INDEX acks_by_expiry ON acks (expires_at);
+)sql";
+
+// Version 1 keyed messages by id (a random insert per message) and acks by (client, id). Its messages
+// keep their rowid as seq; its acks find their seq through the id.
+constexpr const char* kMigrateFrom1 = R"sql(
+  ALTER TABLE messages RENAME TO messages_v1;
+  ALTER TABLE acks RENAME TO acks_v1;
+  DROP INDEX messages_by_expiry;
+  DROP INDEX acks_by_expiry;
+)sql";
+constexpr const char* kCopyFrom1 = R"sql(
+  INSERT INTO messages (seq, id, topic, message, tag, published_at, expires_at)
+    SELECT rowid, id, topic, message, tag, published_at, expires_at FROM messages_v1;
+  INSERT INTO acks (client, seq, expires_at)
+    SELECT a.client, m.rowid, a.expires_at FROM acks_v1 a JOIN messages_v1 m ON m.id = a.id;
+  DROP TABLE messages_v1;
+  DROP TABLE acks_v1;
 )sql";
 
 Result<std::int64_t> count_tables(store::Database& db) {
@@ -43,7 +62,7 @@ Result<void> create_schema(store::Database& db) {
     return fail(store::Errc::kCorrupt,
                 "store " + db.path() + ": not a keylink relay store (a SQLite file with other tables)");
   }
-  if (auto made = db.exec(kSchemaV1); !made) return made;
+  if (auto made = db.exec(kSchema); !made) return made;
   if (auto id = db.set_application_id(kJournalApplicationId); !id) return id;
   return db.set_user_version(kJournalSchemaVersion);
 }
@@ -60,7 +79,13 @@ Result<void> check_schema(store::Database& db, std::int32_t application_id, std:
                                                 std::to_string(version) + "; this one reads up to " +
                                                 std::to_string(kJournalSchemaVersion) + ")");
   }
-  return {};  // version 1 is the only one so far: no migrations yet
+  if (version == 1) {
+    for (const char* step : {kMigrateFrom1, kSchema, kCopyFrom1}) {
+      if (auto done = db.exec(step); !done) return done;
+    }
+    return db.set_user_version(kJournalSchemaVersion);
+  }
+  return {};
 }
 
 }  // namespace

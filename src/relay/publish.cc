@@ -74,13 +74,14 @@ void RelayCore::accept(Peer& peer, const Request& request, std::vector<Publish> 
       fan_out(publish.message, {}, &peer, true);
       continue;
     }
+    publish.message.seq = next_seq_++;
     // The publisher counts as having acked its own message: it never gets it back.
     const auto [kept, ref] = mailbox_.add(std::move(publish.message), peer.client);
     if (!kept) continue;  // the same message again: stored and delivered once
     fan_out(*kept, ref, &peer, false);
     if (journal_) {
       to_journal.push_back(*kept);
-      acks.push_back({peer.client_id(), kept->id, kept->expires_at_ms});
+      acks.push_back({peer.client_id(), kept->seq, kept->expires_at_ms});
     }
   }
   if (to_journal.empty()) return reply(peer, request.id_json, "true");

@@ -40,11 +40,17 @@ RelayCore::RelayCore(const Limits& limits, const Clock& clock, Journal* journal)
 
 Result<void> RelayCore::load() {
   if (!journal_) return {};
-  std::vector<StoredAck> acks;
+  absl::flat_hash_map<std::uint64_t, MessageRef> kept;  // by seq, for the acks
   auto loaded = journal_->load(
-      clock_.unix_millis(), [this](StoredMessage message) { mailbox_.add(std::move(message)); },
-      [&acks](StoredAck ack) { acks.push_back(std::move(ack)); });
-  for (const auto& ack : acks) mailbox_.ack(mailbox_.client(ack.client_id), ack.id);
+      clock_.unix_millis(),
+      [&](StoredMessage message) {
+        next_seq_ = std::max(next_seq_, message.seq + 1);
+        const std::uint64_t seq = message.seq;
+        if (auto added = mailbox_.add(std::move(message)); added.message) kept.emplace(seq, added.ref);
+      },
+      [&](const StoredAck& ack) {
+        if (auto found = kept.find(ack.seq); found != kept.end()) mailbox_.ack(mailbox_.client(ack.client_id), found->second);
+      });
   return loaded;
 }
 
@@ -133,7 +139,7 @@ void RelayCore::on_ack(Peer& peer, std::int64_t delivery_id) {
   ++metrics_.acks;
   if (mailbox_.ack(peer.client, ref) && journal_) {
     const StoredMessage& message = *mailbox_.message(ref);
-    journal_->append({}, {StoredAck{peer.client_id(), message.id, message.expires_at_ms}}, {});
+    journal_->append({}, {StoredAck{peer.client_id(), message.seq, message.expires_at_ms}}, {});
   }
   if (!peer.backlog.empty() && peer.awaiting_ack.size() <= limits_.delivery_window / 2) {
     auto topics = std::move(peer.backlog);

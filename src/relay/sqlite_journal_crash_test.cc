@@ -30,10 +30,11 @@ StoredMessage message_number(std::uint32_t i) {
           .topic = "crash",
           .message = text,
           .published_at_ms = i,
-          .expires_at_ms = std::int64_t{1} << 60};
+          .expires_at_ms = std::int64_t{1} << 60,
+          .seq = i + 1};
 }
 
-StoredAck ack_of(std::uint32_t i) { return {"did:key:crash", message_number(i).id, std::int64_t{1} << 60}; }
+StoredAck ack_of(std::uint32_t i) { return {"did:key:crash", message_number(i).seq, std::int64_t{1} << 60}; }
 
 // The child: appends until killed. Its Poster runs completions at once, on the writer thread, which is
 // where they write to the pipe. Never returns.
@@ -105,17 +106,18 @@ void crash_and_check(Durability durability) {
   for (std::uint32_t index; read_index(fds[0], index);) durable.insert(index);  // reported before it died
   close(fds[0]);
 
-  std::set<MessageId> messages, acked;
+  std::set<MessageId> messages;
+  std::set<std::uint64_t> acked;
   {
     auto journal = SqliteJournal::open(path, durability, [](std::function<void()> fn) { fn(); });
     ASSERT_TRUE(journal) << journal.error().message;
     ASSERT_TRUE((*journal)->load(
-        0, [&](StoredMessage m) { messages.insert(m.id); }, [&](StoredAck a) { acked.insert(a.id); }));
+        0, [&](StoredMessage m) { messages.insert(m.id); }, [&](StoredAck a) { acked.insert(a.seq); }));
   }
   for (std::uint32_t index : durable) {
     ASSERT_TRUE(messages.contains(message_number(index).id)) << "message " << index << " reported durable, lost";
     if (index > 0) {
-      ASSERT_TRUE(acked.contains(ack_of(index - 1).id)) << "ack " << index - 1 << " lost";
+      ASSERT_TRUE(acked.contains(ack_of(index - 1).seq)) << "ack " << index - 1 << " lost";
     }
   }
   auto db = store::Database::open(path);

@@ -25,14 +25,17 @@ using keylink::testing::TempDir;
 
 constexpr std::int64_t kForever = std::int64_t{1} << 60;
 
+// Each made message has the next seq, as the relay gives them.
 StoredMessage make_message(const std::string& topic, const std::string& text, std::int64_t published_at,
                            std::int64_t expires_at = kForever) {
+  static std::uint64_t next_seq = 1;
   return {.id = message_id(topic, text),
           .topic = topic,
           .message = text,
           .tag = 1100,
           .published_at_ms = published_at,
-          .expires_at_ms = expires_at};
+          .expires_at_ms = expires_at,
+          .seq = next_seq++};
 }
 
 struct Loaded {
@@ -71,7 +74,7 @@ TEST(SqliteJournal, MessageIdSeparatesTopicFromMessage) {
   EXPECT_EQ(message_id("t", "m"), message_id("t", "m"));
 }
 
-TEST_P(SqliteJournalTest, AppendedMessagesLoadAfterReopenOldestFirst) {
+TEST_P(SqliteJournalTest, AppendedMessagesLoadAfterReopenInSeqOrder) {
   const StoredMessage first = make_message("topic-a", std::string("bytes\0\xff", 7), 1000, 9000);
   const StoredMessage second = make_message("topic-b", "hello", 500, 8000);
   {
@@ -83,7 +86,8 @@ TEST_P(SqliteJournalTest, AppendedMessagesLoadAfterReopenOldestFirst) {
   }
   const Loaded loaded = load(path_);
   ASSERT_EQ(loaded.messages.size(), 2u);
-  for (const auto& [got, want] : {std::pair{loaded.messages[0], second}, std::pair{loaded.messages[1], first}}) {
+  for (const auto& [got, want] : {std::pair{loaded.messages[0], first}, std::pair{loaded.messages[1], second}}) {
+    EXPECT_EQ(got.seq, want.seq);
     EXPECT_EQ(got.id, want.id);
     EXPECT_EQ(got.topic, want.topic);
     EXPECT_EQ(got.message, want.message);
@@ -93,7 +97,7 @@ TEST_P(SqliteJournalTest, AppendedMessagesLoadAfterReopenOldestFirst) {
   }
 }
 
-TEST_P(SqliteJournalTest, ADuplicateIdIsStoredOnce) {
+TEST_P(SqliteJournalTest, ADuplicateSeqIsStoredOnce) {
   auto journal = open();
   const StoredMessage message = make_message("t", "same", 1);
   journal->append({message, message}, {}, {});
@@ -103,29 +107,29 @@ TEST_P(SqliteJournalTest, ADuplicateIdIsStoredOnce) {
 }
 
 TEST_P(SqliteJournalTest, AcksRoundTripOncePerClientAndMessage) {
-  const MessageId id = message_id("t", "m");
+  const std::uint64_t seq = 7;
   auto journal = open();
-  journal->append({}, {{"did:key:a", id, 5000}, {"did:key:b", id, 5000}}, {});
-  journal->append({}, {{"did:key:a", id, 5000}}, {});
+  journal->append({}, {{"did:key:a", seq, 5000}, {"did:key:b", seq, 5000}}, {});
+  journal->append({}, {{"did:key:a", seq, 5000}}, {});
   journal.reset();
   const Loaded loaded = load(path_);
   ASSERT_EQ(loaded.acks.size(), 2u);
   std::map<std::string, StoredAck> by_client;
   for (const StoredAck& ack : loaded.acks) by_client[ack.client_id] = ack;
-  EXPECT_EQ(by_client["did:key:a"].id, id);
+  EXPECT_EQ(by_client["did:key:a"].seq, seq);
   EXPECT_EQ(by_client["did:key:b"].expires_at_ms, 5000);
 }
 
 TEST_P(SqliteJournalTest, LoadSkipsWhatExpiredByNow) {
   auto journal = open();
-  journal->append({make_message("t", "old", 1, 100), make_message("t", "new", 2, 200)},
-                  {{"c", message_id("t", "old"), 100}, {"c", message_id("t", "new"), 200}}, {});
+  const StoredMessage old = make_message("t", "old", 1, 100), fresh = make_message("t", "new", 2, 200);
+  journal->append({old, fresh}, {{"c", old.seq, 100}, {"c", fresh.seq, 200}}, {});
   journal.reset();
   const Loaded loaded = load(path_, 100);
   ASSERT_EQ(loaded.messages.size(), 1u);
   EXPECT_EQ(loaded.messages[0].message, "new");
   ASSERT_EQ(loaded.acks.size(), 1u);
-  EXPECT_EQ(loaded.acks[0].id, message_id("t", "new"));
+  EXPECT_EQ(loaded.acks[0].seq, fresh.seq);
 }
 
 TEST_P(SqliteJournalTest, PruneRemovesExpiredRowsInChunksAndKeepsTheRest) {
@@ -134,10 +138,10 @@ TEST_P(SqliteJournalTest, PruneRemovesExpiredRowsInChunksAndKeepsTheRest) {
   std::vector<StoredAck> acks;
   for (int i = 0; i < kExpired; ++i) {
     messages.push_back(make_message("t", "expired " + std::to_string(i), i, 1000 + i % 7));
-    acks.push_back({"c", messages.back().id, messages.back().expires_at_ms});
+    acks.push_back({"c", messages.back().seq, messages.back().expires_at_ms});
   }
   messages.push_back(make_message("t", "kept", 1, 2000));
-  acks.push_back({"c", messages.back().id, 2000});
+  acks.push_back({"c", messages.back().seq, 2000});
   auto journal = open();
   journal->append(std::move(messages), std::move(acks), {});
   journal->prune(1006);
@@ -270,6 +274,42 @@ TEST(SqliteJournal, ANewerSchemaIsIncompatible) {
   ASSERT_FALSE(journal);
   EXPECT_EQ(journal.error().code, store::Errc::kIncompatible);
   EXPECT_NE(journal.error().message.find("schema 99"), std::string::npos) << journal.error().message;
+}
+
+// A store written by the first schema (messages keyed by id, acks by client and id) opens with its
+// messages and acks intact, each message numbered by its old rowid.
+TEST(SqliteJournal, AVersionOneStoreIsMigrated) {
+  TempDir dir;
+  const std::string path = dir.file("relay.db");
+  const MessageId first = message_id("t", "one"), second = message_id("t", "two");
+  {
+    auto db = store::Database::open(path);
+    ASSERT_TRUE(db->exec(R"sql(
+      CREATE TABLE messages (id BLOB PRIMARY KEY NOT NULL, topic TEXT NOT NULL, message BLOB NOT NULL,
+        tag INTEGER NOT NULL, published_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX messages_by_expiry ON messages (expires_at);
+      CREATE TABLE acks (client TEXT NOT NULL, id BLOB NOT NULL, expires_at INTEGER NOT NULL,
+        PRIMARY KEY (client, id)) WITHOUT ROWID;
+      CREATE INDEX acks_by_expiry ON acks (expires_at);
+      PRAGMA application_id = 1263293017;
+      PRAGMA user_version = 1;
+    )sql"));
+    auto insert = db->prepare("INSERT INTO messages VALUES (?1, 't', ?2, 1100, 10, 5000)");
+    for (const auto& [id, text] : {std::pair{first, "one"}, std::pair{second, "two"}}) {
+      ASSERT_TRUE(insert->bind_blob(1, id).bind_blob(2, as_bytes(std::string_view(text))).run());
+    }
+    auto ack = db->prepare("INSERT INTO acks VALUES ('did:key:a', ?1, 5000)");
+    ASSERT_TRUE(ack->bind_blob(1, second).run());
+  }
+  const Loaded loaded = load(path);
+  ASSERT_EQ(loaded.messages.size(), 2u);
+  EXPECT_EQ(loaded.messages[0].id, first);
+  EXPECT_EQ(loaded.messages[0].message, "one");
+  EXPECT_EQ(loaded.messages[1].id, second);
+  ASSERT_EQ(loaded.acks.size(), 1u);
+  EXPECT_EQ(loaded.acks[0].client_id, "did:key:a");
+  EXPECT_EQ(loaded.acks[0].seq, loaded.messages[1].seq);
+  EXPECT_EQ(store::Database::open(path)->user_version().value(), 2);
 }
 
 }  // namespace

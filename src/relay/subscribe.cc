@@ -146,13 +146,13 @@ void RelayCore::handle_fetch(Peer& peer, Request& request, bool batch) {
       result += '{';
       append_message_fields(result, *message);
       result += '}';
-      acks.push_back({peer.client_id(), message->id, message->expires_at_ms});
+      acks.push_back({peer.client_id(), message->seq, message->expires_at_ms});
+      mailbox_.ack(peer.client, ref);
     }
     if (has_more) break;
   }
   result += "],\"hasMore\":";
   result += has_more ? "true}" : "false}";
-  for (const auto& ack : acks) mailbox_.ack(peer.client, ack.id);
   if (journal_ && !acks.empty()) journal_->append({}, std::move(acks), {});
   reply(peer, request.id_json, result);
 }

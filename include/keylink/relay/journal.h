@@ -30,12 +30,13 @@ class Journal {
   using Done = std::function<void(Result<void>)>;
   virtual ~Journal() = default;
 
-  // Reads every message and ack that has not expired at now_ms, oldest message first.
+  // Reads every message and ack that has not expired at now_ms, messages in seq order.
   // REQUIRES: called once, before any append.
   virtual Result<void> load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
                             const std::function<void(StoredAck)>& on_ack) = 0;
 
-  // Queues writes; a message whose id is already stored is ignored. `done` (may be empty) runs through
+  // Queues writes; a message whose seq is already stored is ignored (the relay's mailbox has taken out
+  // messages with the id of one kept already). `done` (may be empty) runs through
   // the Poster once the writes are as durable as the journal's Durability. Writes that arrive while a
   // commit is under way go into the next transaction together (group commit): never an fsync each.
   virtual void append(std::vector<StoredMessage> messages, std::vector<StoredAck> acks, Done done) = 0;

@@ -21,12 +21,15 @@ struct StoredMessage {
   std::int64_t tag = 0;
   std::int64_t published_at_ms = 0;  // unix milliseconds
   std::int64_t expires_at_ms = 0;    // published_at_ms + ttl
+  // Its number in the journal, given by the relay in the order it keeps messages: journal rows are
+  // written in key order (appends, not random inserts) and acks name the message by it. 0 without one.
+  std::uint64_t seq = 0;
 };
 
-// A client (by its did:key) acknowledged a message: it is out of that client's mailbox.
+// A client (by its did:key) acknowledged a message (by its seq): it is out of that client's mailbox.
 struct StoredAck {
   std::string client_id;
-  MessageId id{};
+  std::uint64_t seq = 0;
   std::int64_t expires_at_ms = 0;  // the message's, so the ack can be pruned with it
 };
 
