@@ -114,6 +114,10 @@ void RelayCore::on_frame(Peer& peer, std::string_view frame) {
   dispatch(peer, request);
 }
 
+void RelayCore::on_read_end(Peer&) {
+  if (journal_ && !acks_to_journal_.empty()) journal_->append({}, std::exchange(acks_to_journal_, {}), {});
+}
+
 void RelayCore::dispatch(Peer& peer, Request& request) {
   const std::string_view method = request.method;
   if (method == "irn_publish") return handle_publish(peer, request);
@@ -139,7 +143,7 @@ void RelayCore::on_ack(Peer& peer, std::int64_t delivery_id) {
   ++metrics_.acks;
   if (mailbox_.ack(peer.client, ref) && journal_) {
     const StoredMessage& message = *mailbox_.message(ref);
-    journal_->append({}, {StoredAck{peer.client_id(), message.seq, message.expires_at_ms}}, {});
+    acks_to_journal_.push_back({peer.client_id(), message.seq, message.expires_at_ms});
   }
   if (!peer.backlog.empty() && peer.awaiting_ack.size() <= limits_.delivery_window / 2) {
     auto topics = std::move(peer.backlog);

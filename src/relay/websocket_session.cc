@@ -60,6 +60,7 @@ void WebsocketSession::on_read(boost::system::error_code error, std::size_t size
   const bool filled = read_end_ + size == read_buffer_.size();
   read_end_ += size;
   const std::size_t used = parser_.parse(std::span(read_buffer_.data(), read_end_), *this);
+  if (attached_) server_->handler.on_read_end(*this);
   std::copy(read_buffer_.begin() + static_cast<std::ptrdiff_t>(used),
             read_buffer_.begin() + static_cast<std::ptrdiff_t>(read_end_), read_buffer_.begin());
   read_end_ -= used;

@@ -61,6 +61,8 @@ class PeerHandler {
   // Forgets the peer; called once, before the peer is destroyed.
   virtual void detach(Peer& peer) = 0;
   virtual void on_frame(Peer& peer, std::string_view frame) = 0;
+  // After the frames of one read from the peer: work they share can be done once.
+  virtual void on_read_end(Peer&) {}
   virtual Metrics& metrics() = 0;
 };
 

@@ -39,6 +39,8 @@ class RelayCore final : public PeerHandler {
   void detach(Peer& peer) override;
   // Handles one text frame from the peer: answers, deliveries and errors go out through Peer::send.
   void on_frame(Peer& peer, std::string_view frame) override;
+  // Journals the acks of the read in one append.
+  void on_read_end(Peer& peer) override;
   // Forgets up to `max` expired messages here, and the expired ones in the journal (in the background).
   // Returns true when more expired messages remain.
   bool prune(std::size_t max = SIZE_MAX);
@@ -94,6 +96,7 @@ class RelayCore final : public PeerHandler {
   std::uint64_t next_handle_ = 1;
   std::int64_t next_delivery_id_;
   std::uint64_t next_seq_ = 1;  // the journal's number for the next message kept
+  std::vector<StoredAck> acks_to_journal_;  // since the end of the last read
   std::unordered_map<std::uint64_t, Peer*> peers_;
   std::unordered_map<std::string, std::unordered_set<Peer*>> subscribers_;  // topic -> peers
 };
