@@ -119,7 +119,8 @@ class RelayClientTest : public ::testing::Test {
     return run_until([&] { return h.count(State::kConnected) >= times; });
   }
   std::size_t pending_for(Home& h) {
-    return core->mailbox().pending(h.client->client_id(), kTopic, clock.unix_millis(), 100).messages.size();
+    const auto client = core->mailbox().known_client(h.client->client_id()).value();
+    return core->mailbox().pending(client, kTopic, clock.unix_millis(), 100).messages.size();
   }
 
   TempDir dir;

@@ -16,6 +16,11 @@ ClientNumber Mailbox::client(std::string_view client_id) {
   return it->second;
 }
 
+std::optional<ClientNumber> Mailbox::known_client(std::string_view client_id) const {
+  auto found = clients_.find(std::string(client_id));
+  return found == clients_.end() ? std::nullopt : std::optional(found->second);
+}
+
 Mailbox::Added Mailbox::add(StoredMessage message, std::optional<ClientNumber> acked_by) {
   auto [slot, added] = index_part(message.id).try_emplace(message.id);
   if (!added) return {nullptr, {}};

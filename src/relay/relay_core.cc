@@ -44,14 +44,16 @@ Result<void> RelayCore::load() {
   auto loaded = journal_->load(
       clock_.unix_millis(),
       [&](StoredMessage message) {
-        next_seq_ = std::max(next_seq_, message.seq + 1);
         const std::uint64_t seq = message.seq;
         if (auto added = mailbox_.add(std::move(message)); added.message) kept.emplace(seq, added.ref);
       },
       [&](const StoredAck& ack) {
-        if (auto found = kept.find(ack.seq); found != kept.end()) mailbox_.ack(mailbox_.client(ack.client_id), found->second);
+        auto found = kept.find(ack.seq);
+        if (found != kept.end()) mailbox_.ack(mailbox_.client(ack.client_id), found->second);
       });
-  return loaded;
+  if (!loaded) return fail(loaded.error());
+  next_seq_ = *loaded + 1;
+  return {};
 }
 
 void RelayCore::attach(Peer& peer) {
@@ -173,8 +175,9 @@ void RelayCore::fan_out(const StoredMessage& message, MessageRef ref, const Peer
       deliver(*subscriber, subscription.id, message, std::nullopt);
       continue;
     }
-    if (subscription.behind || subscriber->awaiting_ack.size() >= limits_.delivery_window) {
-      subscription.behind = true;  // it gets this one from its mailbox once it catches up
+    if (subscription.behind) continue;  // it gets this one from its mailbox once it catches up
+    if (subscriber->awaiting_ack.size() >= limits_.delivery_window) {
+      subscription.behind = true;
       subscriber->backlog.insert(message.topic);
       continue;
     }

@@ -132,6 +132,24 @@ TEST_P(SqliteJournalTest, LoadSkipsWhatExpiredByNow) {
   EXPECT_EQ(loaded.acks[0].seq, fresh.seq);
 }
 
+// A new message must never take the seq of a row still in the file: expired rows and stale acks count.
+TEST_P(SqliteJournalTest, LoadReturnsTheLargestSeqOfAnyRow) {
+  const StoredMessage kept = make_message("t", "kept", 1, 1000), expired = make_message("t", "gone", 2, 100);
+  auto journal = open();
+  journal->append({kept, expired}, {}, {});
+  journal.reset();
+  journal = open();
+  auto last = journal->load(500, [](StoredMessage) {}, [](StoredAck) {});
+  ASSERT_TRUE(last) << last.error().message;
+  EXPECT_EQ(*last, expired.seq);
+  journal->append({}, {{"c", expired.seq + 5, 100}}, {});
+  journal.reset();
+  journal = open();
+  last = journal->load(500, [](StoredMessage) {}, [](StoredAck) {});
+  ASSERT_TRUE(last) << last.error().message;
+  EXPECT_EQ(*last, expired.seq + 5);
+}
+
 TEST_P(SqliteJournalTest, PruneRemovesExpiredRowsInChunksAndKeepsTheRest) {
   constexpr int kExpired = SqliteJournal::kPruneChunk * 2 + 17;  // three chunks
   std::vector<StoredMessage> messages;

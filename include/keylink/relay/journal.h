@@ -30,9 +30,11 @@ class Journal {
   using Done = std::function<void(Result<void>)>;
   virtual ~Journal() = default;
 
-  // Reads every message and ack that has not expired at now_ms, messages in seq order.
-  // REQUIRES: called once, before any append.
-  virtual Result<void> load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
+  // Reads every message and ack that has not expired at now_ms, messages in seq order. Returns the
+  // largest seq any row holds, expired or not: a new message needs a larger one, or an expired row not
+  // yet pruned would take its place (and a stale ack would name it). REQUIRES: called once, before any
+  // append.
+  virtual Result<std::uint64_t> load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
                             const std::function<void(StoredAck)>& on_ack) = 0;
 
   // Queues writes; a message whose seq is already stored is ignored (the relay's mailbox has taken out

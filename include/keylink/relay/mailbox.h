@@ -54,6 +54,8 @@ class Mailbox {
  public:
   // The number of a client id, the same for the mailbox's whole life.
   ClientNumber client(std::string_view client_id);
+  // The number of a client id seen already, or nullopt.
+  std::optional<ClientNumber> known_client(std::string_view client_id) const;
 
   struct Added {
     const StoredMessage* message;  // null when a message with its id was kept already
