@@ -97,7 +97,6 @@ TEST_F(RelayCoreTest, TheMailboxDeliversOnSubscribeUntilAcked) {
   EXPECT_EQ(messages(again.take()), std::vector<std::string>{"two"});
 }
 
-
 // Acks written as WalletConnect writes them skip the JSON parser; any other spelling of an ack counts
 // the same, and a frame that only looks like one gets the parser's answer.
 TEST_F(RelayCoreTest, AcksCountInAnySpellingAndNearMissesGetTheParsersAnswer) {
@@ -110,9 +109,9 @@ TEST_F(RelayCoreTest, AcksCountInAnySpellingAndNearMissesGetTheParsersAnswer) {
   const std::string id0 = deliveries[0]["id"].dump(), id1 = deliveries[1]["id"].dump();
   core().on_frame(sub, "{\"id\":" + id0 + ",\"jsonrpc\":\"2.0\",\"result\":true}");
   core().on_frame(sub, "{ \"result\": true, \"jsonrpc\": \"2.0\", \"id\": " + id1 + " }");
-  for (const std::string bad : {"{\"id\":007,\"jsonrpc\":\"2.0\",\"result\":true}",
-                                "{\"id\":-,\"jsonrpc\":\"2.0\",\"result\":true}",
-                                "{\"id\":,\"jsonrpc\":\"2.0\",\"result\":true}"}) {
+  for (const std::string bad :
+       {"{\"id\":007,\"jsonrpc\":\"2.0\",\"result\":true}", "{\"id\":-,\"jsonrpc\":\"2.0\",\"result\":true}",
+        "{\"id\":,\"jsonrpc\":\"2.0\",\"result\":true}"}) {
     core().on_frame(sub, bad);
     const auto answers = sub.take();
     ASSERT_EQ(answers.size(), 1u) << bad;

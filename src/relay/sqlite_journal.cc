@@ -82,7 +82,7 @@ SqliteJournal::~SqliteJournal() {
 }
 
 Result<std::uint64_t> SqliteJournal::load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
-                                 const std::function<void(StoredAck)>& on_ack) {
+                                          const std::function<void(StoredAck)>& on_ack) {
   KEYLINK_CHECK(!writer_.joinable());  // REQUIRES: before any append or prune
   // One read transaction: messages and acks from the same moment.
   auto txn = store::Transaction::begin(db_, store::Transaction::Mode::kDeferred);
@@ -106,8 +106,9 @@ Result<std::uint64_t> SqliteJournal::load(std::int64_t now_ms, const std::functi
             .seq = static_cast<std::uint64_t>(acks->column_int64(1)),
             .expires_at_ms = acks->column_int64(2)});
   }
-  auto last = db_.prepare("SELECT max(coalesce((SELECT max(seq) FROM messages), 0),"
-                          " coalesce((SELECT max(seq) FROM acks), 0))");
+  auto last = db_.prepare(
+      "SELECT max(coalesce((SELECT max(seq) FROM messages), 0),"
+      " coalesce((SELECT max(seq) FROM acks), 0))");
   if (!last) return fail(last.error());
   if (auto step = last->step(); !step) return fail(step.error());
   const auto last_seq = static_cast<std::uint64_t>(last->column_int64(0));

@@ -39,7 +39,7 @@ class SqliteJournal final : public Journal {
   ~SqliteJournal() override;
 
   Result<std::uint64_t> load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
-                    const std::function<void(StoredAck)>& on_ack) override;
+                             const std::function<void(StoredAck)>& on_ack) override;
   void append(std::vector<StoredMessage> messages, std::vector<StoredAck> acks, Done done) override;
   void prune(std::int64_t now_ms) override;
   void flush() override;

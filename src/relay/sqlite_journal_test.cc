@@ -139,13 +139,15 @@ TEST_P(SqliteJournalTest, LoadReturnsTheLargestSeqOfAnyRow) {
   journal->append({kept, expired}, {}, {});
   journal.reset();
   journal = open();
-  auto last = journal->load(500, [](StoredMessage) {}, [](StoredAck) {});
+  auto last = journal->load(
+      500, [](StoredMessage) {}, [](StoredAck) {});
   ASSERT_TRUE(last) << last.error().message;
   EXPECT_EQ(*last, expired.seq);
   journal->append({}, {{"c", expired.seq + 5, 100}}, {});
   journal.reset();
   journal = open();
-  last = journal->load(500, [](StoredMessage) {}, [](StoredAck) {});
+  last = journal->load(
+      500, [](StoredMessage) {}, [](StoredAck) {});
   ASSERT_TRUE(last) << last.error().message;
   EXPECT_EQ(*last, expired.seq + 5);
 }

@@ -35,12 +35,12 @@ class Journal {
   // yet pruned would take its place (and a stale ack would name it). REQUIRES: called once, before any
   // append.
   virtual Result<std::uint64_t> load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
-                            const std::function<void(StoredAck)>& on_ack) = 0;
+                                     const std::function<void(StoredAck)>& on_ack) = 0;
 
   // Queues writes; a message whose seq is already stored is ignored (the relay's mailbox has taken out
-  // messages with the id of one kept already). `done` (may be empty) runs through
-  // the Poster once the writes are as durable as the journal's Durability. Writes that arrive while a
-  // commit is under way go into the next transaction together (group commit): never an fsync each.
+  // messages with the id of one kept already). `done` (may be empty) runs through the Poster once the
+  // writes are as durable as the journal's Durability. Writes that arrive while a commit is under way
+  // go into the next transaction together (group commit): never an fsync each.
   virtual void append(std::vector<StoredMessage> messages, std::vector<StoredAck> acks, Done done) = 0;
 
   // Deletes messages and acks that expired by now_ms, in bounded chunks between commits, so that

@@ -96,7 +96,7 @@ class Mailbox {
   struct Entry {
     StoredMessage message;
     absl::InlinedVector<ClientNumber, 2> acked_by;  // sorted; the publisher and one reader need no allocation
-    bool removed = false;                 // pruned; dropped once it reaches the front of its log
+    bool removed = false;                           // pruned; dropped once it reaches the front of its log
   };
   // A topic's messages in publish order; an entry's position is `first` plus its index.
   struct TopicLog {

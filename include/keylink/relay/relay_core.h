@@ -95,7 +95,7 @@ class RelayCore final : public PeerHandler {
   std::string out_;           // the frame being written: reused, so that writing one allocates nothing
   std::uint64_t next_handle_ = 1;
   std::int64_t next_delivery_id_;
-  std::uint64_t next_seq_ = 1;  // the journal's number for the next message kept
+  std::uint64_t next_seq_ = 1;              // the journal's number for the next message kept
   std::vector<StoredAck> acks_to_journal_;  // since the end of the last read
   std::unordered_map<std::uint64_t, Peer*> peers_;
   std::unordered_map<std::string, std::unordered_set<Peer*>> subscribers_;  // topic -> peers
