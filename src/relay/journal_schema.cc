@@ -10,8 +10,9 @@ namespace {
 
 // Version 2. messages: keyed by seq, which the relay gives in increasing order, so each row is appended
 // at the end of the table; the id is not indexed (the relay's mailbox finds duplicates), so no insert
-// lands at a random place. acks: keyed by (client, seq), so a client's acks are appended to its range.
-// Both prune by expiry, hence an index on expires_at each (close to append order too).
+// lands at a random place. acks: keyed by (seq, client), and acks come soon after their message, so they
+// too land at the end. Both prune by expiry, hence an index on expires_at each (close to append order
+// too).
 constexpr const char* kSchema = R"sql(
   CREATE TABLE messages (
     seq INTEGER PRIMARY KEY,
@@ -26,7 +27,7 @@ constexpr const char* kSchema = R"sql(
     client TEXT NOT NULL,
     seq INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
-    PRIMARY KEY (client, seq)) WITHOUT ROWID;
+    PRIMARY KEY (seq, client)) WITHOUT ROWID;
   CREATE INDEX acks_by_expiry ON acks (expires_at);
 )sql";
 
