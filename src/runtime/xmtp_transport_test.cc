@@ -110,9 +110,8 @@ class XmtpTransportTest : public ::testing::Test {
     core->detach(mallory);
   }
   std::size_t pending_for(Party& p, const std::string& xmtp_topic) {
-    return core->mailbox()
-        .pending(p.client->client_id(), wx::relay_topic(xmtp_topic), clock.unix_millis(), 100)
-        .messages.size();
+    const auto client = core->mailbox().known_client(p.client->client_id()).value();
+    return core->mailbox().pending(client, wx::relay_topic(xmtp_topic), clock.unix_millis(), 100).messages.size();
   }
   Result<std::vector<wx::Envelope>> query_all(Party& p, const std::string& topic, XmtpQueryOptions options) {
     std::optional<Result<std::vector<wx::Envelope>>> answer;
