@@ -4,9 +4,13 @@ namespace keylink::relay {
 namespace {
 
 // The read buffer starts small, so that idle connections cost little, doubles while reads fill it, and
-// goes back to small once a busy spell is over.
+// goes back to small once a busy spell is over. Its largest size is each connection's share of a turn
+// of the event loop: about 75 publishes. With 256 KiB a publisher that never pauses got 600 per turn
+// while a subscriber fed from its mailbox waited several turns per window of deliveries: at 1 M
+// messages/s offered the relay stored 300 k/s and delivered 50 k/s. With 32 KiB it delivers what it
+// stores (~270 k/s), and the peak with 1,000 in flight is the same within the noise (bench/run-relay-bench).
 constexpr std::size_t kFirstRead = 2 * 1024;
-constexpr std::size_t kMaxRead = 256 * 1024;
+constexpr std::size_t kMaxRead = 32 * 1024;
 // How long the peer has to answer our close frame before the connection is just dropped.
 constexpr std::chrono::seconds kCloseTimeout{10};
 // The same for a refused client, which the relay owes nothing but the chance to read its close frame.
