@@ -168,11 +168,14 @@ bool RelayCore::take_token(Peer& peer) {
 void RelayCore::fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral) {
   auto found = subscribers_.find(message.topic);
   if (found == subscribers_.end()) return;
-  for (Peer* subscriber : found->second) {
+  // The message's fields are the same in every delivery: written (and escaped) once.
+  fields_.clear();
+  append_message_fields(fields_, message);
+  for (auto [subscriber, entry] : found->second) {
     if (subscriber == publisher) continue;
-    Peer::Subscription& subscription = subscriber->subscriptions.at(message.topic);
+    Peer::Subscription& subscription = *entry;
     if (ephemeral) {
-      deliver(*subscriber, subscription.id, message, std::nullopt);
+      deliver(*subscriber, subscription.id, fields_, std::nullopt);
       continue;
     }
     if (subscription.behind) continue;  // it gets this one from its mailbox once it catches up
@@ -181,12 +184,12 @@ void RelayCore::fan_out(const StoredMessage& message, MessageRef ref, const Peer
       subscriber->backlog.insert(message.topic);
       continue;
     }
-    deliver(*subscriber, subscription.id, message, ref);
+    deliver(*subscriber, subscription.id, fields_, ref);
     subscription.next = ref.position + 1;
   }
 }
 
-void RelayCore::deliver(Peer& peer, std::string_view subscription_id, const StoredMessage& message,
+void RelayCore::deliver(Peer& peer, std::string_view subscription_id, std::string_view fields_json,
                         std::optional<MessageRef> ref) {
   const std::int64_t delivery_id = next_delivery_id_++;
   std::string& frame = out_;
@@ -196,7 +199,7 @@ void RelayCore::deliver(Peer& peer, std::string_view subscription_id, const Stor
   frame += ",\"jsonrpc\":\"2.0\",\"method\":\"irn_subscription\",\"params\":{\"id\":\"";
   frame += subscription_id;
   frame += "\",\"data\":{";
-  append_message_fields(frame, message);
+  frame += fields_json;
   frame += ",\"attestation\":null}}}";
   if (ref) peer.awaiting_ack.emplace(delivery_id, *ref);
   ++metrics_.deliveries;
@@ -210,7 +213,11 @@ void RelayCore::deliver_pending(Peer& peer, std::string_view topic) {
   Peer::Subscription& subscription = found->second;
   const std::size_t room = limits_.delivery_window - std::min(limits_.delivery_window, peer.awaiting_ack.size());
   auto page = mailbox_.pending(peer.client, topic, clock_.unix_millis(), room, subscription.next);
-  for (const auto& [message, ref] : page.messages) deliver(peer, subscription.id, *message, ref);
+  for (const auto& [message, ref] : page.messages) {
+    fields_.clear();
+    append_message_fields(fields_, *message);
+    deliver(peer, subscription.id, fields_, ref);
+  }
   subscription.next = page.next;
   subscription.behind = page.more;
   if (page.more) {

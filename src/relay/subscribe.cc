@@ -24,8 +24,8 @@ tl::expected<std::string, RelayCore::Refusal> RelayCore::subscribe(Peer& peer, s
   }
   // The id @walletconnect/core computes for itself: sha256 of the topic and the client id.
   std::string id = to_hex(crypto::sha256(as_bytes(key + peer.client_id())));
-  peer.subscriptions.emplace(key, Peer::Subscription{id});
-  subscribers_[key].insert(&peer);
+  auto [subscription, added] = peer.subscriptions.emplace(key, Peer::Subscription{id});
+  subscribers_[key].emplace(&peer, &subscription->second);
   ++metrics_.subscriptions;
   return id;
 }

@@ -12,9 +12,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
 #include <simdjson.h>
 
 #include "keylink/base/clock.h"
@@ -63,8 +63,9 @@ class RelayCore final : public PeerHandler {
   void accept(Peer& peer, const Request& request, std::vector<Publish> publishes);
   // Delivers to live subscribers; a stored message (at `position`) only to those not behind.
   void fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral);
-  // Sends one irn_subscription; a stored message (not ephemeral) waits for its ack.
-  void deliver(Peer& peer, std::string_view subscription_id, const StoredMessage& message,
+  // Sends one irn_subscription of a message's fields (append_message_fields); a stored message (not
+  // ephemeral) waits for its ack.
+  void deliver(Peer& peer, std::string_view subscription_id, std::string_view fields_json,
                std::optional<MessageRef> ref);
   void deliver_pending(Peer& peer, std::string_view topic);
   // Returns the subscription id, or why not.
@@ -93,12 +94,14 @@ class RelayCore final : public PeerHandler {
   simdjson::dom::parser parser_;
   std::string frame_buffer_;  // the frame, padded for simdjson
   std::string out_;           // the frame being written: reused, so that writing one allocates nothing
+  std::string fields_;        // the fields of the message being delivered, likewise
   std::uint64_t next_handle_ = 1;
   std::int64_t next_delivery_id_;
   std::uint64_t next_seq_ = 1;              // the journal's number for the next message kept
   std::vector<StoredAck> acks_to_journal_;  // since the end of the last read
   std::unordered_map<std::uint64_t, Peer*> peers_;
-  std::unordered_map<std::string, std::unordered_set<Peer*>> subscribers_;  // topic -> peers
+  // topic -> its subscribers and their subscription (an element of Peer::subscriptions, whose nodes stay put)
+  std::unordered_map<std::string, absl::flat_hash_map<Peer*, Peer::Subscription*>> subscribers_;
 };
 
 }  // namespace keylink::relay
