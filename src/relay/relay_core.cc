@@ -67,6 +67,7 @@ void RelayCore::attach(Peer& peer) {
 }
 
 void RelayCore::detach(Peer& peer) {
+  journal_acks();  // a peer may go in the middle of a read: its acks so far still count
   while (!peer.subscriptions.empty()) unsubscribe(peer, peer.subscriptions.begin()->first);
   peers_.erase(peer.handle);
   --metrics_.connections;
@@ -116,7 +117,9 @@ void RelayCore::on_frame(Peer& peer, std::string_view frame) {
   dispatch(peer, request);
 }
 
-void RelayCore::on_read_end(Peer&) {
+void RelayCore::on_read_end(Peer&) { journal_acks(); }
+
+void RelayCore::journal_acks() {
   if (journal_ && !acks_to_journal_.empty()) journal_->append({}, std::exchange(acks_to_journal_, {}), {});
 }
 

@@ -39,7 +39,7 @@ class RelayCore final : public PeerHandler {
   void detach(Peer& peer) override;
   // Handles one text frame from the peer: answers, deliveries and errors go out through Peer::send.
   void on_frame(Peer& peer, std::string_view frame) override;
-  // Journals the acks of the read in one append.
+  // Journals the acks of the read in one append (and detach() those of a read the peer left in).
   void on_read_end(Peer& peer) override;
   // Forgets up to `max` expired messages here, and the expired ones in the journal (in the background).
   // Returns true when more expired messages remain.
@@ -55,6 +55,7 @@ class RelayCore final : public PeerHandler {
   struct Refusal;
   void dispatch(Peer& peer, Request& request);
   void on_ack(Peer& peer, std::int64_t delivery_id);
+  void journal_acks();  // the acks buffered since the end of the last read, in one append
   bool take_token(Peer& peer);
 
   tl::expected<Publish, Refusal> read_publish(Peer& peer, simdjson::dom::object params, std::string_view topic_key,
