@@ -8,7 +8,7 @@ namespace {
 // of the event loop: about 75 publishes. With 256 KiB a publisher that never pauses got 600 per turn
 // while a subscriber fed from its mailbox waited several turns per window of deliveries: at 1 M
 // messages/s offered the relay stored 300 k/s and delivered 50 k/s. With 32 KiB it delivers what it
-// stores (~270 k/s), and the peak with 1,000 in flight is the same within the noise (bench/run-relay-bench).
+// stores, and its peak with 1,000 in flight did not move beyond the noise (docs/benchmarks.md).
 constexpr std::size_t kFirstRead = 2 * 1024;
 constexpr std::size_t kMaxRead = 32 * 1024;
 // How long the peer has to answer our close frame before the connection is just dropped.
