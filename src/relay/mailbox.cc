@@ -65,13 +65,6 @@ bool Mailbox::ack(ClientNumber client, Entry& entry) {
   return true;
 }
 
-bool Mailbox::ack(ClientNumber client, const MessageId& id) {
-  const Index& part = index_part(id);
-  auto found = part.find(id);
-  Entry* entry = found == part.end() ? nullptr : find(found->second);
-  return entry && ack(client, *entry);
-}
-
 bool Mailbox::ack(ClientNumber client, MessageRef ref) {
   Entry* entry = find(ref);
   return entry && ack(client, *entry);

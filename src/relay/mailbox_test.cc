@@ -38,13 +38,13 @@ TEST(Mailbox, TheSameMessageIsKeptOnce) {
 
 TEST(Mailbox, PendingSkipsAckedAndExpired) {
   Mailbox mailbox;
-  mailbox.add(message("t", "a", 10));
+  const MessageRef a = mailbox.add(message("t", "a", 10)).ref;
   mailbox.add(message("t", "b", 20));
   mailbox.add(message("t", "c", 30, 5));
   mailbox.add(message("t", "d", 40));
-  EXPECT_TRUE(mailbox.ack(mailbox.client("alice"), message_id("t", "a")));
-  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), message_id("t", "a")));
-  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), message_id("t", "never")));
+  EXPECT_TRUE(mailbox.ack(mailbox.client("alice"), a));
+  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), a));
+  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), MessageRef{a.log, 99}));
   EXPECT_EQ(texts(mailbox.pending(mailbox.client("alice"), "t", 100, 10)), (std::vector<std::string>{"b", "d"}));
   EXPECT_EQ(texts(mailbox.pending(mailbox.client("bob"), "t", 100, 2)), (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(mailbox.pending(mailbox.client("bob"), "other", 100, 10).messages.empty());
@@ -116,23 +116,26 @@ TEST(Mailbox, TheAddingClientHasAckedAndRefsOutliveTheirMessage) {
 
 TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
   Mailbox mailbox;
-  mailbox.add(message("t", "old", 0, 100));
+  const MessageRef old = mailbox.add(message("t", "old", 0, 100)).ref;
   mailbox.add(message("t", "new", 0, 1000));
-  mailbox.ack(mailbox.client("alice"), message_id("t", "old"));
+  mailbox.ack(mailbox.client("alice"), old);
   EXPECT_EQ(mailbox.prune(500), 1u);
   EXPECT_EQ(mailbox.message_count(), 1u);
   EXPECT_EQ(mailbox.stored_bytes(), 4u);
-  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), message_id("t", "old")));
+  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), old));
   EXPECT_TRUE(mailbox.add(message("t", "old", 600)).message);  // the same text may come back once expired
 }
 
 TEST(Mailbox, PruneGoesInBoundedBatchesSoonestFirst) {
   Mailbox mailbox;
-  for (int i = 0; i < 10; ++i) mailbox.add(message("t" + std::to_string(i % 3), std::to_string(i), 0, 100 - i));
+  std::vector<MessageRef> refs;
+  for (int i = 0; i < 10; ++i) {
+    refs.push_back(mailbox.add(message("t" + std::to_string(i % 3), std::to_string(i), 0, 100 - i)).ref);
+  }
   mailbox.add(message("t0", "lasting", 0, 10'000));
   EXPECT_EQ(mailbox.prune(200, 4), 4u);
   EXPECT_EQ(mailbox.message_count(), 7u);
-  EXPECT_FALSE(mailbox.ack(mailbox.client("a"), message_id("t0", "9")));  // the soonest expiring went first
+  EXPECT_FALSE(mailbox.ack(mailbox.client("a"), refs[9]));  // the soonest expiring went first
   EXPECT_EQ(mailbox.prune(200), 6u);
   EXPECT_EQ(mailbox.prune(200), 0u);
   EXPECT_EQ(texts(mailbox.pending(mailbox.client("a"), "t0", 200, 10)), std::vector<std::string>{"lasting"});

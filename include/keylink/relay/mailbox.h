@@ -65,7 +65,6 @@ class Mailbox {
   Added add(StoredMessage message, std::optional<ClientNumber> acked_by = std::nullopt);
   // Records that the client acked the message; a message no longer kept is ignored. Returns whether
   // the ack was new.
-  bool ack(ClientNumber client, const MessageId& id);
   bool ack(ClientNumber client, MessageRef ref);
   // The message still kept at ref, or null.
   const StoredMessage* message(MessageRef ref) {
