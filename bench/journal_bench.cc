@@ -60,12 +60,8 @@ void BM_JournalAppend(benchmark::State& state) {
   for (auto _ : state) {
     const std::uint64_t seq = ++n;
     text.replace(0, 20, std::to_string(seq + 10'000'000'000'000'000'000ULL));
-    relay::StoredMessage message{.id = relay::message_id("bench", text),
-                                 .topic = "bench",
-                                 .message = text,
-                                 .published_at_ms = 1,
-                                 .expires_at_ms = std::int64_t{1} << 60,
-                                 .seq = seq};
+    relay::StoredMessage message{
+        .topic = "bench", .message = text, .published_at_ms = 1, .expires_at_ms = std::int64_t{1} << 60, .seq = seq};
     window.acquire();
     (*journal)->append({std::move(message)}, {}, [&window](Result<void> result) {
       KEYLINK_CHECK(result.has_value());

@@ -1,14 +1,15 @@
 #include "keylink/relay/mailbox.h"
 
 #include <algorithm>
-#include <cstring>
+
+#include <absl/hash/hash.h>
 
 namespace keylink::relay {
 
-std::size_t MessageIdHash::operator()(const MessageId& id) const noexcept {
-  std::size_t hash;  // the id is a sha256: any 8 of its bytes are a good hash
-  std::memcpy(&hash, id.data(), sizeof hash);
-  return hash;
+// absl's hash is seeded per process, so nobody outside can aim many messages at one bucket; and a
+// collision would only cost a comparison, never a message.
+std::size_t Mailbox::content_hash(std::string_view topic, std::string_view message) {
+  return absl::HashOf(topic, message);
 }
 
 ClientNumber Mailbox::client(std::string_view client_id) {
@@ -22,8 +23,9 @@ std::optional<ClientNumber> Mailbox::known_client(std::string_view client_id) co
 }
 
 Mailbox::Added Mailbox::add(StoredMessage message, std::optional<ClientNumber> acked_by) {
-  auto [slot, added] = index_part(message.id).try_emplace(message.id);
-  if (!added) return {nullptr, {}};
+  const std::size_t hash = content_hash(message.topic, message.message);
+  Index& index = index_part(hash);
+  if (index.contains(Content{hash, message.topic, message.message})) return {nullptr, {}};
   ++message_count_;
   auto [topic, created] = topics_.try_emplace(message.topic);
   TopicLog& log = topic->second;
@@ -31,18 +33,19 @@ Mailbox::Added Mailbox::add(StoredMessage message, std::optional<ClientNumber> a
     log.number = next_log_++;
     logs_.emplace(log.number, &log);
   }
-  slot->second = {log.number, log.first + log.entries.size()};
+  const MessageRef ref{log.number, log.first + log.entries.size()};
   stored_bytes_ += message.topic.size() + message.message.size();
   // Most messages expire in the same millisecond as the one before or later: append to the last bucket.
   auto bucket = expiries_.empty() ? expiries_.end() : std::prev(expiries_.end());
   if (bucket == expiries_.end() || bucket->first != message.expires_at_ms) {
     bucket = expiries_.try_emplace(expiries_.end(), message.expires_at_ms);
   }
-  bucket->second.refs.push_back(slot->second);
+  bucket->second.refs.push_back(ref);
   ++log.live;
   Entry& entry = log.entries.emplace_back(Entry{std::move(message), {}, false});
   if (acked_by) entry.acked_by.push_back(*acked_by);
-  return {&entry.message, slot->second};
+  index.insert(Slot{hash, &entry});
+  return {&entry.message, ref};
 }
 
 Mailbox::Entry* Mailbox::find(MessageRef ref) {
@@ -134,7 +137,8 @@ std::size_t Mailbox::prune(std::int64_t now_ms, std::size_t max) {
 void Mailbox::remove(MessageRef ref) {
   TopicLog& log = *logs_.at(ref.log);
   Entry& entry = log.entries[ref.position - log.first];
-  index_part(entry.message.id).erase(entry.message.id);
+  const std::size_t hash = content_hash(entry.message.topic, entry.message.message);
+  index_part(hash).erase(Slot{hash, &entry});
   --message_count_;
   stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();
   entry.removed = true;

@@ -9,7 +9,6 @@ StoredMessage message(std::string topic, std::string text, std::int64_t publishe
   StoredMessage m;
   m.topic = std::move(topic);
   m.message = std::move(text);
-  m.id = message_id(m.topic, m.message);
   m.published_at_ms = published_at;
   m.expires_at_ms = published_at + ttl_ms;
   return m;

@@ -58,7 +58,6 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
   StoredMessage& stored = publish.message;
   stored.topic = *topic;
   stored.message = *message;
-  stored.id = message_id(stored.topic, stored.message);
   stored.tag = tag ? *tag : int_field(params, "tag").value_or(0);
   stored.published_at_ms = clock_.unix_millis();
   stored.expires_at_ms = stored.published_at_ms + ttl.value_or(0) * 1000;

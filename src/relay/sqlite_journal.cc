@@ -21,19 +21,12 @@ store::Synchronous synchronous_for(Durability durability) {
 StoredMessage read_message(const Statement& row) {
   StoredMessage message;
   message.seq = static_cast<std::uint64_t>(row.column_int64(0));
-  const ByteView id = row.column_blob(1);
-  std::copy(id.begin(), id.end(), message.id.begin());
-  message.topic = row.column_text(2);
-  message.message = as_chars(row.column_blob(3));
-  message.tag = row.column_int64(4);
-  message.published_at_ms = row.column_int64(5);
-  message.expires_at_ms = row.column_int64(6);
+  message.topic = row.column_text(1);
+  message.message = as_chars(row.column_blob(2));
+  message.tag = row.column_int64(3);
+  message.published_at_ms = row.column_int64(4);
+  message.expires_at_ms = row.column_int64(5);
   return message;
-}
-
-Error bad_id(const store::Database& db, std::size_t size) {
-  return Error{store::Errc::kCorrupt,
-               "store " + db.path() + ": a message id of " + std::to_string(size) + " bytes, not 32"};
 }
 
 }  // namespace
@@ -88,13 +81,12 @@ Result<std::uint64_t> SqliteJournal::load(std::int64_t now_ms, const std::functi
   auto txn = store::Transaction::begin(db_, store::Transaction::Mode::kDeferred);
   if (!txn) return fail(txn.error());
   auto messages = db_.prepare(
-      "SELECT seq, id, topic, message, tag, published_at, expires_at FROM messages WHERE expires_at > ?1"
+      "SELECT seq, topic, message, tag, published_at, expires_at FROM messages WHERE expires_at > ?1"
       " ORDER BY seq");
   if (!messages) return fail(messages.error());
   messages->bind_int64(1, now_ms);
   for (auto step = messages->step(); step != Statement::Step::kDone; step = messages->step()) {
     if (!step) return fail(step.error());
-    if (messages->column_blob(1).size() != 32) return fail(bad_id(db_, messages->column_blob(1).size()));
     on_message(read_message(*messages));
   }
   auto acks = db_.prepare("SELECT client, seq, expires_at FROM acks WHERE expires_at > ?1");
@@ -181,7 +173,7 @@ Result<void> SqliteJournal::write(const std::vector<Append>& group) {
 Result<void> SqliteJournal::write_one(const Append& append) {
   for (const StoredMessage& message : append.messages) {
     auto& insert = statements_.insert_message;
-    insert.bind_int64(1, static_cast<std::int64_t>(message.seq)).bind_blob(2, message.id);
+    insert.bind_int64(1, static_cast<std::int64_t>(message.seq)).bind_blob(2, message_id(message.topic, message.message));
     insert.bind_text(3, message.topic).bind_blob(4, as_bytes(message.message)).bind_int64(5, message.tag);
     insert.bind_int64(6, message.published_at_ms).bind_int64(7, message.expires_at_ms);
     if (auto ran = insert.run(); !ran) return ran;

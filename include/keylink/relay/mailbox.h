@@ -17,16 +17,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
 
 #include "keylink/relay/stored_message.h"
 
 namespace keylink::relay {
-
-struct MessageIdHash {
-  std::size_t operator()(const MessageId& id) const noexcept;
-};
 
 struct HistoryQuery {
   std::int64_t start_ms = INT64_MIN;  // inclusive bounds on published_at_ms
@@ -61,7 +57,7 @@ class Mailbox {
     const StoredMessage* message;  // null when a message with its id was kept already
     MessageRef ref;
   };
-  // Stores a message unless one with its id is kept already; `acked_by` (the publisher) never gets it.
+  // Stores a message unless the same one (topic and message) is kept already; `acked_by` (the publisher) never gets it.
   Added add(StoredMessage message, std::optional<ClientNumber> acked_by = std::nullopt);
   // Records that the client acked the message; a message no longer kept is ignored. Returns whether
   // the ack was new.
@@ -105,11 +101,38 @@ class Mailbox {
     std::size_t live = 0;
   };
 
-  using Index = absl::flat_hash_map<MessageId, MessageRef, MessageIdHash>;
-  // The index is split by a byte of the id, so that growing one part rehashes a 64th of the messages:
-  // a short pause, where rehashing millions at once would stall every connection for tens of ms.
-  static constexpr std::size_t kIndexParts = 64;
-  Index& index_part(const MessageId& id) { return index_[id[31] % kIndexParts]; }
+  // The index of kept messages, by content: the same topic and message are one message. Comparing the
+  // content itself is exact, and hashing it with a fast seeded hash costs a tenth of the sha256 the journal
+  // stores as the message's id. A slot is the hash and the entry (entries stay put: a log is a deque only
+  // appended to and popped at the front, and a removed entry leaves the index first).
+  struct Slot {
+    std::size_t hash;
+    const Entry* entry;
+  };
+  struct Content {
+    std::size_t hash;
+    std::string_view topic;
+    std::string_view message;
+  };
+  struct SlotHash {
+    using is_transparent = void;
+    std::size_t operator()(const Slot& slot) const noexcept { return slot.hash; }
+    std::size_t operator()(const Content& content) const noexcept { return content.hash; }
+  };
+  struct SlotEq {
+    using is_transparent = void;
+    bool operator()(const Slot& a, const Slot& b) const noexcept { return a.entry == b.entry; }
+    bool operator()(const Slot& slot, const Content& content) const noexcept {
+      return slot.hash == content.hash && slot.entry->message.message == content.message &&
+             slot.entry->message.topic == content.topic;
+    }
+  };
+  using Index = absl::flat_hash_set<Slot, SlotHash, SlotEq>;
+  static std::size_t content_hash(std::string_view topic, std::string_view message);
+  // The index is split by the top bits of the hash, so that growing one part rehashes a 64th of the
+  // messages: a short pause, where rehashing millions at once would stall every connection for tens of ms.
+  static constexpr int kIndexPartBits = 6;
+  Index& index_part(std::size_t hash) { return index_[hash >> (8 * sizeof hash - kIndexPartBits)]; }
 
   Entry* find(MessageRef ref);
   // Forgets a kept message: out of the index, its log entry emptied.
@@ -120,7 +143,7 @@ class Mailbox {
   std::unordered_map<std::string, TopicLog> topics_;
   std::unordered_map<std::uint64_t, TopicLog*> logs_;  // by number
   std::uint64_t next_log_ = 1;
-  std::array<Index, kIndexParts> index_;  // flat: one probe, no node per message
+  std::array<Index, std::size_t{1} << kIndexPartBits> index_;  // flat: one probe, no node per message
   std::size_t message_count_ = 0;
   // The messages that expire in one millisecond, in the order they came; prune has taken `done` of them.
   // Appending stays in memory that is in cache, where a heap of millions touches a cold parent each time.

@@ -8,14 +8,14 @@
 
 namespace keylink::relay {
 
-// sha256 of (topic, message): the same message published twice on a topic is one message. Exactly:
-// sha256(u64 big-endian byte length of topic || topic || message), so no two (topic, message) pairs collide
-// by moving bytes across the boundary.
+// A message's id, which the journal stores with it: sha256 of (topic, message), as the same message
+// published twice on a topic is one message. Exactly: sha256(u64 big-endian byte length of topic || topic
+// || message), so no two (topic, message) pairs collide by moving bytes across the boundary. The relay
+// itself tells messages apart by their content (Mailbox), so it computes the id only off its event loop.
 using MessageId = std::array<std::uint8_t, 32>;
 MessageId message_id(std::string_view topic, std::string_view message);
 
 struct StoredMessage {
-  MessageId id{};
   std::string topic;
   std::string message;
   std::int64_t tag = 0;
