@@ -18,7 +18,7 @@ ClientNumber Mailbox::client(std::string_view client_id) {
 }
 
 std::optional<ClientNumber> Mailbox::known_client(std::string_view client_id) const {
-  auto found = clients_.find(std::string(client_id));
+  auto found = clients_.find(client_id);
   return found == clients_.end() ? std::nullopt : std::optional(found->second);
 }
 
@@ -76,7 +76,7 @@ bool Mailbox::ack(ClientNumber client, MessageRef ref) {
 Mailbox::PendingPage Mailbox::pending(ClientNumber client, std::string_view topic, std::int64_t now_ms,
                                       std::size_t limit, std::uint64_t from) const {
   PendingPage page;
-  auto found = topics_.find(std::string(topic));
+  auto found = topics_.find(topic);
   if (found == topics_.end()) return page;
   const TopicLog& log = found->second;
   std::size_t index = from > log.first ? static_cast<std::size_t>(from - log.first) : 0;
@@ -93,7 +93,7 @@ Mailbox::PendingPage Mailbox::pending(ClientNumber client, std::string_view topi
 
 HistoryPage Mailbox::history(std::string_view topic, const HistoryQuery& query, std::int64_t now_ms) const {
   HistoryPage page;
-  auto found = topics_.find(std::string(topic));
+  auto found = topics_.find(topic);
   if (found == topics_.end() || query.limit == 0) return page;
   const TopicLog& log = found->second;
   const auto count = static_cast<std::int64_t>(log.entries.size());

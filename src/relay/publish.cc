@@ -64,7 +64,7 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
   return publish;
 }
 
-void RelayCore::accept(Peer& peer, const Request& request, std::vector<Publish> publishes) {
+void RelayCore::accept(Peer& peer, const Request& request, std::span<Publish> publishes) {
   std::vector<StoredMessage> to_journal;
   std::vector<StoredAck> acks;
   for (auto& publish : publishes) {
@@ -98,9 +98,7 @@ void RelayCore::accept(Peer& peer, const Request& request, std::vector<Publish> 
 void RelayCore::handle_publish(Peer& peer, Request& request) {
   auto publish = read_publish(peer, request.params, "topic", "message", std::nullopt);
   if (!publish) return reply_error(peer, request.id_json, publish.error());
-  std::vector<Publish> publishes;
-  publishes.push_back(std::move(*publish));
-  accept(peer, request, std::move(publishes));
+  accept(peer, request, std::span(&*publish, 1));
 }
 
 void RelayCore::handle_batch_publish(Peer& peer, Request& request) {
@@ -124,7 +122,7 @@ void RelayCore::handle_batch_publish(Peer& peer, Request& request) {
     if (!publish) return reply_error(peer, request.id_json, publish.error());
     publishes.push_back(std::move(*publish));
   }
-  accept(peer, request, std::move(publishes));
+  accept(peer, request, publishes);
 }
 
 // The dApp's first message: it listens on the pairing topic and the proposal waits there for the wallet.
@@ -138,7 +136,7 @@ void RelayCore::handle_propose_session(Peer& peer, Request& request) {
   if (!subscribed) return reply_error(peer, request.id_json, subscribed.error());
   std::vector<Publish> publishes;
   publishes.push_back(std::move(*proposal));
-  accept(peer, request, std::move(publishes));
+  accept(peer, request, publishes);
 }
 
 // The wallet's answer: it listens on the session topic; the response goes to the pairing topic and the
@@ -158,7 +156,7 @@ void RelayCore::handle_approve_session(Peer& peer, Request& request) {
   std::vector<Publish> publishes;
   publishes.push_back(std::move(*response));
   publishes.push_back(std::move(*settle));
-  accept(peer, request, std::move(publishes));
+  accept(peer, request, publishes);
 }
 
 }  // namespace keylink::relay

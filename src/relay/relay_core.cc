@@ -211,7 +211,7 @@ void RelayCore::deliver(Peer& peer, std::string_view subscription_id, std::strin
 }
 
 void RelayCore::deliver_pending(Peer& peer, std::string_view topic) {
-  auto found = peer.subscriptions.find(std::string(topic));
+  auto found = peer.subscriptions.find(topic);
   if (found == peer.subscriptions.end()) return;
   Peer::Subscription& subscription = found->second;
   const std::size_t room = limits_.delivery_window - std::min(limits_.delivery_window, peer.awaiting_ack.size());

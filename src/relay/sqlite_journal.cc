@@ -173,7 +173,8 @@ Result<void> SqliteJournal::write(const std::vector<Append>& group) {
 Result<void> SqliteJournal::write_one(const Append& append) {
   for (const StoredMessage& message : append.messages) {
     auto& insert = statements_.insert_message;
-    insert.bind_int64(1, static_cast<std::int64_t>(message.seq)).bind_blob(2, message_id(message.topic, message.message));
+    insert.bind_int64(1, static_cast<std::int64_t>(message.seq))
+        .bind_blob(2, message_id(message.topic, message.message));
     insert.bind_text(3, message.topic).bind_blob(4, as_bytes(message.message)).bind_int64(5, message.tag);
     insert.bind_int64(6, message.published_at_ms).bind_int64(7, message.expires_at_ms);
     if (auto ran = insert.run(); !ran) return ran;

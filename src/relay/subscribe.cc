@@ -44,7 +44,7 @@ void RelayCore::unsubscribe(Peer& peer, std::string_view topic) {
 void RelayCore::handle_subscribe(Peer& peer, Request& request) {
   auto topic = string_field(request.params, "topic");
   if (!topic) return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.topic must be a string"});
-  const bool fresh = !peer.subscriptions.contains(std::string(*topic));
+  const bool fresh = !peer.subscriptions.contains(*topic);
   auto id = subscribe(peer, *topic);
   if (!id) return reply_error(peer, request.id_json, id.error());
   std::string result;
@@ -73,7 +73,7 @@ void RelayCore::handle_batch_subscribe(Peer& peer, Request& request) {
   std::string result = "[";
   std::vector<std::string_view> fresh;
   for (std::string_view name : names) {
-    if (!peer.subscriptions.contains(std::string(name))) fresh.push_back(name);
+    if (!peer.subscriptions.contains(name)) fresh.push_back(name);
     auto id = subscribe(peer, name);
     if (!id) return reply_error(peer, request.id_json, id.error());  // those before it stay subscribed
     if (result.size() > 1) result += ',';

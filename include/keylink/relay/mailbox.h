@@ -14,13 +14,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
 
 #include "keylink/relay/stored_message.h"
+#include "keylink/relay/text_map.h"
 
 namespace keylink::relay {
 
@@ -140,8 +141,8 @@ class Mailbox {
   static bool ack(ClientNumber client, Entry& entry);
   static bool acked(const Entry& entry, ClientNumber client);
 
-  std::unordered_map<std::string, TopicLog> topics_;
-  std::unordered_map<std::uint64_t, TopicLog*> logs_;  // by number
+  TextNodeMap<TopicLog> topics_;                        // a node each: logs_ points at them
+  absl::flat_hash_map<std::uint64_t, TopicLog*> logs_;  // by number
   std::uint64_t next_log_ = 1;
   std::array<Index, std::size_t{1} << kIndexPartBits> index_;  // flat: one probe, no node per message
   std::size_t message_count_ = 0;
@@ -152,7 +153,7 @@ class Mailbox {
     std::size_t done = 0;
   };
   std::map<std::int64_t, ExpiryBucket> expiries_;  // by expires_at_ms
-  std::unordered_map<std::string, ClientNumber> clients_;
+  TextMap<ClientNumber> clients_;
   std::size_t stored_bytes_ = 0;
 };
 

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
 #include <absl/container/flat_hash_map.h>
@@ -13,6 +12,7 @@
 #include "keylink/relay/mailbox.h"
 #include "keylink/relay/metrics.h"
 #include "keylink/relay/stored_message.h"
+#include "keylink/relay/text_map.h"
 
 namespace keylink::relay {
 
@@ -35,14 +35,14 @@ class Peer {
   bool bench_publisher = false;
 
   // Owned by the relay core.
-  std::uint64_t handle = 0;                                    // the core's key for this peer
-  ClientNumber client = 0;                                     // the mailbox's number for client_id
+  std::uint64_t handle = 0;  // the core's key for this peer
+  ClientNumber client = 0;   // the mailbox's number for client_id
   struct Subscription {
     std::string id;
     std::uint64_t next = 0;  // the topic position its mailbox delivery has reached
     bool behind = false;     // messages from `next` on wait for room in the delivery window
   };
-  std::unordered_map<std::string, Subscription> subscriptions;  // by topic
+  TextNodeMap<Subscription> subscriptions;                     // by topic; a node each: the core points at them
   absl::flat_hash_map<std::int64_t, MessageRef> awaiting_ack;  // delivery rpc id -> message: in flight
   std::unordered_set<std::string> backlog;                     // topics whose subscription is behind
   double tokens = 0;                                           // publish rate bucket

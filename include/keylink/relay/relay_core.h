@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -61,7 +62,7 @@ class RelayCore final : public PeerHandler {
   tl::expected<Publish, Refusal> read_publish(Peer& peer, simdjson::dom::object params, std::string_view topic_key,
                                               std::string_view message_key, std::optional<std::int64_t> tag);
   // Stores, fans out and journals the publishes, then answers `true` once they are durable.
-  void accept(Peer& peer, const Request& request, std::vector<Publish> publishes);
+  void accept(Peer& peer, const Request& request, std::span<Publish> publishes);
   // Delivers to live subscribers; a stored message (at `position`) only to those not behind.
   void fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral);
   // Sends one irn_subscription of a message's fields (append_message_fields); a stored message (not
@@ -102,7 +103,7 @@ class RelayCore final : public PeerHandler {
   std::vector<StoredAck> acks_to_journal_;  // since the end of the last read
   std::unordered_map<std::uint64_t, Peer*> peers_;
   // topic -> its subscribers and their subscription (an element of Peer::subscriptions, whose nodes stay put)
-  std::unordered_map<std::string, absl::flat_hash_map<Peer*, Peer::Subscription*>> subscribers_;
+  TextMap<absl::flat_hash_map<Peer*, Peer::Subscription*>> subscribers_;
 };
 
 }  // namespace keylink::relay
