@@ -85,7 +85,7 @@ void RelayCore::accept(Peer& peer, const Request& request, std::span<Publish> pu
   }
   if (to_journal.empty()) return reply(peer, request.id_json, "true");
   journal_->append(std::move(to_journal), std::move(acks),
-                   [this, handle = peer.handle, id_json = request.id_json](Result<void> stored) {
+                   [this, handle = peer.handle, id_json = std::string(request.id_json)](Result<void> stored) {
                      auto found = peers_.find(handle);
                      if (found == peers_.end()) return;  // gone: it publishes again after reconnecting
                      if (stored) return reply(*found->second, id_json, "true");

@@ -91,11 +91,13 @@ void RelayCore::on_frame(Peer& peer, std::string_view frame) {
     std::int64_t number;
     std::string_view text;
     if (!id.get_int64().get(number)) {
-      request.id_json.clear();
-      append_int(request.id_json, number);
+      id_json_.clear();
+      append_int(id_json_, number);
+      request.id_json = id_json_;
     } else if (!id.get_string().get(text)) {
-      request.id_json.clear();
-      append_json_string(request.id_json, text);
+      id_json_.clear();
+      append_json_string(id_json_, text);
+      request.id_json = id_json_;
     } else if (!id.is_null()) {
       return reply_error(peer, request.id_json, {kInvalidRequest, "invalid", "id must be an integer or a string"});
     }

@@ -14,7 +14,7 @@
 namespace keylink::relay {
 
 struct RelayCore::Request {
-  std::string id_json = "null";  // the id as it came, to answer with the same JSON type
+  std::string_view id_json = "null";  // the id as it came, to answer with the same JSON type
   std::string_view method;
   simdjson::dom::object params;
 };

@@ -97,6 +97,7 @@ class RelayCore final : public PeerHandler {
   std::string frame_buffer_;  // the frame, padded for simdjson
   std::string out_;           // the frame being written: reused, so that writing one allocates nothing
   std::string fields_;        // the fields of the message being delivered, likewise
+  std::string id_json_;       // the id of the request being handled, as JSON, likewise
   std::uint64_t next_handle_ = 1;
   std::int64_t next_delivery_id_;
   std::uint64_t next_seq_ = 1;              // the journal's number for the next message kept
