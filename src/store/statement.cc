@@ -10,6 +10,16 @@
 
 namespace keylink::store {
 
+namespace {
+
+// A null pointer would bind NULL, not an empty blob.
+const void* blob_data(ByteView blob) {
+  static constexpr std::uint8_t kEmpty = 0;
+  return blob.empty() ? &kEmpty : blob.data();
+}
+
+}  // namespace
+
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_),
       stmt_(std::exchange(other.stmt_, nullptr)),
@@ -48,11 +58,18 @@ Statement& Statement::bind_text(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bind_text_in_place(int index, std::string_view text) {
+  note_bind(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8), index);
+  return *this;
+}
+
 Statement& Statement::bind_blob(int index, ByteView blob) {
-  // A null pointer would bind NULL, not an empty blob.
-  static constexpr std::uint8_t kEmpty = 0;
-  const void* data = blob.empty() ? &kEmpty : blob.data();
-  note_bind(sqlite3_bind_blob64(stmt_, index, data, blob.size(), SQLITE_TRANSIENT), index);
+  note_bind(sqlite3_bind_blob64(stmt_, index, blob_data(blob), blob.size(), SQLITE_TRANSIENT), index);
+  return *this;
+}
+
+Statement& Statement::bind_blob_in_place(int index, ByteView blob) {
+  note_bind(sqlite3_bind_blob64(stmt_, index, blob_data(blob), blob.size(), SQLITE_STATIC), index);
   return *this;
 }
 

@@ -53,6 +53,24 @@ TEST_F(DatabaseStatement, EmptyBlobIsNotNull) {
   EXPECT_EQ(select->column_int64(1), 0);
 }
 
+// Bound in place, the row holds what the bytes were when it ran; the caller may change them afterwards.
+TEST_F(DatabaseStatement, InPlaceBindsAreReadWhenTheStatementRuns) {
+  auto insert = db_->prepare("INSERT INTO t (s, b) VALUES (?, ?)");
+  std::string text = "first";
+  Bytes blob = {1, 2};
+  ASSERT_TRUE(insert->bind_text_in_place(1, text).bind_blob_in_place(2, blob).run());
+  text = "second";
+  blob = {};
+  ASSERT_TRUE(insert->bind_text_in_place(1, text).bind_blob_in_place(2, blob).run());
+  auto select = db_->prepare("SELECT s, b IS NULL, hex(b) FROM t ORDER BY rowid");
+  for (const auto& [s, b] : {std::pair{"first", "0102"}, std::pair{"second", ""}}) {
+    ASSERT_EQ(select->step().value(), Statement::Step::kRow);
+    EXPECT_EQ(select->column_text(0), s);
+    EXPECT_EQ(select->column_int64(1), 0);  // an empty blob, not NULL
+    EXPECT_EQ(select->column_text(2), b);
+  }
+}
+
 TEST_F(DatabaseStatement, RunsAgainAfterDoneKeepingBindings) {
   auto insert = db_->prepare("INSERT INTO t (i) VALUES (?)");
   insert->bind_int64(1, 5);

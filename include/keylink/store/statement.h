@@ -28,6 +28,10 @@ class Statement {
   Statement& bind_text(int index, std::string_view text);
   Statement& bind_blob(int index, ByteView blob);
   Statement& bind_null(int index);
+  // The same without the copy, for hot loops: SQLite reads the bytes where they are, so they must stay
+  // alive and unchanged until the statement has run, and be bound again before it runs again.
+  Statement& bind_text_in_place(int index, std::string_view text);
+  Statement& bind_blob_in_place(int index, ByteView blob);
 
   // kRow: a row is ready for the column getters. kDone (or an error): the statement has been reset,
   // keeping its bindings, and can run again.
