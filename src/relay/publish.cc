@@ -65,8 +65,7 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
 }
 
 void RelayCore::accept(Peer& peer, const Request& request, std::span<Publish> publishes) {
-  std::vector<StoredMessage> to_journal;
-  std::vector<StoredAck> acks;
+  bool journaled = false;
   for (auto& publish : publishes) {
     ++metrics_.publishes;
     if (publish.ephemeral) {
@@ -79,20 +78,14 @@ void RelayCore::accept(Peer& peer, const Request& request, std::span<Publish> pu
     if (!kept) continue;  // the same message again: stored and delivered once
     fan_out(*kept, ref, &peer, false);
     if (journal_) {
-      to_journal.push_back(*kept);
-      acks.push_back({peer.client_id(), kept->seq, kept->expires_at_ms});
+      messages_to_journal_.push_back(*kept);
+      acks_to_journal_.push_back({peer.client_id(), kept->seq, kept->expires_at_ms});
+      journaled = true;
     }
   }
-  if (to_journal.empty()) return reply(peer, request.id_json, "true");
-  journal_->append(std::move(to_journal), std::move(acks),
-                   [this, handle = peer.handle, id_json = std::string(request.id_json)](Result<void> stored) {
-                     auto found = peers_.find(handle);
-                     if (found == peers_.end()) return;  // gone: it publishes again after reconnecting
-                     if (stored) return reply(*found->second, id_json, "true");
-                     reply_error(*found->second, id_json,
-                                 {kInternalError, "store",
-                                  "could not store the message (" + stored.error().message + "); publish it again"});
-                   });
+  // Answered once the read's appends are durable (journal_pending).
+  if (journaled) return answers_to_journal_.push_back({peer.handle, std::string(request.id_json)});
+  reply(peer, request.id_json, "true");
 }
 
 void RelayCore::handle_publish(Peer& peer, Request& request) {

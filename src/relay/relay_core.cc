@@ -67,7 +67,7 @@ void RelayCore::attach(Peer& peer) {
 }
 
 void RelayCore::detach(Peer& peer) {
-  journal_acks();  // a peer may go in the middle of a read: its acks so far still count
+  journal_pending();  // a peer may go in the middle of a read: what it sent so far still counts
   while (!peer.subscriptions.empty()) unsubscribe(peer, peer.subscriptions.begin()->first);
   peers_.erase(peer.handle);
   --metrics_.connections;
@@ -119,10 +119,27 @@ void RelayCore::on_frame(Peer& peer, std::string_view frame) {
   dispatch(peer, request);
 }
 
-void RelayCore::on_read_end(Peer&) { journal_acks(); }
+void RelayCore::on_read_end(Peer&) { journal_pending(); }
 
-void RelayCore::journal_acks() {
-  if (journal_ && !acks_to_journal_.empty()) journal_->append({}, std::exchange(acks_to_journal_, {}), {});
+void RelayCore::journal_pending() {
+  if (!journal_ || (messages_to_journal_.empty() && acks_to_journal_.empty())) return;
+  Journal::Done done;
+  if (!answers_to_journal_.empty()) {
+    done = [this, answers = std::exchange(answers_to_journal_, {})](Result<void> stored) {
+      for (const auto& [handle, id_json] : answers) {
+        auto found = peers_.find(handle);
+        if (found == peers_.end()) continue;  // gone: it publishes again after reconnecting
+        if (stored) {
+          reply(*found->second, id_json, "true");
+        } else {
+          reply_error(*found->second, id_json,
+                      {kInternalError, "store",
+                       "could not store the message (" + stored.error().message + "); publish it again"});
+        }
+      }
+    };
+  }
+  journal_->append(std::exchange(messages_to_journal_, {}), std::exchange(acks_to_journal_, {}), std::move(done));
 }
 
 void RelayCore::dispatch(Peer& peer, Request& request) {

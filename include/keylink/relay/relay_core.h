@@ -56,7 +56,8 @@ class RelayCore final : public PeerHandler {
   struct Refusal;
   void dispatch(Peer& peer, Request& request);
   void on_ack(Peer& peer, std::int64_t delivery_id);
-  void journal_acks();  // the acks buffered since the end of the last read, in one append
+  // What the last read stored and acked, in one append; its publishes are answered once it is durable.
+  void journal_pending();
   bool take_token(Peer& peer);
 
   tl::expected<Publish, Refusal> read_publish(Peer& peer, simdjson::dom::object params, std::string_view topic_key,
@@ -100,8 +101,12 @@ class RelayCore final : public PeerHandler {
   std::string id_json_;       // the id of the request being handled, as JSON, likewise
   std::uint64_t next_handle_ = 1;
   std::int64_t next_delivery_id_;
-  std::uint64_t next_seq_ = 1;              // the journal's number for the next message kept
-  std::vector<StoredAck> acks_to_journal_;  // since the end of the last read
+  std::uint64_t next_seq_ = 1;  // the journal's number for the next message kept
+  // Since the end of the last read: kept messages, acks, and the publishes (peer handle, request id as
+  // JSON) that wait for them.
+  std::vector<StoredMessage> messages_to_journal_;
+  std::vector<StoredAck> acks_to_journal_;
+  std::vector<std::pair<std::uint64_t, std::string>> answers_to_journal_;
   std::unordered_map<std::uint64_t, Peer*> peers_;
   // topic -> its subscribers and their subscription (an element of Peer::subscriptions, whose nodes stay put)
   TextMap<absl::flat_hash_map<Peer*, Peer::Subscription*>> subscribers_;
