@@ -2,17 +2,19 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "keylink/store/transaction.h"
 
 namespace keylink::relay {
 namespace {
 
-// Version 2. messages: keyed by seq, which the relay gives in increasing order, so each row is appended
+// Version 3. messages: keyed by seq, which the relay gives in increasing order, so each row is appended
 // at the end of the table; the id is not indexed (the relay's mailbox finds duplicates), so no insert
-// lands at a random place. acks: keyed by (seq, client), and acks come soon after their message, so they
-// too land at the end. Both prune by expiry, hence an index on expires_at each (close to append order
-// too).
+// lands at a random place. The publisher counts as having acked its message, so its ack is the message's
+// publisher column, not a row of acks ('' in rows from version 2, whose publishers have ack rows). acks:
+// keyed by (seq, client), and acks come soon after their message, so they too land at the end. Both
+// prune by expiry, hence an index on expires_at each (close to append order too).
 constexpr const char* kSchema = R"sql(
   CREATE TABLE messages (
     seq INTEGER PRIMARY KEY,
@@ -21,7 +23,8 @@ constexpr const char* kSchema = R"sql(
     message BLOB NOT NULL,
     tag INTEGER NOT NULL,
     published_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL);
+    expires_at INTEGER NOT NULL,
+    publisher TEXT NOT NULL DEFAULT '');
   CREATE INDEX messages_by_expiry ON messages (expires_at);
   CREATE TABLE acks (
     client TEXT NOT NULL,
@@ -47,6 +50,9 @@ constexpr const char* kCopyFrom1 = R"sql(
   DROP TABLE messages_v1;
   DROP TABLE acks_v1;
 )sql";
+
+// Version 2 had no publisher column: its publishers' acks are rows of acks, which stay.
+constexpr const char* kMigrateFrom2 = "ALTER TABLE messages ADD COLUMN publisher TEXT NOT NULL DEFAULT ''";
 
 Result<std::int64_t> count_tables(store::Database& db) {
   auto stmt = db.prepare("SELECT count(*) FROM sqlite_schema");
@@ -80,13 +86,13 @@ Result<void> check_schema(store::Database& db, std::int32_t application_id, std:
                                                 std::to_string(version) + "; this one reads up to " +
                                                 std::to_string(kJournalSchemaVersion) + ")");
   }
-  if (version == 1) {
-    for (const char* step : {kMigrateFrom1, kSchema, kCopyFrom1}) {
-      if (auto done = db.exec(step); !done) return done;
-    }
-    return db.set_user_version(kJournalSchemaVersion);
+  if (version == kJournalSchemaVersion) return {};
+  std::vector<const char*> steps = {kMigrateFrom2};
+  if (version == 1) steps = {kMigrateFrom1, kSchema, kCopyFrom1};
+  for (const char* step : steps) {
+    if (auto done = db.exec(step); !done) return done;
   }
-  return {};
+  return db.set_user_version(kJournalSchemaVersion);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 namespace keylink::relay {
 
 inline constexpr std::int32_t kJournalApplicationId = 0x4b4c5259;  // "KLRY" in PRAGMA application_id
-inline constexpr std::int32_t kJournalSchemaVersion = 2;           // PRAGMA user_version
+inline constexpr std::int32_t kJournalSchemaVersion = 3;           // PRAGMA user_version
 
 // Creates the schema in a new (empty) file, or checks that the file is a relay store this version reads
 // and brings an older one up to this version.

@@ -78,8 +78,7 @@ void RelayCore::accept(Peer& peer, const Request& request, std::span<Publish> pu
     if (!kept) continue;  // the same message again: stored and delivered once
     fan_out(*kept, ref, &peer, false);
     if (journal_) {
-      messages_to_journal_.push_back(*kept);
-      acks_to_journal_.push_back({peer.client_id(), kept->seq, kept->expires_at_ms});
+      messages_to_journal_.emplace_back(*kept, peer.client_id());
       journaled = true;
     }
   }

@@ -43,9 +43,12 @@ Result<void> RelayCore::load() {
   absl::flat_hash_map<std::uint64_t, MessageRef> kept;  // by seq, for the acks
   auto loaded = journal_->load(
       clock_.unix_millis(),
-      [&](StoredMessage message) {
-        const std::uint64_t seq = message.seq;
-        if (auto added = mailbox_.add(std::move(message)); added.message) kept.emplace(seq, added.ref);
+      [&](JournaledMessage journaled) {
+        const std::uint64_t seq = journaled.message.seq;
+        std::optional<ClientNumber> publisher;
+        if (!journaled.publisher.empty()) publisher = mailbox_.client(journaled.publisher);
+        auto added = mailbox_.add(std::move(journaled.message), publisher);
+        if (added.message) kept.emplace(seq, added.ref);
       },
       [&](const StoredAck& ack) {
         auto found = kept.find(ack.seq);

@@ -18,15 +18,16 @@ store::Synchronous synchronous_for(Durability durability) {
   return durability == Durability::kPower ? store::Synchronous::kFull : store::Synchronous::kNormal;
 }
 
-StoredMessage read_message(const Statement& row) {
-  StoredMessage message;
+JournaledMessage read_message(const Statement& row) {
+  JournaledMessage journaled{StoredMessage{}, std::string(row.column_text(6))};
+  StoredMessage& message = journaled.message;
   message.seq = static_cast<std::uint64_t>(row.column_int64(0));
   message.topic = row.column_text(1);
   message.message = as_chars(row.column_blob(2));
   message.tag = row.column_int64(3);
   message.published_at_ms = row.column_int64(4);
   message.expires_at_ms = row.column_int64(5);
-  return message;
+  return journaled;
 }
 
 }  // namespace
@@ -42,8 +43,8 @@ Result<std::unique_ptr<SqliteJournal>> SqliteJournal::open(const std::string& pa
     return fail(tuned.error());
   }
   auto insert_message = db->prepare(
-      "INSERT OR IGNORE INTO messages (seq, id, topic, message, tag, published_at, expires_at)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "INSERT OR IGNORE INTO messages (seq, id, topic, message, tag, published_at, expires_at, publisher)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   auto insert_ack = db->prepare("INSERT OR IGNORE INTO acks (client, seq, expires_at) VALUES (?1, ?2, ?3)");
   // SQLite's DELETE has no LIMIT unless built with an option Debian does not set: select the rows first.
   auto prune_messages = db->prepare(
@@ -74,14 +75,14 @@ SqliteJournal::~SqliteJournal() {
   writer_.join();
 }
 
-Result<std::uint64_t> SqliteJournal::load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
+Result<std::uint64_t> SqliteJournal::load(std::int64_t now_ms, const std::function<void(JournaledMessage)>& on_message,
                                           const std::function<void(StoredAck)>& on_ack) {
   KEYLINK_CHECK(!writer_.joinable());  // REQUIRES: before any append or prune
   // One read transaction: messages and acks from the same moment.
   auto txn = store::Transaction::begin(db_, store::Transaction::Mode::kDeferred);
   if (!txn) return fail(txn.error());
   auto messages = db_.prepare(
-      "SELECT seq, topic, message, tag, published_at, expires_at FROM messages WHERE expires_at > ?1"
+      "SELECT seq, topic, message, tag, published_at, expires_at, publisher FROM messages WHERE expires_at > ?1"
       " ORDER BY seq");
   if (!messages) return fail(messages.error());
   messages->bind_int64(1, now_ms);
@@ -108,7 +109,7 @@ Result<std::uint64_t> SqliteJournal::load(std::int64_t now_ms, const std::functi
   return last_seq;
 }
 
-void SqliteJournal::append(std::vector<StoredMessage> messages, std::vector<StoredAck> acks, Done done) {
+void SqliteJournal::append(std::vector<JournaledMessage> messages, std::vector<StoredAck> acks, Done done) {
   if (durability_ == Durability::kNone && done) {
     post_([done = std::move(done)] { done({}); });
   }
@@ -172,13 +173,14 @@ Result<void> SqliteJournal::write(const std::vector<Append>& group) {
 
 Result<void> SqliteJournal::write_one(const Append& append) {
   // Bound in place: every value outlives the run that reads it, and each run binds all of them anew.
-  for (const StoredMessage& message : append.messages) {
+  for (const auto& [message, publisher] : append.messages) {
     auto& insert = statements_.insert_message;
     const MessageId id = message_id(message.topic, message.message);
     insert.bind_int64(1, static_cast<std::int64_t>(message.seq)).bind_blob_in_place(2, id);
     insert.bind_text_in_place(3, message.topic).bind_blob_in_place(4, as_bytes(message.message));
     insert.bind_int64(5, message.tag);
     insert.bind_int64(6, message.published_at_ms).bind_int64(7, message.expires_at_ms);
+    insert.bind_text_in_place(8, publisher);
     if (auto ran = insert.run(); !ran) return ran;
   }
   for (const StoredAck& ack : append.acks) {

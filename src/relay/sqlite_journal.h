@@ -38,9 +38,9 @@ class SqliteJournal final : public Journal {
   static Result<std::unique_ptr<SqliteJournal>> open(const std::string& path, Durability durability, Poster post);
   ~SqliteJournal() override;
 
-  Result<std::uint64_t> load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
+  Result<std::uint64_t> load(std::int64_t now_ms, const std::function<void(JournaledMessage)>& on_message,
                              const std::function<void(StoredAck)>& on_ack) override;
-  void append(std::vector<StoredMessage> messages, std::vector<StoredAck> acks, Done done) override;
+  void append(std::vector<JournaledMessage> messages, std::vector<StoredAck> acks, Done done) override;
   void prune(std::int64_t now_ms) override;
   void flush() override;
 
@@ -49,7 +49,7 @@ class SqliteJournal final : public Journal {
 
  private:
   struct Append {
-    std::vector<StoredMessage> messages;
+    std::vector<JournaledMessage> messages;
     std::vector<StoredAck> acks;
     Done done;
   };

@@ -108,7 +108,8 @@ void crash_and_check(Durability durability) {
     auto journal = SqliteJournal::open(path, durability, [](std::function<void()> fn) { fn(); });
     ASSERT_TRUE(journal) << journal.error().message;
     ASSERT_TRUE((*journal)->load(
-        0, [&](StoredMessage m) { messages.insert(std::move(m.message)); }, [&](StoredAck a) { acked.insert(a.seq); }));
+        0, [&](JournaledMessage m) { messages.insert(std::move(m.message.message)); },
+        [&](StoredAck a) { acked.insert(a.seq); }));
   }
   for (std::uint32_t index : durable) {
     ASSERT_TRUE(messages.contains(message_number(index).message)) << "message " << index << " reported durable, lost";

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "keylink/store/database.h"
+#include "relay/journal_schema.h"
 #include "testing/post_queue.h"
 #include "testing/temp_dir.h"
 
@@ -39,6 +40,7 @@ StoredMessage make_message(const std::string& topic, const std::string& text, st
 
 struct Loaded {
   std::vector<StoredMessage> messages;
+  std::vector<std::string> publishers;  // of each message
   std::vector<StoredAck> acks;
 };
 
@@ -49,7 +51,11 @@ Loaded load(const std::string& path, std::int64_t now_ms = 0) {
   Loaded loaded;
   if (!journal) return loaded;
   auto read = (*journal)->load(
-      now_ms, [&](StoredMessage m) { loaded.messages.push_back(std::move(m)); },
+      now_ms,
+      [&](JournaledMessage m) {
+        loaded.messages.push_back(std::move(m.message));
+        loaded.publishers.push_back(std::move(m.publisher));
+      },
       [&](StoredAck a) { loaded.acks.push_back(std::move(a)); });
   EXPECT_TRUE(read) << read.error().message;
   return loaded;
@@ -95,8 +101,8 @@ TEST_P(SqliteJournalTest, AppendedMessagesLoadAfterReopenInSeqOrder) {
   {
     auto journal = open();
     ASSERT_TRUE(journal->load(
-        0, [](StoredMessage) { FAIL(); }, [](StoredAck) { FAIL(); }));
-    journal->append({first}, {}, {});
+        0, [](JournaledMessage) { FAIL(); }, [](StoredAck) { FAIL(); }));
+    journal->append({{first, "did:key:publisher"}}, {}, {});
     journal->append({second}, {}, {});
   }
   const Loaded loaded = load(path_);
@@ -109,6 +115,7 @@ TEST_P(SqliteJournalTest, AppendedMessagesLoadAfterReopenInSeqOrder) {
     EXPECT_EQ(got.published_at_ms, want.published_at_ms);
     EXPECT_EQ(got.expires_at_ms, want.expires_at_ms);
   }
+  EXPECT_EQ(loaded.publishers, (std::vector<std::string>{"did:key:publisher", ""}));
   EXPECT_EQ(stored_ids(path_),
             (std::vector<MessageId>{message_id(first.topic, first.message), message_id(second.topic, second.message)}));
 }
@@ -156,28 +163,28 @@ TEST_P(SqliteJournalTest, LoadReturnsTheLargestSeqOfAnyRow) {
   journal.reset();
   journal = open();
   auto last = journal->load(
-      500, [](StoredMessage) {}, [](StoredAck) {});
+      500, [](JournaledMessage) {}, [](StoredAck) {});
   ASSERT_TRUE(last) << last.error().message;
   EXPECT_EQ(*last, expired.seq);
   journal->append({}, {{"c", expired.seq + 5, 100}}, {});
   journal.reset();
   journal = open();
   last = journal->load(
-      500, [](StoredMessage) {}, [](StoredAck) {});
+      500, [](JournaledMessage) {}, [](StoredAck) {});
   ASSERT_TRUE(last) << last.error().message;
   EXPECT_EQ(*last, expired.seq + 5);
 }
 
 TEST_P(SqliteJournalTest, PruneRemovesExpiredRowsInChunksAndKeepsTheRest) {
   constexpr int kExpired = SqliteJournal::kPruneChunk * 2 + 17;  // three chunks
-  std::vector<StoredMessage> messages;
+  std::vector<JournaledMessage> messages;
   std::vector<StoredAck> acks;
   for (int i = 0; i < kExpired; ++i) {
-    messages.push_back(make_message("t", "expired " + std::to_string(i), i, 1000 + i % 7));
-    acks.push_back({"c", messages.back().seq, messages.back().expires_at_ms});
+    const StoredMessage& m =
+        messages.emplace_back(make_message("t", "expired " + std::to_string(i), i, 1000 + i % 7)).message;
+    acks.push_back({"c", m.seq, m.expires_at_ms});
   }
-  messages.push_back(make_message("t", "kept", 1, 2000));
-  acks.push_back({"c", messages.back().seq, 2000});
+  acks.push_back({"c", messages.emplace_back(make_message("t", "kept", 1, 2000)).message.seq, 2000});
   auto journal = open();
   journal->append(std::move(messages), std::move(acks), {});
   journal->prune(1006);
@@ -197,11 +204,11 @@ TEST_P(SqliteJournalTest, PruneRemovesExpiredRowsInChunksAndKeepsTheRest) {
 TEST_P(SqliteJournalTest, DoneRunsExactlyOncePerAppendInOrder) {
   auto journal = open();
   ASSERT_TRUE(journal->load(
-      0, [](StoredMessage) {}, [](StoredAck) {}));
+      0, [](JournaledMessage) {}, [](StoredAck) {}));
   std::vector<int> completed;
   for (int i = 0; i < 1000; ++i) {
-    std::vector<StoredMessage> messages;
-    if (i % 3 != 0) messages.push_back(make_message("t", std::to_string(i), i));
+    std::vector<JournaledMessage> messages;
+    if (i % 3 != 0) messages.emplace_back(make_message("t", std::to_string(i), i));
     journal->append(std::move(messages), {}, [&completed, i](Result<void> result) {
       EXPECT_TRUE(result) << result.error().message;
       completed.push_back(i);
@@ -345,7 +352,48 @@ TEST(SqliteJournal, AVersionOneStoreIsMigrated) {
   ASSERT_EQ(loaded.acks.size(), 1u);
   EXPECT_EQ(loaded.acks[0].client_id, "did:key:a");
   EXPECT_EQ(loaded.acks[0].seq, loaded.messages[1].seq);
-  EXPECT_EQ(store::Database::open(path)->user_version().value(), 2);
+  EXPECT_EQ(loaded.publishers, (std::vector<std::string>{"", ""}));
+  EXPECT_EQ(store::Database::open(path)->user_version().value(), kJournalSchemaVersion);
+}
+
+// A store of the second schema (each publisher's ack a row of acks) opens with its rows as they were:
+// its messages have no publisher, and the publisher's ack rows still count.
+TEST(SqliteJournal, AVersionTwoStoreIsMigrated) {
+  TempDir dir;
+  const std::string path = dir.file("relay.db");
+  {
+    auto db = store::Database::open(path);
+    ASSERT_TRUE(db->exec(R"sql(
+      CREATE TABLE messages (seq INTEGER PRIMARY KEY, id BLOB NOT NULL, topic TEXT NOT NULL,
+        message BLOB NOT NULL, tag INTEGER NOT NULL, published_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX messages_by_expiry ON messages (expires_at);
+      CREATE TABLE acks (client TEXT NOT NULL, seq INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+        PRIMARY KEY (seq, client)) WITHOUT ROWID;
+      CREATE INDEX acks_by_expiry ON acks (expires_at);
+      INSERT INTO messages VALUES (7, zeroblob(32), 't', CAST('seven' AS BLOB), 1100, 10, 5000);
+      INSERT INTO acks VALUES ('did:key:publisher', 7, 5000);
+      PRAGMA application_id = 1263293017;
+      PRAGMA user_version = 2;
+    )sql"));
+  }
+  const Loaded loaded = load(path);
+  ASSERT_EQ(loaded.messages.size(), 1u);
+  EXPECT_EQ(loaded.messages[0].seq, 7u);
+  EXPECT_EQ(loaded.messages[0].message, "seven");
+  EXPECT_EQ(loaded.publishers, std::vector<std::string>{""});
+  ASSERT_EQ(loaded.acks.size(), 1u);
+  EXPECT_EQ(loaded.acks[0].client_id, "did:key:publisher");
+  EXPECT_EQ(store::Database::open(path)->user_version().value(), kJournalSchemaVersion);
+  // And it takes new rows as a version 3 store does.
+  {
+    PostQueue loop;
+    auto journal = SqliteJournal::open(path, Durability::kProcess, loop.poster());
+    ASSERT_TRUE(journal) << journal.error().message;
+    StoredMessage eight = make_message("t", "eight", 20);
+    eight.seq = 8;  // after the store's largest, as the relay numbers it
+    (*journal)->append({{std::move(eight), "did:key:publisher"}}, {}, {});
+  }
+  EXPECT_EQ(load(path).publishers, (std::vector<std::string>{"", "did:key:publisher"}));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 'use strict';
 // A graceful restart keeps the mailbox: messages published before it reach, after it, every client that
-// had not acked them (whether they had been delivered or not), and not one that had.
+// had not acked them (whether they had been delivered or not), and not one that had, nor their publisher.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -17,7 +17,7 @@ test('messages published before a graceful restart are delivered after it', asyn
   let relay = await Relay.start(args);
   t.after(() => relay.stop('SIGKILL').catch(() => {}));
   const topic = randomTopic();
-  const keys = { silent: keyPair(), half: keyPair(), all: keyPair(), offline: keyPair() };
+  const keys = { silent: keyPair(), half: keyPair(), all: keyPair(), offline: keyPair(), publisher: keyPair() };
 
   // silent: gets every delivery, acks none. half: acks the first 10. all: acks everything.
   // offline: subscribed once, then gone before anything was published.
@@ -29,7 +29,7 @@ test('messages published before a graceful restart are delivered after it', asyn
   for (const c of [silent, half, all, offline]) await c.subscribe(topic);
   await offline.close();
 
-  const pub = await Client.connect(relay.url);
+  const pub = await Client.connect(relay.url, { key: keys.publisher });
   const messages = Array.from({ length: 20 }, (_, i) => `r-${i}`);
   for (const m of messages) assert.equal(await pub.publish(topic, m, { ttl: 3600 }), true);
   for (const c of [silent, half, all]) {
@@ -43,7 +43,7 @@ test('messages published before a graceful restart are delivered after it', asyn
   assert.equal((await relay.metrics()).keylink_relay_stored_messages, 20, 'the mailbox reloaded');
 
   const after = {};
-  for (const name of ['silent', 'half', 'all', 'offline']) {
+  for (const name of ['silent', 'half', 'all', 'offline', 'publisher']) {
     after[name] = await Client.connect(relay.url, { key: keys[name] });
     await after[name].subscribe(topic);
   }
@@ -63,6 +63,7 @@ test('messages published before a graceful restart are delivered after it', asyn
     assert.deepEqual(after[name].received(topic).map((d) => d.message), wanted, name);
   }
   assert.deepEqual(after.all.received(topic), [], 'all had acked everything');
+  assert.deepEqual(after.publisher.received(topic), [], 'a publisher never gets its own messages back');
   for (const c of Object.values(after)) await c.close();
   assert.equal((await relay.stop('SIGTERM')).code, 0, relay.log());
 });

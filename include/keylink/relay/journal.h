@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keylink/base/result.h"
@@ -19,6 +20,16 @@ enum class Durability {
   kNone,     // handed to the journal; may be lost if the process dies
   kProcess,  // survives kill -9 of the process, not a power loss
   kPower,    // fsynced: survives a power loss
+};
+
+// A message as the journal keeps it: with its publisher, which counts as having acked it (it never gets
+// its own message back), so that the publisher's ack needs no row of its own.
+struct JournaledMessage {
+  // Implicit: a message whose publisher is not known is a JournaledMessage as it is.
+  JournaledMessage(StoredMessage kept, std::string publisher_id = {})
+      : message(std::move(kept)), publisher(std::move(publisher_id)) {}
+  StoredMessage message;
+  std::string publisher;  // the publisher's client id; empty when not known (stores from before schema 3)
 };
 
 // Runs a function on the owner's thread (the relay's event loop). Thread-safe.
@@ -34,14 +45,14 @@ class Journal {
   // largest seq any row holds, expired or not: a new message needs a larger one, or an expired row not
   // yet pruned would take its place (and a stale ack would name it). REQUIRES: called once, before any
   // append.
-  virtual Result<std::uint64_t> load(std::int64_t now_ms, const std::function<void(StoredMessage)>& on_message,
+  virtual Result<std::uint64_t> load(std::int64_t now_ms, const std::function<void(JournaledMessage)>& on_message,
                                      const std::function<void(StoredAck)>& on_ack) = 0;
 
   // Queues writes; a message whose seq is already stored is ignored (the relay's mailbox has taken out
   // messages with the id of one kept already). `done` (may be empty) runs through the Poster once the
   // writes are as durable as the journal's Durability. Writes that arrive while a commit is under way
   // go into the next transaction together (group commit): never an fsync each.
-  virtual void append(std::vector<StoredMessage> messages, std::vector<StoredAck> acks, Done done) = 0;
+  virtual void append(std::vector<JournaledMessage> messages, std::vector<StoredAck> acks, Done done) = 0;
 
   // Deletes messages and acks that expired by now_ms, in bounded chunks between commits, so that
   // appends are never held up for long.

@@ -104,7 +104,7 @@ class RelayCore final : public PeerHandler {
   std::uint64_t next_seq_ = 1;  // the journal's number for the next message kept
   // Since the end of the last read: kept messages, acks, and the publishes (peer handle, request id as
   // JSON) that wait for them.
-  std::vector<StoredMessage> messages_to_journal_;
+  std::vector<JournaledMessage> messages_to_journal_;
   std::vector<StoredAck> acks_to_journal_;
   std::vector<std::pair<std::uint64_t, std::string>> answers_to_journal_;
   std::unordered_map<std::uint64_t, Peer*> peers_;
