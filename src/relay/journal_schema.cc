@@ -12,9 +12,10 @@ namespace {
 // Version 3. messages: keyed by seq, which the relay gives in increasing order, so each row is appended
 // at the end of the table; the id is not indexed (the relay's mailbox finds duplicates), so no insert
 // lands at a random place. The publisher counts as having acked its message, so its ack is the message's
-// publisher column, not a row of acks ('' in rows from version 2, whose publishers have ack rows). acks:
-// keyed by (seq, client), and acks come soon after their message, so they too land at the end. Both
-// prune by expiry, hence an index on expires_at each (close to append order too).
+// publisher column, not a row of acks ('' in rows from version 2, whose publishers have ack rows).
+// Messages are pruned by expiry, hence an index on expires_at (close to append order too). acks: keyed by
+// (seq, client), and acks come soon after their message, so they too land at the end; they are pruned
+// with their message, by seq.
 constexpr const char* kSchema = R"sql(
   CREATE TABLE messages (
     seq INTEGER PRIMARY KEY,
@@ -29,9 +30,7 @@ constexpr const char* kSchema = R"sql(
   CREATE TABLE acks (
     client TEXT NOT NULL,
     seq INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
     PRIMARY KEY (seq, client)) WITHOUT ROWID;
-  CREATE INDEX acks_by_expiry ON acks (expires_at);
 )sql";
 
 // Version 1 keyed messages by id (a random insert per message) and acks by (client, id). Its messages
@@ -45,14 +44,19 @@ constexpr const char* kMigrateFrom1 = R"sql(
 constexpr const char* kCopyFrom1 = R"sql(
   INSERT INTO messages (seq, id, topic, message, tag, published_at, expires_at)
     SELECT rowid, id, topic, message, tag, published_at, expires_at FROM messages_v1;
-  INSERT INTO acks (client, seq, expires_at)
-    SELECT a.client, m.rowid, a.expires_at FROM acks_v1 a JOIN messages_v1 m ON m.id = a.id;
+  INSERT INTO acks (client, seq) SELECT a.client, m.rowid FROM acks_v1 a JOIN messages_v1 m ON m.id = a.id;
   DROP TABLE messages_v1;
   DROP TABLE acks_v1;
 )sql";
 
-// Version 2 had no publisher column: its publishers' acks are rows of acks, which stay.
-constexpr const char* kMigrateFrom2 = "ALTER TABLE messages ADD COLUMN publisher TEXT NOT NULL DEFAULT ''";
+// Version 2 had no publisher column (its publishers' acks are rows of acks, which stay) and pruned acks
+// by an expiry of their own. An ack whose message is gone already would now never be pruned.
+constexpr const char* kMigrateFrom2 = R"sql(
+  ALTER TABLE messages ADD COLUMN publisher TEXT NOT NULL DEFAULT '';
+  DROP INDEX acks_by_expiry;
+  ALTER TABLE acks DROP COLUMN expires_at;
+  DELETE FROM acks WHERE seq NOT IN (SELECT seq FROM messages);
+)sql";
 
 Result<std::int64_t> count_tables(store::Database& db) {
   auto stmt = db.prepare("SELECT count(*) FROM sqlite_schema");

@@ -170,7 +170,7 @@ void RelayCore::on_ack(Peer& peer, std::int64_t delivery_id) {
   ++metrics_.acks;
   if (mailbox_.ack(peer.client, ref) && journal_) {
     const StoredMessage& message = *mailbox_.message(ref);
-    acks_to_journal_.push_back({peer.client_id(), message.seq, message.expires_at_ms});
+    acks_to_journal_.push_back({peer.client_id(), message.seq});
   }
   if (!peer.backlog.empty() && peer.awaiting_ack.size() <= limits_.delivery_window / 2) {
     auto topics = std::move(peer.backlog);

@@ -1,6 +1,8 @@
 #include "relay/sqlite_journal.h"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "keylink/base/check.h"
@@ -45,14 +47,13 @@ Result<std::unique_ptr<SqliteJournal>> SqliteJournal::open(const std::string& pa
   auto insert_message = db->prepare(
       "INSERT OR IGNORE INTO messages (seq, id, topic, message, tag, published_at, expires_at, publisher)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  auto insert_ack = db->prepare("INSERT OR IGNORE INTO acks (client, seq, expires_at) VALUES (?1, ?2, ?3)");
+  auto insert_ack = db->prepare("INSERT OR IGNORE INTO acks (client, seq) VALUES (?1, ?2)");
   // SQLite's DELETE has no LIMIT unless built with an option Debian does not set: select the rows first.
-  auto prune_messages = db->prepare(
-      "DELETE FROM messages WHERE rowid IN"
-      " (SELECT rowid FROM messages WHERE expires_at <= ?1 LIMIT ?2)");
-  auto prune_acks = db->prepare(
-      "DELETE FROM acks WHERE (client, seq) IN"
-      " (SELECT client, seq FROM acks WHERE expires_at <= ?1 LIMIT ?2)");
+  // A chunk is the same messages for both statements (one transaction, one order): their acks go first.
+  constexpr std::string_view kExpiredChunk =
+      " (SELECT seq FROM messages WHERE expires_at <= ?1 ORDER BY expires_at, seq LIMIT ?2)";
+  auto prune_acks = db->prepare("DELETE FROM acks WHERE seq IN" + std::string(kExpiredChunk));
+  auto prune_messages = db->prepare("DELETE FROM messages WHERE seq IN" + std::string(kExpiredChunk));
   for (auto* stmt : {&insert_message, &insert_ack, &prune_messages, &prune_acks}) {
     if (!*stmt) return fail(stmt->error());
   }
@@ -90,14 +91,13 @@ Result<std::uint64_t> SqliteJournal::load(std::int64_t now_ms, const std::functi
     if (!step) return fail(step.error());
     on_message(read_message(*messages));
   }
-  auto acks = db_.prepare("SELECT client, seq, expires_at FROM acks WHERE expires_at > ?1");
+  auto acks =
+      db_.prepare("SELECT a.client, a.seq FROM acks a JOIN messages m ON m.seq = a.seq WHERE m.expires_at > ?1");
   if (!acks) return fail(acks.error());
   acks->bind_int64(1, now_ms);
   for (auto step = acks->step(); step != Statement::Step::kDone; step = acks->step()) {
     if (!step) return fail(step.error());
-    on_ack({.client_id = std::string(acks->column_text(0)),
-            .seq = static_cast<std::uint64_t>(acks->column_int64(1)),
-            .expires_at_ms = acks->column_int64(2)});
+    on_ack({.client_id = std::string(acks->column_text(0)), .seq = static_cast<std::uint64_t>(acks->column_int64(1))});
   }
   auto last = db_.prepare(
       "SELECT max(coalesce((SELECT max(seq) FROM messages), 0),"
@@ -186,7 +186,6 @@ Result<void> SqliteJournal::write_one(const Append& append) {
   for (const StoredAck& ack : append.acks) {
     auto& insert = statements_.insert_ack;
     insert.bind_text_in_place(1, ack.client_id).bind_int64(2, static_cast<std::int64_t>(ack.seq));
-    insert.bind_int64(3, ack.expires_at_ms);
     if (auto ran = insert.run(); !ran) return ran;
   }
   return {};
@@ -202,12 +201,11 @@ void SqliteJournal::complete(std::vector<Append>& group, const Result<void>& wri
 bool SqliteJournal::prune_chunk(std::int64_t now_ms) {
   auto txn = store::Transaction::begin(db_);
   if (!txn) return false;  // the next prune() retries
-  std::int64_t deleted = 0;
-  for (Statement* prune : {&statements_.prune_messages, &statements_.prune_acks}) {
+  for (Statement* prune : {&statements_.prune_acks, &statements_.prune_messages}) {
     if (!prune->bind_int64(1, now_ms).bind_int64(2, kPruneChunk).run()) return false;
-    deleted = std::max(deleted, db_.changes());
   }
-  return txn->commit() && deleted == kPruneChunk;
+  const bool more = db_.changes() == kPruneChunk;  // messages deleted, by the last statement
+  return txn->commit() && more;
 }
 
 Result<std::unique_ptr<Journal>> open_sqlite_journal(const std::string& path, Durability durability, Poster post) {

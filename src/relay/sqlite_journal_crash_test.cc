@@ -30,7 +30,7 @@ StoredMessage message_number(std::uint32_t i) {
       .topic = "crash", .message = text, .published_at_ms = i, .expires_at_ms = std::int64_t{1} << 60, .seq = i + 1};
 }
 
-StoredAck ack_of(std::uint32_t i) { return {"did:key:crash", message_number(i).seq, std::int64_t{1} << 60}; }
+StoredAck ack_of(std::uint32_t i) { return {"did:key:crash", message_number(i).seq}; }
 
 // The child: appends until killed. Its Poster runs completions at once, on the writer thread, which is
 // where they write to the pipe. Never returns.

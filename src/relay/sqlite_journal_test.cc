@@ -130,23 +130,22 @@ TEST_P(SqliteJournalTest, ADuplicateSeqIsStoredOnce) {
 }
 
 TEST_P(SqliteJournalTest, AcksRoundTripOncePerClientAndMessage) {
-  const std::uint64_t seq = 7;
+  const StoredMessage message = make_message("t", "acked", 1);
   auto journal = open();
-  journal->append({}, {{"did:key:a", seq, 5000}, {"did:key:b", seq, 5000}}, {});
-  journal->append({}, {{"did:key:a", seq, 5000}}, {});
+  journal->append({message}, {{"did:key:a", message.seq}, {"did:key:b", message.seq}}, {});
+  journal->append({}, {{"did:key:a", message.seq}}, {});
+  journal->append({}, {{"did:key:c", message.seq + 1000}}, {});  // of no message: never loaded
   journal.reset();
   const Loaded loaded = load(path_);
-  ASSERT_EQ(loaded.acks.size(), 2u);
-  std::map<std::string, StoredAck> by_client;
-  for (const StoredAck& ack : loaded.acks) by_client[ack.client_id] = ack;
-  EXPECT_EQ(by_client["did:key:a"].seq, seq);
-  EXPECT_EQ(by_client["did:key:b"].expires_at_ms, 5000);
+  std::map<std::string, std::uint64_t> by_client;
+  for (const StoredAck& ack : loaded.acks) by_client[ack.client_id] = ack.seq;
+  EXPECT_EQ(by_client, (std::map<std::string, std::uint64_t>{{"did:key:a", message.seq}, {"did:key:b", message.seq}}));
 }
 
 TEST_P(SqliteJournalTest, LoadSkipsWhatExpiredByNow) {
   auto journal = open();
   const StoredMessage old = make_message("t", "old", 1, 100), fresh = make_message("t", "new", 2, 200);
-  journal->append({old, fresh}, {{"c", old.seq, 100}, {"c", fresh.seq, 200}}, {});
+  journal->append({old, fresh}, {{"c", old.seq}, {"c", fresh.seq}}, {});
   journal.reset();
   const Loaded loaded = load(path_, 100);
   ASSERT_EQ(loaded.messages.size(), 1u);
@@ -166,7 +165,7 @@ TEST_P(SqliteJournalTest, LoadReturnsTheLargestSeqOfAnyRow) {
       500, [](JournaledMessage) {}, [](StoredAck) {});
   ASSERT_TRUE(last) << last.error().message;
   EXPECT_EQ(*last, expired.seq);
-  journal->append({}, {{"c", expired.seq + 5, 100}}, {});
+  journal->append({}, {{"c", expired.seq + 5}}, {});
   journal.reset();
   journal = open();
   last = journal->load(
@@ -182,9 +181,9 @@ TEST_P(SqliteJournalTest, PruneRemovesExpiredRowsInChunksAndKeepsTheRest) {
   for (int i = 0; i < kExpired; ++i) {
     const StoredMessage& m =
         messages.emplace_back(make_message("t", "expired " + std::to_string(i), i, 1000 + i % 7)).message;
-    acks.push_back({"c", m.seq, m.expires_at_ms});
+    acks.push_back({"c", m.seq});
   }
-  acks.push_back({"c", messages.emplace_back(make_message("t", "kept", 1, 2000)).message.seq, 2000});
+  acks.push_back({"c", messages.emplace_back(make_message("t", "kept", 1, 2000)).message.seq});
   auto journal = open();
   journal->append(std::move(messages), std::move(acks), {});
   journal->prune(1006);
@@ -356,8 +355,9 @@ TEST(SqliteJournal, AVersionOneStoreIsMigrated) {
   EXPECT_EQ(store::Database::open(path)->user_version().value(), kJournalSchemaVersion);
 }
 
-// A store of the second schema (each publisher's ack a row of acks) opens with its rows as they were:
-// its messages have no publisher, and the publisher's ack rows still count.
+// A store of the second schema (each publisher's ack a row of acks, acks pruned by an expiry of their
+// own) opens with its rows as they were: its messages have no publisher, the publisher's ack rows still
+// count, and an ack whose message is gone is deleted (it would never be pruned now).
 TEST(SqliteJournal, AVersionTwoStoreIsMigrated) {
   TempDir dir;
   const std::string path = dir.file("relay.db");
@@ -372,6 +372,7 @@ TEST(SqliteJournal, AVersionTwoStoreIsMigrated) {
       CREATE INDEX acks_by_expiry ON acks (expires_at);
       INSERT INTO messages VALUES (7, zeroblob(32), 't', CAST('seven' AS BLOB), 1100, 10, 5000);
       INSERT INTO acks VALUES ('did:key:publisher', 7, 5000);
+      INSERT INTO acks VALUES ('did:key:other', 6, 5000);  -- its message pruned already
       PRAGMA application_id = 1263293017;
       PRAGMA user_version = 2;
     )sql"));
@@ -383,7 +384,11 @@ TEST(SqliteJournal, AVersionTwoStoreIsMigrated) {
   EXPECT_EQ(loaded.publishers, std::vector<std::string>{""});
   ASSERT_EQ(loaded.acks.size(), 1u);
   EXPECT_EQ(loaded.acks[0].client_id, "did:key:publisher");
-  EXPECT_EQ(store::Database::open(path)->user_version().value(), kJournalSchemaVersion);
+  auto db = store::Database::open(path);
+  EXPECT_EQ(db->user_version().value(), kJournalSchemaVersion);
+  auto acks = db->prepare("SELECT count(*) FROM acks");
+  ASSERT_EQ(acks->step().value(), store::Statement::Step::kRow);
+  EXPECT_EQ(acks->column_int64(0), 1);
   // And it takes new rows as a version 3 store does.
   {
     PostQueue loop;

@@ -146,7 +146,7 @@ void RelayCore::handle_fetch(Peer& peer, Request& request, bool batch) {
       result += '{';
       append_message_fields(result, *message);
       result += '}';
-      acks.push_back({peer.client_id(), message->seq, message->expires_at_ms});
+      acks.push_back({peer.client_id(), message->seq});
       mailbox_.ack(peer.client, ref);
     }
     if (has_more) break;

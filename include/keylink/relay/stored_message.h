@@ -26,11 +26,11 @@ struct StoredMessage {
   std::uint64_t seq = 0;
 };
 
-// A client (by its did:key) acknowledged a message (by its seq): it is out of that client's mailbox.
+// A client (by its did:key) acknowledged a message (by its seq): it is out of that client's mailbox. It
+// goes when its message does.
 struct StoredAck {
   std::string client_id;
   std::uint64_t seq = 0;
-  std::int64_t expires_at_ms = 0;  // the message's, so the ack can be pruned with it
 };
 
 }  // namespace keylink::relay
