@@ -23,7 +23,7 @@ namespace keylink::relay {
 //
 // The writer thread starts at the first append() or prune(). Each time it wakes it takes every append
 // queued since its last commit, writes them in ONE transaction, then posts their completions in append
-// order; between two groups it deletes at most kPruneChunk expired messages and acks. A group whose
+// order; between two groups it deletes at most kPruneChunk expired messages and their acks. A group whose
 // commit fails completes each of its appends with the error. With kNone, append() posts the completion
 // itself, at once; a later commit failure is then lost with the data.
 //

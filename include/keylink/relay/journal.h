@@ -49,12 +49,12 @@ class Journal {
                                      const std::function<void(StoredAck)>& on_ack) = 0;
 
   // Queues writes; a message whose seq is already stored is ignored (the relay's mailbox has taken out
-  // messages with the id of one kept already). `done` (may be empty) runs through the Poster once the
+  // messages the same as one kept already). `done` (may be empty) runs through the Poster once the
   // writes are as durable as the journal's Durability. Writes that arrive while a commit is under way
   // go into the next transaction together (group commit): never an fsync each.
   virtual void append(std::vector<JournaledMessage> messages, std::vector<StoredAck> acks, Done done) = 0;
 
-  // Deletes messages and acks that expired by now_ms, in bounded chunks between commits, so that
+  // Deletes messages that expired by now_ms, and their acks, in bounded chunks between commits, so that
   // appends are never held up for long.
   virtual void prune(std::int64_t now_ms) = 0;
 

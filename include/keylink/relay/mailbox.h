@@ -55,10 +55,11 @@ class Mailbox {
   std::optional<ClientNumber> known_client(std::string_view client_id) const;
 
   struct Added {
-    const StoredMessage* message;  // null when a message with its id was kept already
+    const StoredMessage* message;  // null when the same message was kept already
     MessageRef ref;
   };
-  // Stores a message unless the same one (topic and message) is kept already; `acked_by` (the publisher) never gets it.
+  // Stores a message unless the same one (topic and message) is kept already; `acked_by` (the
+  // publisher) never gets it.
   Added add(StoredMessage message, std::optional<ClientNumber> acked_by = std::nullopt);
   // Records that the client acked the message; a message no longer kept is ignored. Returns whether
   // the ack was new.
@@ -103,7 +104,7 @@ class Mailbox {
   };
 
   // The index of kept messages, by content: the same topic and message are one message. Comparing the
-  // content itself is exact, and hashing it with a fast seeded hash costs a tenth of the sha256 the journal
+  // content itself is exact, and a fast seeded hash of it costs a fraction of the sha256 that the journal
   // stores as the message's id. A slot is the hash and the entry (entries stay put: a log is a deque only
   // appended to and popped at the front, and a removed entry leaves the index first).
   struct Slot {
