@@ -1,6 +1,6 @@
-// Drives arbitrary frames through the relay core in memory, as two clients sending them in turn: each
-// line of the input is one frame. Nothing may crash, every frame with an id gets at most one answer
-// frame right away, and every frame sent out is valid JSON.
+// Drives arbitrary frames through the relay core in memory, as two clients reading in turn: each line of
+// the input is one frame, and an empty line ends the client's read and passes the turn to the other.
+// Nothing may crash, and every frame sent out is valid JSON.
 #include <nlohmann/json.hpp>
 
 #include "fuzz_util.h"
@@ -13,12 +13,8 @@ using namespace keylink;
 class MemoryPeer final : public relay::Peer {
  public:
   using Peer::Peer;
-  void send(std::string_view frame) override {
-    FUZZ_ASSERT(nlohmann::json::accept(frame));
-    ++sent;
-  }
+  void send(std::string_view frame) override { FUZZ_ASSERT(nlohmann::json::accept(frame)); }
   void close(std::uint16_t, std::string_view) override {}
-  std::size_t sent = 0;
 };
 
 }  // namespace
@@ -33,11 +29,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   core.attach(alice);
   core.attach(bob);
   std::string_view input = fuzz_text(data, size);
-  for (bool from_alice = true; !input.empty(); from_alice = !from_alice) {
+  relay::Peer* reader = &alice;
+  while (!input.empty()) {
     const std::string_view frame = input.substr(0, input.find('\n'));
     input.remove_prefix(std::min(input.size(), frame.size() + 1));
-    core.on_frame(from_alice ? alice : bob, frame);
+    if (!frame.empty()) {
+      core.on_frame(*reader, frame);
+      continue;
+    }
+    core.on_read_end(*reader);
+    reader = reader == &alice ? &bob : &alice;
   }
+  core.on_read_end(*reader);
   core.prune();
   core.detach(alice);
   core.detach(bob);

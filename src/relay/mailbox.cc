@@ -8,8 +8,8 @@ namespace keylink::relay {
 
 // absl's hash is seeded per process, so nobody outside can aim many messages at one bucket; and a
 // collision would only cost a comparison, never a message.
-std::size_t Mailbox::content_hash(std::string_view topic, std::string_view message) {
-  return absl::HashOf(topic, message);
+Mailbox::Key Mailbox::key(const StoredMessage& message) {
+  return {absl::HashOf(absl_text(message.topic), absl_text(message.message))};
 }
 
 ClientNumber Mailbox::client(std::string_view client_id) {
@@ -22,8 +22,8 @@ std::optional<ClientNumber> Mailbox::known_client(std::string_view client_id) co
   return found == clients_.end() ? std::nullopt : std::optional(found->second);
 }
 
-Mailbox::Added Mailbox::add(StoredMessage message, std::optional<ClientNumber> acked_by) {
-  const std::size_t hash = content_hash(message.topic, message.message);
+Mailbox::Added Mailbox::add(StoredMessage message, Key key, std::optional<ClientNumber> acked_by) {
+  const std::size_t hash = key.hash;
   Index& index = index_part(hash);
   if (index.contains(Content{hash, message.topic, message.message})) return {nullptr, {}};
   ++message_count_;
@@ -137,7 +137,7 @@ std::size_t Mailbox::prune(std::int64_t now_ms, std::size_t max) {
 void Mailbox::remove(MessageRef ref) {
   TopicLog& log = *logs_.at(ref.log);
   Entry& entry = log.entries[ref.position - log.first];
-  const std::size_t hash = content_hash(entry.message.topic, entry.message.message);
+  const std::size_t hash = key(entry.message).hash;
   index_part(hash).erase(Slot{hash, &entry});
   --message_count_;
   stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();

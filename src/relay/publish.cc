@@ -10,6 +10,9 @@ namespace {
 constexpr std::int64_t kTagSessionPropose = 1100;
 constexpr std::int64_t kTagSessionProposeResponse = 1101;
 constexpr std::int64_t kTagSessionSettle = 1102;
+// How many irn_publishes of one read wait to be accepted together: enough for the prefetches of the
+// first to land while the last are parsed, few enough that their answers do not wait long.
+constexpr std::size_t kMaxQueued = 64;
 
 }  // namespace
 
@@ -45,7 +48,9 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
                                         std::to_string(low ? limits_.min_ttl_seconds : limits_.max_ttl_seconds) +
                                         (low ? " s (--min-ttl)" : " s (--max-ttl)")});
     }
-    if (mailbox_.stored_bytes() + message->size() > limits_.max_stored_bytes) {
+    auto full = [&] { return mailbox_.stored_bytes() + queued_bytes_ + message->size() > limits_.max_stored_bytes; };
+    if (full()) accept_queued();  // then exact: the publishes waiting may be copies of kept messages
+    if (full()) {
       return tl::unexpected(
           Refusal{kLimitExceeded, "store_full", "the relay's store is full (--max-stored-bytes); publish again later"});
     }
@@ -61,10 +66,11 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
   stored.tag = tag ? *tag : int_field(params, "tag").value_or(0);
   stored.published_at_ms = clock_.unix_millis();
   stored.expires_at_ms = stored.published_at_ms + ttl.value_or(0) * 1000;
+  if (!publish.ephemeral) publish.key = Mailbox::key(stored);
   return publish;
 }
 
-void RelayCore::accept(Peer& peer, const Request& request, std::span<Publish> publishes) {
+void RelayCore::accept(Peer& peer, std::string_view id_json, std::span<Publish> publishes) {
   bool journaled = false;
   for (auto& publish : publishes) {
     ++metrics_.publishes;
@@ -74,7 +80,7 @@ void RelayCore::accept(Peer& peer, const Request& request, std::span<Publish> pu
     }
     publish.message.seq = next_seq_++;
     // The publisher counts as having acked its own message: it never gets it back.
-    const auto [kept, ref] = mailbox_.add(std::move(publish.message), peer.client);
+    const auto [kept, ref] = mailbox_.add(std::move(publish.message), publish.key, peer.client);
     if (!kept) continue;  // the same message again: stored and delivered once
     fan_out(*kept, ref, &peer, false);
     if (journal_) {
@@ -83,14 +89,33 @@ void RelayCore::accept(Peer& peer, const Request& request, std::span<Publish> pu
     }
   }
   // Answered once the read's appends are durable (journal_pending).
-  if (journaled) return answers_to_journal_.push_back({peer.handle, std::string(request.id_json)});
-  reply(peer, request.id_json, "true");
+  if (journaled) return answers_to_journal_.push_back({peer.handle, std::string(id_json)});
+  reply(peer, id_json, "true");
 }
 
 void RelayCore::handle_publish(Peer& peer, Request& request) {
   auto publish = read_publish(peer, request.params, "topic", "message", std::nullopt);
-  if (!publish) return reply_error(peer, request.id_json, publish.error());
-  accept(peer, request, std::span(&*publish, 1));
+  if (!publish) {
+    accept_queued();
+    return reply_error(peer, request.id_json, publish.error());
+  }
+  if (!publish->ephemeral) {
+    mailbox_.prefetch(publish->key);
+    queued_bytes_ += publish->message.topic.size() + publish->message.message.size();
+  }
+  queued_.push_back({&peer, queued_ids_.size(), request.id_json.size(), std::move(*publish)});
+  queued_ids_ += request.id_json;
+  if (queued_.size() == kMaxQueued) accept_queued();
+}
+
+void RelayCore::accept_queued() {
+  for (QueuedPublish& queued : queued_) {
+    accept(*queued.peer, std::string_view(queued_ids_).substr(queued.id_at, queued.id_size),
+           std::span(&queued.publish, 1));
+  }
+  queued_.clear();
+  queued_ids_.clear();
+  queued_bytes_ = 0;
 }
 
 void RelayCore::handle_batch_publish(Peer& peer, Request& request) {
@@ -114,7 +139,7 @@ void RelayCore::handle_batch_publish(Peer& peer, Request& request) {
     if (!publish) return reply_error(peer, request.id_json, publish.error());
     publishes.push_back(std::move(*publish));
   }
-  accept(peer, request, publishes);
+  accept(peer, request.id_json, publishes);
 }
 
 // The dApp's first message: it listens on the pairing topic and the proposal waits there for the wallet.
@@ -128,7 +153,7 @@ void RelayCore::handle_propose_session(Peer& peer, Request& request) {
   if (!subscribed) return reply_error(peer, request.id_json, subscribed.error());
   std::vector<Publish> publishes;
   publishes.push_back(std::move(*proposal));
-  accept(peer, request, publishes);
+  accept(peer, request.id_json, publishes);
 }
 
 // The wallet's answer: it listens on the session topic; the response goes to the pairing topic and the
@@ -148,7 +173,7 @@ void RelayCore::handle_approve_session(Peer& peer, Request& request) {
   std::vector<Publish> publishes;
   publishes.push_back(std::move(*response));
   publishes.push_back(std::move(*settle));
-  accept(peer, request, publishes);
+  accept(peer, request.id_json, publishes);
 }
 
 }  // namespace keylink::relay

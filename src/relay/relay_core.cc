@@ -38,6 +38,8 @@ RelayCore::RelayCore(const Limits& limits, const Clock& clock, Journal* journal)
   KEYLINK_CHECK(parser_.allocate(limits_.max_frame_bytes) == simdjson::SUCCESS);
 }
 
+RelayCore::~RelayCore() = default;
+
 Result<void> RelayCore::load() {
   if (!journal_) return {};
   absl::flat_hash_map<std::uint64_t, MessageRef> kept;  // by seq, for the acks
@@ -70,7 +72,9 @@ void RelayCore::attach(Peer& peer) {
 }
 
 void RelayCore::detach(Peer& peer) {
-  journal_pending();  // a peer may go in the middle of a read: what it sent so far still counts
+  // A peer may go in the middle of a read: what it sent so far still counts.
+  accept_queued();
+  journal_pending();
   while (!peer.subscriptions.empty()) unsubscribe(peer, peer.subscriptions.begin()->first);
   peers_.erase(peer.handle);
   --metrics_.connections;
@@ -78,17 +82,32 @@ void RelayCore::detach(Peer& peer) {
 
 void RelayCore::on_frame(Peer& peer, std::string_view frame) {
   metrics_.bytes_in += frame.size();
-  if (auto delivery_id = plain_ack_id(frame)) return on_ack(peer, *delivery_id);
+  if (auto delivery_id = plain_ack_id(frame)) {
+    accept_queued();
+    return on_ack(peer, *delivery_id);
+  }
+  Request request;
+  auto refusal = parse(frame, request);
+  // An irn_publish joins the read's queue; anything else is handled after what came before it.
+  if (refusal || request.method != "irn_publish" || (!queued_.empty() && queued_.front().peer != &peer)) {
+    accept_queued();
+  }
+  if (refusal) return reply_error(peer, request.id_json, *refusal);
+  if (!request.method.empty()) return dispatch(peer, request);
+  // A response: the only ones a relay expects are acks of its deliveries.
+  if (request.acked) on_ack(peer, *request.acked);
+}
+
+std::optional<RelayCore::Refusal> RelayCore::parse(std::string_view frame, Request& request) {
   frame_buffer_.resize(frame.size() + simdjson::SIMDJSON_PADDING);
   std::copy(frame.begin(), frame.end(), frame_buffer_.begin());
-  Request request;
   simdjson::dom::element document;
   simdjson::dom::object root;
   if (parser_.parse(frame_buffer_.data(), frame.size(), false).get(document)) {
-    return reply_error(peer, request.id_json, {kParseError, "parse", "not JSON (or not valid UTF-8)"});
+    return Refusal{kParseError, "parse", "not JSON (or not valid UTF-8)"};
   }
   if (document.get_object().get(root)) {
-    return reply_error(peer, request.id_json, {kInvalidRequest, "invalid", "a JSON-RPC message must be a JSON object"});
+    return Refusal{kInvalidRequest, "invalid", "a JSON-RPC message must be a JSON object"};
   }
   if (simdjson::dom::element id; !root.at_key("id").get(id)) {
     std::int64_t number;
@@ -102,27 +121,27 @@ void RelayCore::on_frame(Peer& peer, std::string_view frame) {
       append_json_string(id_json_, text);
       request.id_json = id_json_;
     } else if (!id.is_null()) {
-      return reply_error(peer, request.id_json, {kInvalidRequest, "invalid", "id must be an integer or a string"});
+      return Refusal{kInvalidRequest, "invalid", "id must be an integer or a string"};
     }
   }
-  if (string_field(root, "jsonrpc") != "2.0") {
-    return reply_error(peer, request.id_json, {kInvalidRequest, "invalid", "jsonrpc must be \"2.0\""});
-  }
+  if (string_field(root, "jsonrpc") != "2.0") return Refusal{kInvalidRequest, "invalid", "jsonrpc must be \"2.0\""};
   auto method = string_field(root, "method");
   if (!method) {
-    // A response: the only ones a relay expects are acks of its deliveries.
     std::int64_t delivery_id;
-    if (!root.at_key("result").error() && !root.at_key("id").get_int64().get(delivery_id)) on_ack(peer, delivery_id);
-    return;
+    if (!root.at_key("result").error() && !root.at_key("id").get_int64().get(delivery_id)) request.acked = delivery_id;
+    return std::nullopt;
   }
   request.method = *method;
   if (root.at_key("params").get_object().get(request.params)) {
-    return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params must be an object"});
+    return Refusal{kInvalidParams, "invalid", "params must be an object"};
   }
-  dispatch(peer, request);
+  return std::nullopt;
 }
 
-void RelayCore::on_read_end(Peer&) { journal_pending(); }
+void RelayCore::on_read_end(Peer&) {
+  accept_queued();
+  journal_pending();
+}
 
 void RelayCore::journal_pending() {
   if (!journal_ || (messages_to_journal_.empty() && acks_to_journal_.empty())) return;

@@ -35,8 +35,13 @@ class RelayCoreTest : public ::testing::Test {
     core().attach(*peers_.back());
     return *peers_.back();
   }
+  // One frame in a read of its own.
+  void read(FakePeer& peer, const std::string& frame) {
+    core().on_frame(peer, frame);
+    core().on_read_end(peer);
+  }
   json call(FakePeer& peer, const std::string& method, const json& params, json id = 1) {
-    core().on_frame(peer, json{{"id", id}, {"jsonrpc", "2.0"}, {"method", method}, {"params", params}}.dump());
+    read(peer, json{{"id", id}, {"jsonrpc", "2.0"}, {"method", method}, {"params", params}}.dump());
     EXPECT_FALSE(peer.frames.empty()) << method << " got no answer";
     json answer = peer.frames.empty() ? json() : peer.frames.front();
     peer.frames.erase(peer.frames.begin());
@@ -48,7 +53,7 @@ class RelayCoreTest : public ::testing::Test {
     return call(peer, "irn_publish", params);
   }
   void ack(FakePeer& peer, const json& delivery) {
-    core().on_frame(peer, json{{"id", delivery["id"]}, {"jsonrpc", "2.0"}, {"result", true}}.dump());
+    read(peer, json{{"id", delivery["id"]}, {"jsonrpc", "2.0"}, {"result", true}}.dump());
   }
   static std::vector<std::string> messages(const std::vector<json>& deliveries) {
     std::vector<std::string> out;
@@ -130,6 +135,42 @@ TEST_F(RelayCoreTest, SameMessageTwiceIsStoredAndDeliveredOnce) {
   EXPECT_EQ(publish(pub, "x")["result"], true);
   EXPECT_EQ(sub.take().size(), 1u);
   EXPECT_EQ(core().mailbox().message_count(), 1u);
+}
+
+// The publishes of one read are accepted together, but every frame is still answered in order: a frame
+// of another kind first answers the publishes before it, and the store limit counts those waiting.
+TEST_F(RelayCoreTest, ThePublishesOfOneReadAreAnsweredInOrder) {
+  limits.max_stored_bytes = 3 * (kTopic.size() + 1);
+  FakePeer& sub = connect("did:key:sub");
+  FakePeer& pub = connect("did:key:pub");
+  call(sub, "irn_subscribe", {{"topic", kTopic}});
+  auto publish_frame = [](int id, const std::string& message, int ttl = 300) {
+    return json{{"id", id},
+                {"jsonrpc", "2.0"},
+                {"method", "irn_publish"},
+                {"params", {{"topic", kTopic}, {"message", message}, {"ttl", ttl}}}}
+        .dump();
+  };
+  core().on_frame(pub, publish_frame(1, "a"));
+  core().on_frame(pub, publish_frame(2, "b"));
+  EXPECT_TRUE(pub.frames.empty());  // waiting for the end of the read
+  core().on_frame(pub, publish_frame(3, "c", 1));
+  EXPECT_EQ(pub.frames.size(), 3u);  // the error answers after the two before it
+  core().on_frame(pub, publish_frame(4, "a"));  // the same as 1: answered, kept once
+  core().on_frame(pub, publish_frame(5, "c"));
+  core().on_frame(pub, publish_frame(6, "d"));  // over the store limit with 1, 2 and 5 waiting
+  core().on_read_end(pub);
+  const auto answers = pub.take();
+  ASSERT_EQ(answers.size(), 6u);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(answers[i]["id"], i + 1);
+  EXPECT_EQ(answers[0]["result"], true);
+  EXPECT_EQ(answers[1]["result"], true);
+  EXPECT_NE(answers[2]["error"]["message"].get<std::string>().find("--min-ttl"), std::string::npos);
+  EXPECT_EQ(answers[3]["result"], true);
+  EXPECT_EQ(answers[4]["result"], true);
+  EXPECT_NE(answers[5]["error"]["message"].get<std::string>().find("--max-stored-bytes"), std::string::npos);
+  EXPECT_EQ(messages(sub.take()), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(core().mailbox().message_count(), 3u);
 }
 
 TEST_F(RelayCoreTest, EphemeralMessagesReachLiveSubscribersOnlyAndAreNeverStored) {

@@ -15,13 +15,22 @@ namespace keylink::relay {
 
 struct RelayCore::Request {
   std::string_view id_json = "null";  // the id as it came, to answer with the same JSON type
-  std::string_view method;
+  std::string_view method;            // empty for a response
   simdjson::dom::object params;
+  std::optional<std::int64_t> acked;  // a response with a result: the delivery id it acks
 };
 
 struct RelayCore::Publish {
   StoredMessage message;
   bool ephemeral = false;
+  Mailbox::Key key{};  // of a message to keep
+};
+
+// An irn_publish waiting for the end of its read (RelayCore::accept_queued).
+struct RelayCore::QueuedPublish {
+  Peer* peer;
+  std::size_t id_at, id_size;  // its request id in queued_ids_
+  Publish publish;
 };
 
 // Why a request was refused: a JSON-RPC error code, a kind for the metrics, and a message that names

@@ -93,6 +93,7 @@ void WebsocketSession::on_ping(std::string_view payload) {
 void WebsocketSession::on_close(std::uint16_t code, std::string_view) {
   // The peer's close: answer it (RFC 6455 section 5.5.1) and go once the answer is out.
   if (closing_) return finish();
+  answer_read();
   queue_close(code == 1005 ? kCloseNormal : code, "", AfterFlush::kFinish);
 }
 
@@ -104,7 +105,14 @@ void WebsocketSession::on_error(std::uint16_t code, std::string_view reason) {
                                                                      : "protocol"];
   server_->options.log->info("msg=\"protocol error\" ip={} client={} code={} reason=\"{}\"", ip_, client_id(), code,
                              reason);
+  answer_read();
   queue_close(code, reason, AfterFlush::kFinish);
+}
+
+// The frames of this read before the peer's close or error get their answers ahead of our close frame:
+// the handler may hold some until the end of the read.
+void WebsocketSession::answer_read() {
+  if (attached_) server_->handler.on_read_end(*this);
 }
 
 void WebsocketSession::send(std::string_view frame) {

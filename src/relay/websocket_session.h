@@ -43,6 +43,7 @@ class WebsocketSession final : public Peer,
   void on_close(std::uint16_t code, std::string_view reason) override;
   void on_error(std::uint16_t code, std::string_view reason) override;
 
+  void answer_read();
   void read();
   void on_read(boost::system::error_code error, std::size_t size);
   void queue_close(std::uint16_t code, std::string_view reason, AfterFlush then);

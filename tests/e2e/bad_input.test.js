@@ -148,6 +148,22 @@ test('a text frame with invalid UTF-8 closes with 1007', async () => {
   }
 });
 
+test('publishes read together with a bad frame are answered before the close', async () => {
+  const raw = await rawSocket(relay.url, await token(relay.url));
+  const topic = randomTopic();
+  raw.socket.cork();  // one write, so that the relay reads all four frames at once
+  for (let id = 1; id <= 3; id++) {
+    raw.send(1, Buffer.from(JSON.stringify({ id, jsonrpc: '2.0', method: 'irn_publish',
+      params: { topic, message: `before the bad frame ${id}`, ttl: 300 } })));
+  }
+  raw.send(1, Buffer.from([0xc3, 0x28]));
+  raw.socket.uncork();
+  const { code } = await within(raw.closed, WAIT_MS, 'the close after invalid UTF-8');
+  assert.equal(code, 1007);
+  assert.deepEqual(raw.texts.map((text) => JSON.parse(text)).map(({ id, result }) => [id, result]),
+    [[1, true], [2, true], [3, true]]);
+});
+
 test('a frame over --max-frame-bytes closes with 1009', async () => {
   const c = await Client.connect(relay.url);
   c.send(JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'irn_publish',

@@ -124,8 +124,9 @@ class Client {
 }
 
 // A WebSocket client written by hand over TCP, for frames `ws` will not send (invalid UTF-8, say):
-// send(opcode, payload) writes one masked frame; `closed` resolves with the relay's close {code, reason}
-// (code 1005 when its close frame had none, 1006 when the connection ended without one).
+// send(opcode, payload) writes one masked frame; `texts` holds the relay's text frames as they come;
+// `closed` resolves with the relay's close {code, reason} (code 1005 when its close frame had none, 1006
+// when the connection ended without one).
 async function rawSocket(relayUrl, jwt, timeoutMs = 10000) {
   const { hostname, port } = new URL(relayUrl);
   const socket = net.connect(Number(port), hostname);
@@ -133,6 +134,7 @@ async function rawSocket(relayUrl, jwt, timeoutMs = 10000) {
   socket.write(`GET /?auth=${encodeURIComponent(jwt)} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
     `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
   let buffer = Buffer.alloc(0);
+  const texts = [];
   let upgraded = false;
   let onUpgrade;
   const opened = new Promise((resolve, reject) => { onUpgrade = { resolve, reject }; });
@@ -149,7 +151,7 @@ async function rawSocket(relayUrl, jwt, timeoutMs = 10000) {
         upgraded = true;
         onUpgrade.resolve();
       }
-      for (;;) {  // server frames are unmasked; only the close frame matters here
+      for (;;) {  // server frames are unmasked
         if (buffer.length < 2) return;
         let length = buffer[1] & 0x7f;
         let at = 2;
@@ -159,6 +161,7 @@ async function rawSocket(relayUrl, jwt, timeoutMs = 10000) {
         const opcode = buffer[0] & 0x0f;
         const payload = buffer.subarray(at, at + length);
         buffer = buffer.subarray(at + length);
+        if (opcode === 1) texts.push(payload.toString());
         if (opcode === 8) {
           result = payload.length >= 2 ? { code: payload.readUInt16BE(0), reason: payload.subarray(2).toString() }
             : { code: 1005, reason: '' };
@@ -180,7 +183,7 @@ async function rawSocket(relayUrl, jwt, timeoutMs = 10000) {
     const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
     socket.write(Buffer.concat([header, mask, masked]));
   };
-  return { socket, send, closed };
+  return { socket, send, texts, closed };
 }
 
 function randomTopic() {

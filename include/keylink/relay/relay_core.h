@@ -31,6 +31,7 @@ class RelayCore final : public PeerHandler {
  public:
   // `journal` may be null (--store memory). Both it and `clock` must outlive the core.
   RelayCore(const Limits& limits, const Clock& clock, Journal* journal);
+  ~RelayCore() override;
 
   // Rebuilds the mailbox from the journal. REQUIRES: called once, before any peer attaches.
   Result<void> load();
@@ -38,9 +39,12 @@ class RelayCore final : public PeerHandler {
   void attach(Peer& peer) override;
   // Forgets the peer and its subscriptions; its pending journal completions are dropped.
   void detach(Peer& peer) override;
-  // Handles one text frame from the peer: answers, deliveries and errors go out through Peer::send.
+  // Handles one text frame from the peer: answers, deliveries and errors go out through Peer::send, in
+  // the order of the frames. A read's irn_publishes are accepted together (by the next frame of another
+  // kind, or on_read_end), so their answers and deliveries may wait for on_read_end.
   void on_frame(Peer& peer, std::string_view frame) override;
-  // Journals the acks of the read in one append (and detach() those of a read the peer left in).
+  // Accepts the read's publishes and journals what the read kept and acked in one append (as detach()
+  // does for a read the peer left in).
   void on_read_end(Peer& peer) override;
   // Forgets up to `max` expired messages here, and the expired ones in the journal (in the background).
   // Returns true when more expired messages remain.
@@ -53,8 +57,13 @@ class RelayCore final : public PeerHandler {
  private:
   struct Request;
   struct Publish;
+  struct QueuedPublish;
   struct Refusal;
+  // Reads a JSON-RPC message into `request` (whose views point into parser_), or says what is wrong.
+  std::optional<Refusal> parse(std::string_view frame, Request& request);
   void dispatch(Peer& peer, Request& request);
+  // Stores, fans out and answers the queued publishes, in order.
+  void accept_queued();
   void on_ack(Peer& peer, std::int64_t delivery_id);
   // What the last read stored and acked, in one append; its publishes are answered once it is durable.
   void journal_pending();
@@ -63,7 +72,7 @@ class RelayCore final : public PeerHandler {
   tl::expected<Publish, Refusal> read_publish(Peer& peer, simdjson::dom::object params, std::string_view topic_key,
                                               std::string_view message_key, std::optional<std::int64_t> tag);
   // Stores, fans out and journals the publishes, then answers `true` once they are durable.
-  void accept(Peer& peer, const Request& request, std::span<Publish> publishes);
+  void accept(Peer& peer, std::string_view id_json, std::span<Publish> publishes);
   // Delivers to live subscribers; a stored message (at `position`) only to those not behind.
   void fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral);
   // Sends one irn_subscription of a message's fields (append_message_fields); a stored message (not
@@ -102,6 +111,11 @@ class RelayCore final : public PeerHandler {
   std::uint64_t next_handle_ = 1;
   std::int64_t next_delivery_id_;
   std::uint64_t next_seq_ = 1;  // the journal's number for the next message kept
+  // The irn_publishes of the read so far: each has its index slots prefetched (Mailbox::prefetch) while
+  // the next ones are parsed, and all are accepted together. At most kMaxQueued.
+  std::vector<QueuedPublish> queued_;
+  std::string queued_ids_;        // their request ids as JSON, one after the other
+  std::size_t queued_bytes_ = 0;  // what they would add to the store
   // Since the end of the last read: kept messages, acks, and the publishes (peer handle, request id as
   // JSON) that wait for them.
   std::vector<JournaledMessage> messages_to_journal_;
