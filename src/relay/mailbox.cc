@@ -9,7 +9,7 @@ namespace keylink::relay {
 // absl's hash is seeded per process, so nobody outside can aim many messages at one bucket; and a
 // collision would only cost a comparison, never a message.
 Mailbox::Key Mailbox::key(const StoredMessage& message) {
-  return {absl::HashOf(absl_text(message.topic), absl_text(message.message))};
+  return Key(absl::HashOf(absl_text(message.topic), absl_text(message.message)));
 }
 
 ClientNumber Mailbox::client(std::string_view client_id) {

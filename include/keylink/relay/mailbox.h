@@ -58,9 +58,15 @@ class Mailbox {
     const StoredMessage* message;  // null when the same message was kept already
     MessageRef ref;
   };
-  // Where a message goes in the index of kept messages, from its content.
-  struct Key {
-    std::size_t hash;
+  // Where a message goes in the index of kept messages, from its topic and message: only key() makes one.
+  class Key {
+   public:
+    Key() = default;
+
+   private:
+    friend class Mailbox;
+    explicit Key(std::size_t value) : hash(value) {}
+    std::size_t hash = 0;
   };
   static Key key(const StoredMessage& message);
   // Brings the index's slots for `key` into the cache, so that an add() a little later finds them there:
