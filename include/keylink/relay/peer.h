@@ -61,7 +61,9 @@ class PeerHandler {
   // Forgets the peer; called once, before the peer is destroyed.
   virtual void detach(Peer& peer) = 0;
   virtual void on_frame(Peer& peer, std::string_view frame) = 0;
-  // After the frames of one read from the peer: work they share can be done once.
+  // After the frames of one read from the peer: work they share can be done once, and what the handler
+  // held back for the read goes out. Also called before a close mid-read, so that the answers to the
+  // frames before it precede the close frame.
   virtual void on_read_end(Peer&) {}
   virtual Metrics& metrics() = 0;
 };
