@@ -24,7 +24,8 @@ std::optional<ClientNumber> Mailbox::known_client(std::string_view client_id) co
 
 Mailbox::Added Mailbox::add(StoredMessage message, Key key, std::optional<ClientNumber> acked_by) {
   const std::size_t hash = key.hash;
-  Index& index = index_part(hash);
+  const std::size_t part = part_of(hash);
+  Index& index = index_[part];
   if (index.contains(Content{hash, message.topic, message.message})) return {nullptr, {}};
   ++message_count_;
   auto [topic, created] = topics_.try_emplace(message.topic);
@@ -45,7 +46,16 @@ Mailbox::Added Mailbox::add(StoredMessage message, Key key, std::optional<Client
   Entry& entry = log.entries.emplace_back(Entry{std::move(message), {}, false});
   if (acked_by) entry.acked_by.push_back(*acked_by);
   index.insert(Slot{hash, &entry});
+  grow_early(part);
   return {&entry.message, ref};
+}
+
+void Mailbox::grow_early(std::size_t part) {
+  constexpr std::size_t kParts = std::tuple_size_v<decltype(index_)>;
+  constexpr std::size_t kSmall = 4096;  // rehashing this many takes microseconds: left to absl
+  Index& index = index_[part];
+  const std::size_t full = index.capacity() - index.capacity() / 8;
+  if (index.capacity() >= kSmall && 2 * kParts * index.size() >= full * (kParts + part)) index.reserve(2 * full);
 }
 
 Mailbox::Entry* Mailbox::find(MessageRef ref) {
@@ -138,7 +148,7 @@ void Mailbox::remove(MessageRef ref) {
   TopicLog& log = *logs_.at(ref.log);
   Entry& entry = log.entries[ref.position - log.first];
   const std::size_t hash = key(entry.message).hash;
-  index_part(hash).erase(Slot{hash, &entry});
+  index_[part_of(hash)].erase(Slot{hash, &entry});
   --message_count_;
   stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();
   entry.removed = true;

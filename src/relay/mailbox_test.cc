@@ -35,6 +35,18 @@ TEST(Mailbox, TheSameMessageIsKeptOnce) {
   EXPECT_EQ(mailbox.stored_bytes(), 4u);
 }
 
+// Enough messages that every part of the index grows several times, each part early at its own size:
+// every message is still found, and pruning them all empties the index.
+TEST(Mailbox, EveryMessageIsFoundWhileTheIndexGrows) {
+  Mailbox mailbox;
+  constexpr int kMessages = 600'000;
+  for (int i = 0; i < kMessages; ++i) ASSERT_TRUE(mailbox.add(message("t", std::to_string(i), i)).message) << i;
+  for (int i = 0; i < kMessages; i += 997) EXPECT_FALSE(mailbox.add(message("t", std::to_string(i), 0)).message) << i;
+  EXPECT_EQ(mailbox.message_count(), static_cast<std::size_t>(kMessages));
+  EXPECT_EQ(mailbox.prune(kMessages + 1000), static_cast<std::size_t>(kMessages));
+  EXPECT_TRUE(mailbox.add(message("t", "0", kMessages + 1000)).message);  // gone, so new again
+}
+
 TEST(Mailbox, PendingSkipsAckedAndExpired) {
   Mailbox mailbox;
   const MessageRef a = mailbox.add(message("t", "a", 10)).ref;

@@ -71,7 +71,7 @@ class Mailbox {
   static Key key(const StoredMessage& message);
   // Brings the index's slots for `key` into the cache, so that an add() a little later finds them there:
   // in a large index each add otherwise waits on two cache misses.
-  void prefetch(Key key) const { index_part(key.hash).prefetch(Content{key.hash, {}, {}}); }
+  void prefetch(Key key) const { index_[part_of(key.hash)].prefetch(Content{key.hash, {}, {}}); }
   // Stores a message unless the same one (topic and message) is kept already; `acked_by` (the
   // publisher) never gets it. REQUIRES: key == key(message).
   Added add(StoredMessage message, Key key, std::optional<ClientNumber> acked_by);
@@ -151,8 +151,12 @@ class Mailbox {
   // The index is split by the top bits of the hash, so that growing one part rehashes a 64th of the
   // messages: a short pause, where rehashing millions at once would stall every connection for tens of ms.
   static constexpr int kIndexPartBits = 6;
-  Index& index_part(std::size_t hash) { return index_[hash >> (8 * sizeof hash - kIndexPartBits)]; }
-  const Index& index_part(std::size_t hash) const { return index_[hash >> (8 * sizeof hash - kIndexPartBits)]; }
+  static std::size_t part_of(std::size_t hash) { return hash >> (8 * sizeof hash - kIndexPartBits); }
+  // Parts fill evenly, so left to absl (which doubles a table once it is 7/8 full) all would double
+  // within milliseconds of each other: together as long a pause as rehashing the whole index at once.
+  // Part p doubles early instead, once (1 + p / parts) / 2 of 7/8 full, so that the parts' rehashes
+  // spread over the time the index takes to double.
+  void grow_early(std::size_t part);
 
   Entry* find(MessageRef ref);
   // Forgets a kept message: out of the index, its log entry emptied.
