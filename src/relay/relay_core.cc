@@ -13,6 +13,9 @@ namespace {
 // 2^53, so JavaScript clients read them exactly.
 std::int64_t first_delivery_id(const Clock& clock) { return clock.unix_millis() * 1000; }
 
+// How many subscribers ahead fan_out fetches the state of the one it will deliver to.
+constexpr int kFetchAhead = 4;
+
 // The id of an ack written the way WalletConnect clients write every ack (JSON.stringify of {id,
 // jsonrpc, result: true}), or nullopt for any other frame, which then goes through the JSON parser:
 // half the frames a relay reads are acks, and for them the parser would cost more than the ack.
@@ -215,7 +218,32 @@ void RelayCore::fan_out(const StoredMessage& message, MessageRef ref, const Peer
   // The message's fields are the same in every delivery: written (and escaped) once.
   fields_.clear();
   append_message_fields(fields_, message);
-  for (auto [subscriber, entry] : found->second) {
+  // With many subscribers, each one's state is out of the cache by the time the message reaches it (the
+  // deliveries to the others were written since), so it is fetched a few subscribers ahead, in two
+  // steps: what the subscriber and its subscription are, then what they point to. A few are in cache.
+  auto& subscribers = found->second;
+  const auto first = subscribers.size() > 2 * kFetchAhead ? subscribers.begin() : subscribers.end();
+  auto near = first, far = first;
+  std::int64_t near_delivery_id = next_delivery_id_;
+  auto fetch_far = [&] {
+    if (far == subscribers.end()) return;
+    __builtin_prefetch(far->first);
+    __builtin_prefetch(&far->first->awaiting_ack);
+    __builtin_prefetch(far->second);
+    ++far;
+  };
+  auto fetch_near = [&] {
+    if (near == subscribers.end()) return;
+    __builtin_prefetch(near->second->id.data());
+    near->first->awaiting_ack.prefetch(near_delivery_id++);  // its id, unless some subscriber is skipped
+    near->first->prefetch_send();
+    ++near;
+  };
+  for (int i = 0; i < 2 * kFetchAhead; ++i) fetch_far();
+  for (int i = 0; i < kFetchAhead; ++i) fetch_near();
+  for (auto [subscriber, entry] : subscribers) {
+    fetch_far();
+    fetch_near();
     if (subscriber == publisher) continue;
     Peer::Subscription& subscription = *entry;
     if (ephemeral) {

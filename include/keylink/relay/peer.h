@@ -27,6 +27,8 @@ class Peer {
   virtual void send(std::string_view frame) = 0;
   // Closes the connection with a WebSocket close code and a reason a person can read.
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
+  // A hint: send() comes soon, so what it writes to can be brought into the cache meanwhile.
+  virtual void prefetch_send() const {}
 
   const std::string& client_id() const noexcept { return client_id_; }
 
