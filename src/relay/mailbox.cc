@@ -13,8 +13,26 @@ Mailbox::Key Mailbox::key(const StoredMessage& message) {
 }
 
 ClientNumber Mailbox::client(std::string_view client_id) {
-  auto [it, added] = clients_.try_emplace(std::string(client_id), static_cast<ClientNumber>(clients_.size()));
-  return it->second;
+  if (auto found = clients_.find(client_id); found != clients_.end()) return found->second;
+  ClientNumber number;
+  if (free_numbers_.empty()) {
+    number = static_cast<ClientNumber>(clients_by_number_.size());
+    clients_by_number_.emplace_back();
+  } else {
+    number = free_numbers_.back();
+    free_numbers_.pop_back();
+  }
+  const auto added = clients_.emplace(std::string(client_id), number).first;
+  clients_by_number_[number].id = &added->first;
+  return number;
+}
+
+void Mailbox::release(ClientNumber client) {
+  Client& entry = clients_by_number_[client];
+  if (--entry.holds > 0) return;
+  clients_.erase(clients_.find(*entry.id));
+  entry.id = nullptr;
+  free_numbers_.push_back(client);
 }
 
 std::optional<ClientNumber> Mailbox::known_client(std::string_view client_id) const {
@@ -44,7 +62,10 @@ Mailbox::Added Mailbox::add(StoredMessage message, Key key, std::optional<Client
   bucket->second.refs.push_back(ref);
   ++log.live;
   Entry& entry = log.entries.emplace_back(Entry{std::move(message), {}, false});
-  if (acked_by) entry.acked_by.push_back(*acked_by);
+  if (acked_by) {
+    entry.acked_by.push_back(*acked_by);
+    hold(*acked_by);
+  }
   index.insert(Slot{hash, &entry});
   grow_early(part);
   return {&entry.message, ref};
@@ -75,6 +96,7 @@ bool Mailbox::ack(ClientNumber client, Entry& entry) {
   auto at = std::lower_bound(entry.acked_by.begin(), entry.acked_by.end(), client);
   if (at != entry.acked_by.end() && *at == client) return false;
   entry.acked_by.insert(at, client);
+  hold(client);
   return true;
 }
 
@@ -152,6 +174,7 @@ void Mailbox::remove(MessageRef ref) {
   --message_count_;
   stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();
   entry.removed = true;
+  for (ClientNumber client : entry.acked_by) release(client);
   entry.acked_by = {};
   if (--log.live == 0) {
     logs_.erase(log.number);

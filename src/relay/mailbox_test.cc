@@ -137,6 +137,33 @@ TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
   EXPECT_TRUE(mailbox.add(message("t", "old", 600)).message);  // the same text may come back once expired
 }
 
+// A relay sees clients come and go for months: an id is kept only while a connection or an ack of a kept
+// message holds it, and its number then serves another client, which inherits none of its acks.
+TEST(Mailbox, AClientIdIsForgottenOnceNothingHoldsIt) {
+  Mailbox mailbox;
+  const ClientNumber alice = mailbox.client("alice");
+  mailbox.hold(alice);  // connected
+  const MessageRef a = mailbox.add(message("t", "a", 0, 100)).ref;
+  mailbox.add(message("t", "b", 0, 1000), alice);  // hers: she counts as having acked it
+  EXPECT_TRUE(mailbox.ack(alice, a));
+  mailbox.release(alice);  // gone; her acks still hold her number
+  EXPECT_EQ(mailbox.known_client("alice"), alice);
+  EXPECT_EQ(mailbox.prune(500), 1u);
+  EXPECT_EQ(mailbox.known_client("alice"), alice);
+  EXPECT_EQ(mailbox.prune(5000), 1u);
+  EXPECT_EQ(mailbox.known_client("alice"), std::nullopt);
+  EXPECT_EQ(mailbox.client_count(), 0u);
+
+  const ClientNumber bob = mailbox.client("bob");
+  EXPECT_EQ(bob, alice);  // free again
+  mailbox.hold(bob);
+  mailbox.add(message("t", "c", 6000));
+  EXPECT_EQ(texts(mailbox.pending(bob, "t", 6000, 10)), std::vector<std::string>{"c"});
+  EXPECT_TRUE(mailbox.ack(bob, mailbox.add(message("t", "d", 6000)).ref));
+  EXPECT_NE(mailbox.client("alice"), bob);  // back, and another number while bob holds his
+  EXPECT_EQ(mailbox.client_count(), 2u);
+}
+
 TEST(Mailbox, PruneGoesInBoundedBatchesSoonestFirst) {
   Mailbox mailbox;
   std::vector<MessageRef> refs;

@@ -22,6 +22,7 @@ std::string Metrics::to_prometheus() const {
   metric(out, "bytes_out_total", "counter", "WebSocket payload bytes sent.", bytes_out);
   metric(out, "stored_messages", "gauge", "Messages kept for their ttl.", stored_messages);
   metric(out, "stored_bytes", "gauge", "Topic and message bytes kept.", stored_bytes);
+  metric(out, "known_clients", "gauge", "Client ids kept: connected, or with acks of kept messages.", known_clients);
   metric(out, "journal_commits_total", "counter", "Store transactions committed.", journal_commits);
   out +=
       "# HELP keylink_relay_errors_total Requests refused and connections closed, by kind.\n"

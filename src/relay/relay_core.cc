@@ -67,6 +67,7 @@ Result<void> RelayCore::load() {
 void RelayCore::attach(Peer& peer) {
   peer.handle = next_handle_++;
   peer.client = mailbox_.client(peer.client_id());
+  mailbox_.hold(peer.client);
   peers_.emplace(peer.handle, &peer);
   peer.tokens = limits_.publish_burst;
   peer.tokens_at_ms = clock_.unix_millis();
@@ -80,6 +81,7 @@ void RelayCore::detach(Peer& peer) {
   journal_pending();
   while (!peer.subscriptions.empty()) unsubscribe(peer, peer.subscriptions.begin()->first);
   peers_.erase(peer.handle);
+  mailbox_.release(peer.client);
   --metrics_.connections;
 }
 
@@ -309,6 +311,7 @@ bool RelayCore::prune(std::size_t max) {
 Metrics& RelayCore::metrics() noexcept {
   metrics_.stored_messages = mailbox_.message_count();
   metrics_.stored_bytes = mailbox_.stored_bytes();
+  metrics_.known_clients = mailbox_.client_count();
   if (journal_) metrics_.journal_commits = journal_->commits();
   return metrics_;
 }

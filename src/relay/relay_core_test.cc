@@ -102,6 +102,21 @@ TEST_F(RelayCoreTest, TheMailboxDeliversOnSubscribeUntilAcked) {
   EXPECT_EQ(messages(again.take()), std::vector<std::string>{"two"});
 }
 
+TEST_F(RelayCoreTest, ClientsAreForgottenOnceGoneWithTheirMessages) {
+  FakePeer& pub = connect("did:key:pub");
+  FakePeer& sub = connect("did:key:sub");
+  call(sub, "irn_subscribe", {{"topic", kTopic}});
+  publish(pub, "one");
+  ack(sub, sub.take().at(0));
+  EXPECT_EQ(core().metrics().known_clients, 2u);
+  core().detach(pub);
+  core().detach(sub);
+  EXPECT_EQ(core().metrics().known_clients, 2u);  // the message and its ack name them until it expires
+  clock.advance(std::chrono::seconds(301));
+  core().prune();
+  EXPECT_EQ(core().metrics().known_clients, 0u);
+}
+
 // Acks written as WalletConnect writes them skip the JSON parser; any other spelling of an ack counts
 // the same, and a frame that only looks like one gets the parser's answer.
 TEST_F(RelayCoreTest, AcksCountInAnySpellingAndNearMissesGetTheParsersAnswer) {
@@ -155,7 +170,7 @@ TEST_F(RelayCoreTest, ThePublishesOfOneReadAreAnsweredInOrder) {
   core().on_frame(pub, publish_frame(2, "b"));
   EXPECT_TRUE(pub.frames.empty());  // waiting for the end of the read
   core().on_frame(pub, publish_frame(3, "c", 1));
-  EXPECT_EQ(pub.frames.size(), 3u);  // the error answers after the two before it
+  EXPECT_EQ(pub.frames.size(), 3u);             // the error answers after the two before it
   core().on_frame(pub, publish_frame(4, "a"));  // the same as 1: answered, kept once
   core().on_frame(pub, publish_frame(5, "c"));
   core().on_frame(pub, publish_frame(6, "d"));  // over the store limit with 1, 2 and 5 waiting

@@ -49,10 +49,16 @@ using ClientNumber = std::uint32_t;
 
 class Mailbox {
  public:
-  // The number of a client id, the same for the mailbox's whole life.
+  // The number of a client id. It stays the same while something holds it: a connection (hold()) or an
+  // ack of a kept message. Once nothing does, the id is forgotten and the number may go to another
+  // client, so that a relay that has seen millions of clients keeps only those it still needs.
   ClientNumber client(std::string_view client_id);
-  // The number of a client id seen already, or nullopt.
+  // The number of a client id held now, or nullopt.
   std::optional<ClientNumber> known_client(std::string_view client_id) const;
+  // A connected client holds its number until it releases it (once per hold).
+  void hold(ClientNumber client) { ++clients_by_number_[client].holds; }
+  void release(ClientNumber client);
+  std::size_t client_count() const noexcept { return clients_.size(); }
 
   struct Added {
     const StoredMessage* message;  // null when the same message was kept already
@@ -159,9 +165,9 @@ class Mailbox {
   void grow_early(std::size_t part);
 
   Entry* find(MessageRef ref);
-  // Forgets a kept message: out of the index, its log entry emptied.
+  // Forgets a kept message: out of the index, its log entry emptied, its acks' numbers released.
   void remove(MessageRef ref);
-  static bool ack(ClientNumber client, Entry& entry);
+  bool ack(ClientNumber client, Entry& entry);
   static bool acked(const Entry& entry, ClientNumber client);
 
   TextNodeMap<TopicLog> topics_;                        // a node each: logs_ points at them
@@ -176,7 +182,13 @@ class Mailbox {
     std::size_t done = 0;
   };
   std::map<std::int64_t, ExpiryBucket> expiries_;  // by expires_at_ms
-  TextMap<ClientNumber> clients_;
+  struct Client {
+    const std::string* id = nullptr;  // its key in clients_; null while the number is free
+    std::uint32_t holds = 0;          // connections and acks of kept messages
+  };
+  TextNodeMap<ClientNumber> clients_;  // a node each: Client::id points at the keys
+  std::vector<Client> clients_by_number_;
+  std::vector<ClientNumber> free_numbers_;
   std::size_t stored_bytes_ = 0;
 };
 

@@ -19,6 +19,7 @@ struct Metrics {
   std::uint64_t bytes_out = 0;
   std::uint64_t stored_messages = 0;  // gauge
   std::uint64_t stored_bytes = 0;     // gauge
+  std::uint64_t known_clients = 0;    // gauge
   std::uint64_t journal_commits = 0;
   std::map<std::string, std::uint64_t> errors;  // by kind: "parse", "rate_limit", "auth", ...
 
