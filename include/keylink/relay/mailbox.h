@@ -53,7 +53,7 @@ class Mailbox {
   // ack of a kept message. Once nothing does, the id is forgotten and the number may go to another
   // client, so that a relay that has seen millions of clients keeps only those it still needs.
   ClientNumber client(std::string_view client_id);
-  // The number of a client id held now, or nullopt.
+  // The number of a client id the mailbox keeps now, or nullopt.
   std::optional<ClientNumber> known_client(std::string_view client_id) const;
   // A connected client holds its number until it releases it (once per hold).
   void hold(ClientNumber client) { ++clients_by_number_[client].holds; }
