@@ -12,8 +12,11 @@ Mailbox::Key Mailbox::key(const StoredMessage& message) {
   return Key(absl::HashOf(absl_text(message.topic), absl_text(message.message)));
 }
 
-ClientNumber Mailbox::client(std::string_view client_id) {
-  if (auto found = clients_.find(client_id); found != clients_.end()) return found->second;
+ClientNumber Mailbox::hold(std::string_view client_id) {
+  if (auto found = clients_.find(client_id); found != clients_.end()) {
+    hold(found->second);
+    return found->second;
+  }
   ClientNumber number;
   if (free_numbers_.empty()) {
     number = static_cast<ClientNumber>(clients_by_number_.size());
@@ -22,8 +25,7 @@ ClientNumber Mailbox::client(std::string_view client_id) {
     number = free_numbers_.back();
     free_numbers_.pop_back();
   }
-  const auto added = clients_.emplace(std::string(client_id), number).first;
-  clients_by_number_[number].id = &added->first;
+  clients_by_number_[number] = {&clients_.emplace(std::string(client_id), number).first->first, 1};
   return number;
 }
 

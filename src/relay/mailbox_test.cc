@@ -53,18 +53,18 @@ TEST(Mailbox, PendingSkipsAckedAndExpired) {
   mailbox.add(message("t", "b", 20));
   mailbox.add(message("t", "c", 30, 5));
   mailbox.add(message("t", "d", 40));
-  EXPECT_TRUE(mailbox.ack(mailbox.client("alice"), a));
-  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), a));
-  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), MessageRef{a.log, 99}));
-  EXPECT_EQ(texts(mailbox.pending(mailbox.client("alice"), "t", 100, 10)), (std::vector<std::string>{"b", "d"}));
-  EXPECT_EQ(texts(mailbox.pending(mailbox.client("bob"), "t", 100, 2)), (std::vector<std::string>{"a", "b"}));
-  EXPECT_TRUE(mailbox.pending(mailbox.client("bob"), "other", 100, 10).messages.empty());
+  EXPECT_TRUE(mailbox.ack(mailbox.hold("alice"), a));
+  EXPECT_FALSE(mailbox.ack(mailbox.hold("alice"), a));
+  EXPECT_FALSE(mailbox.ack(mailbox.hold("alice"), MessageRef{a.log, 99}));
+  EXPECT_EQ(texts(mailbox.pending(mailbox.hold("alice"), "t", 100, 10)), (std::vector<std::string>{"b", "d"}));
+  EXPECT_EQ(texts(mailbox.pending(mailbox.hold("bob"), "t", 100, 2)), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(mailbox.pending(mailbox.hold("bob"), "other", 100, 10).messages.empty());
   // From a position on, with where to go on from.
-  auto page = mailbox.pending(mailbox.client("bob"), "t", 100, 1, 2);
+  auto page = mailbox.pending(mailbox.hold("bob"), "t", 100, 1, 2);
   EXPECT_EQ(texts(page), std::vector<std::string>{"b"});
   EXPECT_EQ(page.next, 3u);
   EXPECT_TRUE(page.more);
-  page = mailbox.pending(mailbox.client("bob"), "t", 100, 5, page.next);
+  page = mailbox.pending(mailbox.hold("bob"), "t", 100, 5, page.next);
   EXPECT_EQ(texts(page), std::vector<std::string>{"d"});
   EXPECT_FALSE(page.more);
 }
@@ -113,13 +113,13 @@ TEST(Mailbox, ACursorSurvivesPruningOfWhatItPointsAt) {
 
 TEST(Mailbox, TheAddingClientHasAckedAndRefsOutliveTheirMessage) {
   Mailbox mailbox;
-  const auto added = mailbox.add(message("t", "a", 0, 10), mailbox.client("alice"));
-  EXPECT_TRUE(mailbox.pending(mailbox.client("alice"), "t", 1, 10).messages.empty());
-  EXPECT_TRUE(mailbox.ack(mailbox.client("bob"), added.ref));
-  EXPECT_FALSE(mailbox.ack(mailbox.client("bob"), added.ref));
+  const auto added = mailbox.add(message("t", "a", 0, 10), mailbox.hold("alice"));
+  EXPECT_TRUE(mailbox.pending(mailbox.hold("alice"), "t", 1, 10).messages.empty());
+  EXPECT_TRUE(mailbox.ack(mailbox.hold("bob"), added.ref));
+  EXPECT_FALSE(mailbox.ack(mailbox.hold("bob"), added.ref));
   EXPECT_EQ(mailbox.message(added.ref)->message, "a");
   mailbox.prune(100);
-  EXPECT_FALSE(mailbox.ack(mailbox.client("carol"), added.ref));  // gone: ignored, never another message
+  EXPECT_FALSE(mailbox.ack(mailbox.hold("carol"), added.ref));  // gone: ignored, never another message
   EXPECT_EQ(mailbox.message(added.ref), nullptr);
   mailbox.add(message("t", "b", 100));
   EXPECT_EQ(mailbox.message(added.ref), nullptr);
@@ -129,11 +129,11 @@ TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
   Mailbox mailbox;
   const MessageRef old = mailbox.add(message("t", "old", 0, 100)).ref;
   mailbox.add(message("t", "new", 0, 1000));
-  mailbox.ack(mailbox.client("alice"), old);
+  mailbox.ack(mailbox.hold("alice"), old);
   EXPECT_EQ(mailbox.prune(500), 1u);
   EXPECT_EQ(mailbox.message_count(), 1u);
   EXPECT_EQ(mailbox.stored_bytes(), 4u);
-  EXPECT_FALSE(mailbox.ack(mailbox.client("alice"), old));
+  EXPECT_FALSE(mailbox.ack(mailbox.hold("alice"), old));
   EXPECT_TRUE(mailbox.add(message("t", "old", 600)).message);  // the same text may come back once expired
 }
 
@@ -141,8 +141,7 @@ TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
 // message holds it, and its number then serves another client, which inherits none of its acks.
 TEST(Mailbox, AClientIdIsForgottenOnceNothingHoldsIt) {
   Mailbox mailbox;
-  const ClientNumber alice = mailbox.client("alice");
-  mailbox.hold(alice);  // connected
+  const ClientNumber alice = mailbox.hold("alice");  // connected
   const MessageRef a = mailbox.add(message("t", "a", 0, 100)).ref;
   mailbox.add(message("t", "b", 0, 1000), alice);  // hers: she counts as having acked it
   EXPECT_TRUE(mailbox.ack(alice, a));
@@ -154,13 +153,12 @@ TEST(Mailbox, AClientIdIsForgottenOnceNothingHoldsIt) {
   EXPECT_EQ(mailbox.known_client("alice"), std::nullopt);
   EXPECT_EQ(mailbox.client_count(), 0u);
 
-  const ClientNumber bob = mailbox.client("bob");
+  const ClientNumber bob = mailbox.hold("bob");
   EXPECT_EQ(bob, alice);  // free again
-  mailbox.hold(bob);
   mailbox.add(message("t", "c", 6000));
   EXPECT_EQ(texts(mailbox.pending(bob, "t", 6000, 10)), std::vector<std::string>{"c"});
   EXPECT_TRUE(mailbox.ack(bob, mailbox.add(message("t", "d", 6000)).ref));
-  EXPECT_NE(mailbox.client("alice"), bob);  // back, and another number while bob holds his
+  EXPECT_NE(mailbox.hold("alice"), bob);  // back, and another number while bob holds his
   EXPECT_EQ(mailbox.client_count(), 2u);
 }
 
@@ -173,10 +171,10 @@ TEST(Mailbox, PruneGoesInBoundedBatchesSoonestFirst) {
   mailbox.add(message("t0", "lasting", 0, 10'000));
   EXPECT_EQ(mailbox.prune(200, 4), 4u);
   EXPECT_EQ(mailbox.message_count(), 7u);
-  EXPECT_FALSE(mailbox.ack(mailbox.client("a"), refs[9]));  // the soonest expiring went first
+  EXPECT_FALSE(mailbox.ack(mailbox.hold("a"), refs[9]));  // the soonest expiring went first
   EXPECT_EQ(mailbox.prune(200), 6u);
   EXPECT_EQ(mailbox.prune(200), 0u);
-  EXPECT_EQ(texts(mailbox.pending(mailbox.client("a"), "t0", 200, 10)), std::vector<std::string>{"lasting"});
+  EXPECT_EQ(texts(mailbox.pending(mailbox.hold("a"), "t0", 200, 10)), std::vector<std::string>{"lasting"});
 }
 
 }  // namespace

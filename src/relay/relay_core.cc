@@ -51,13 +51,17 @@ Result<void> RelayCore::load() {
       [&](JournaledMessage journaled) {
         const std::uint64_t seq = journaled.message.seq;
         std::optional<ClientNumber> publisher;
-        if (!journaled.publisher.empty()) publisher = mailbox_.client(journaled.publisher);
+        if (!journaled.publisher.empty()) publisher = mailbox_.hold(journaled.publisher);
         auto added = mailbox_.add(std::move(journaled.message), publisher);
         if (added.message) kept.emplace(seq, added.ref);
+        if (publisher) mailbox_.release(*publisher);  // the message holds it now, if it was kept
       },
       [&](const StoredAck& ack) {
         auto found = kept.find(ack.seq);
-        if (found != kept.end()) mailbox_.ack(mailbox_.client(ack.client_id), found->second);
+        if (found == kept.end()) return;
+        const ClientNumber client = mailbox_.hold(ack.client_id);
+        mailbox_.ack(client, found->second);
+        mailbox_.release(client);
       });
   if (!loaded) return fail(loaded.error());
   next_seq_ = *loaded + 1;
@@ -66,8 +70,7 @@ Result<void> RelayCore::load() {
 
 void RelayCore::attach(Peer& peer) {
   peer.handle = next_handle_++;
-  peer.client = mailbox_.client(peer.client_id());
-  mailbox_.hold(peer.client);
+  peer.client = mailbox_.hold(peer.client_id());
   peers_.emplace(peer.handle, &peer);
   peer.tokens = limits_.publish_burst;
   peer.tokens_at_ms = clock_.unix_millis();

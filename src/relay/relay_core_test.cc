@@ -4,6 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keylink/relay/journal.h"
+#include "testing/post_queue.h"
+#include "testing/temp_dir.h"
+
 namespace keylink::relay {
 namespace {
 
@@ -115,6 +119,31 @@ TEST_F(RelayCoreTest, ClientsAreForgottenOnceGoneWithTheirMessages) {
   clock.advance(std::chrono::seconds(301));
   core().prune();
   EXPECT_EQ(core().metrics().known_clients, 0u);
+}
+
+// A store may hold the same message twice (a seq apart, published again once the first was gone from the
+// mailbox): loading it keeps only the clients that something holds, here the publisher of the first.
+TEST_F(RelayCoreTest, LoadingAStoreKeepsOnlyTheClientsItsMessagesHold) {
+  keylink::testing::TempDir dir;
+  keylink::testing::PostQueue loop;
+  const std::string path = dir.file("relay.db");
+  const std::int64_t now = clock.unix_millis();
+  const StoredMessage first{
+      .topic = kTopic, .message = "same", .tag = 1, .published_at_ms = now, .expires_at_ms = now + 300'000, .seq = 1};
+  StoredMessage again = first;
+  again.seq = 2;
+  {
+    auto journal = open_sqlite_journal(path, Durability::kProcess, loop.poster());
+    ASSERT_TRUE(journal) << journal.error().message;
+    ASSERT_TRUE((*journal)->load(
+        now, [](JournaledMessage) {}, [](const StoredAck&) {}));
+    (*journal)->append({{first, "did:key:first"}, {again, "did:key:again"}}, {}, {});
+  }
+  auto journal = open_sqlite_journal(path, Durability::kProcess, loop.poster());
+  ASSERT_TRUE(journal) << journal.error().message;
+  RelayCore loaded(limits, clock, journal->get());
+  ASSERT_TRUE(loaded.load());
+  EXPECT_EQ(loaded.metrics().known_clients, 1u);
 }
 
 // Acks written as WalletConnect writes them skip the JSON parser; any other spelling of an ack counts

@@ -49,15 +49,14 @@ using ClientNumber = std::uint32_t;
 
 class Mailbox {
  public:
-  // The number of a client id. It stays the same while something holds it: a connection (hold()) or an
-  // ack of a kept message. Once nothing does, the id is forgotten and the number may go to another
-  // client, so that a relay that has seen millions of clients keeps only those it still needs.
-  ClientNumber client(std::string_view client_id);
+  // The number of a client id, held until release(): a connection holds its client's while it lasts, and
+  // each ack of a kept message holds its client's too. Once nothing does, the id is forgotten and the
+  // number may go to another client, so that a relay that has seen millions of clients keeps only those it
+  // still needs. No number is ever out without a hold.
+  ClientNumber hold(std::string_view client_id);
+  void release(ClientNumber client);
   // The number of a client id the mailbox keeps now, or nullopt.
   std::optional<ClientNumber> known_client(std::string_view client_id) const;
-  // A connected client holds its number until it releases it (once per hold).
-  void hold(ClientNumber client) { ++clients_by_number_[client].holds; }
-  void release(ClientNumber client);
   std::size_t client_count() const noexcept { return clients_.size(); }
 
   struct Added {
@@ -182,6 +181,9 @@ class Mailbox {
     std::size_t done = 0;
   };
   std::map<std::int64_t, ExpiryBucket> expiries_;  // by expires_at_ms
+  // One more hold of a number that is out already.
+  void hold(ClientNumber client) { ++clients_by_number_[client].holds; }
+
   struct Client {
     const std::string* id = nullptr;  // its key in clients_; null while the number is free
     std::uint32_t holds = 0;          // connections and acks of kept messages
