@@ -168,6 +168,8 @@ class Mailbox {
   void remove(MessageRef ref);
   bool ack(ClientNumber client, Entry& entry);
   static bool acked(const Entry& entry, ClientNumber client);
+  // One more hold of a number that is out already.
+  void hold(ClientNumber client) { ++clients_by_number_[client].holds; }
 
   TextNodeMap<TopicLog> topics_;                        // a node each: logs_ points at them
   absl::flat_hash_map<std::uint64_t, TopicLog*> logs_;  // by number
@@ -181,9 +183,6 @@ class Mailbox {
     std::size_t done = 0;
   };
   std::map<std::int64_t, ExpiryBucket> expiries_;  // by expires_at_ms
-  // One more hold of a number that is out already.
-  void hold(ClientNumber client) { ++clients_by_number_[client].holds; }
-
   struct Client {
     const std::string* id = nullptr;  // its key in clients_; null while the number is free
     std::uint32_t holds = 0;          // connections and acks of kept messages
