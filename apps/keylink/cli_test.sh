@@ -9,8 +9,16 @@ uri=$("$keylink" uri new --no-qr --methods keylink_link | head -n 1)
 # Output is captured before it is searched: `grep -q` closing the pipe early would fail the pipeline.
 parsed=$("$keylink" uri parse "$uri" --json)
 [[ $parsed == *'"keylink_link"'* ]] || { echo "uri parse printed '$parsed'"; exit 1; }
-shown=$("$keylink" uri new)
-[[ $shown == *$'\u2588'* ]] || { echo "uri new showed no QR code"; exit 1; }
+# The QR code is drawn with what the terminal can show, whatever locale this test runs in: half blocks
+# (U+2588 is e2 96 88 in UTF-8) where the locale is UTF-8, reverse-video ASCII spaces where there is none.
+shown=$(env -u LC_ALL -u LC_CTYPE LANG=C.UTF-8 "$keylink" uri new)
+[[ $shown == *$'\xe2\x96\x88'* ]] || { echo "uri new showed no QR code in half blocks under LANG=C.UTF-8"; exit 1; }
+for locale in "" C POSIX; do
+  shown=$(env -u LC_ALL -u LC_CTYPE LANG="$locale" "$keylink" uri new)
+  [[ $shown == *$'\e[7m  '* ]] || { echo "uri new showed no QR code in reverse video under LANG='$locale'"; exit 1; }
+  non_ascii=$(printf '%s' "$shown" | LC_ALL=C tr -d '\000-\177' | wc -c)
+  ((non_ascii == 0)) || { echo "uri new printed $non_ascii non-ASCII bytes under LANG='$locale'"; exit 1; }
+done
 
 damaged=${uri/symKey=0/symKey=1}
 [[ $damaged != "$uri" ]] || damaged=${uri/symKey=/symKey=0}
