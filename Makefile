@@ -5,22 +5,26 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test demo bench bench-relay bench-session bench-chat bench-xmtp fuzz format clean
+.PHONY: all deps configure build test demo bench bench-relay bench-session bench-chat bench-xmtp fuzz format clean
 
 all: build
 
 deps:
 	@scripts/install-deps
 
-build: deps
+configure: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Unit, interop (real npm packages) and fuzz-corpus replay tests; ends with ctest's summary.
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-demo: build
+# Builds only what scripts/demo runs: the CLI and the relay.
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target keylink keylink-relay
 	@scripts/demo $(BUILD)
 
 # Benchmarks side by side with their comparisons; figures go to docs/benchmarks.md.
