@@ -88,7 +88,15 @@ int serve(relay::RelayOptions options) {
       io.stop();
     });
   });
-  io.run();
+  // Connections end themselves on an exception; one from anywhere else is logged, and the relay goes on.
+  for (bool stopped = false; !stopped;) {
+    try {
+      io.run();
+      stopped = true;
+    } catch (const std::exception& e) {
+      options.server.log->error("msg=\"exception in the event loop\" what=\"{}\"", e.what());
+    }
+  }
   if (journal) journal->flush();
   options.server.log->info("msg=\"stopped\"");
   return 0;

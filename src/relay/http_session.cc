@@ -40,6 +40,18 @@ void HttpSession::read() {
 
 void HttpSession::on_read(beast::error_code error) {
   if (error) return;  // closed, timed out, or not HTTP: nothing to answer
+  // As for a WebSocket connection: an exception while one request is handled ends that connection only.
+  try {
+    handle_request();
+  } catch (const std::exception& e) {
+    ++server_->handler.metrics().errors["exception"];
+    server_->options.log->error("msg=\"connection dropped after an exception\" what=\"{}\"", e.what());
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+}
+
+void HttpSession::handle_request() {
   const auto& request = parser_->get();
   if (beast::websocket::is_upgrade(request)) return upgrade();
   const std::string_view target = view(request.target());
@@ -136,6 +148,8 @@ void HttpSession::hand_over(std::string client_id, std::string ip, std::uint16_t
   const std::string_view target = view(parser_->get().target());
   auto session =
       std::make_shared<WebsocketSession>(stream_.release_socket(), std::move(client_id), std::move(ip), server_);
+  // A client may send its first frames right behind its request, and the HTTP reader may have read them.
+  session->preload({static_cast<const char*>(buffer_.data().data()), buffer_.size()});
   if (refusal != 0) return session->refuse(refusal, reason);
   if (server_->options.bench_forward) {
     session->bench_group = query_param(target, "group");

@@ -20,6 +20,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
  private:
   void read();
   void on_read(beast::error_code error);
+  void handle_request();
   void upgrade();
   // Answers the upgrade with 101 and hands the socket to a WebsocketSession that serves the client, or
   // that closes at once with `refusal` (a close code and its reason) when it has one.
