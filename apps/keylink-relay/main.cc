@@ -13,6 +13,7 @@
 
 #include "keylink/relay/forwarder.h"
 #include "keylink/relay/journal.h"
+#include "keylink/relay/logfmt.h"
 #include "keylink/relay/relay_core.h"
 #include "keylink/relay/server.h"
 #include "options.h"
@@ -94,7 +95,7 @@ int serve(relay::RelayOptions options) {
       io.run();
       stopped = true;
     } catch (const std::exception& e) {
-      options.server.log->error("msg=\"exception in the event loop\" what=\"{}\"", e.what());
+      options.server.log->error("msg=\"exception in the event loop\" what={}", relay::logfmt_value(e.what()));
     }
   }
   if (journal) journal->flush();

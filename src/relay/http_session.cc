@@ -6,6 +6,7 @@
 
 #include "keylink/base/encoding.h"
 #include "keylink/relay/auth.h"
+#include "keylink/relay/logfmt.h"
 #include "websocket_session.h"
 
 namespace keylink::relay {
@@ -45,7 +46,7 @@ void HttpSession::on_read(beast::error_code error) {
     handle_request();
   } catch (const std::exception& e) {
     ++server_->handler.metrics().errors["exception"];
-    server_->options.log->error("msg=\"connection dropped after an exception\" what=\"{}\"", e.what());
+    server_->options.log->error("msg=\"connection dropped after an exception\" what={}", logfmt_value(e.what()));
     beast::error_code ignored;
     stream_.socket().close(ignored);
   }
@@ -99,7 +100,7 @@ void HttpSession::upgrade() {
   auto client = authenticate(auth_token(target, view(request[http::field::authorization])),
                              server_->options.public_urls, server_->clock.unix_seconds());
   if (!client) {
-    log.info("msg=\"auth refused\" ip={} reason=\"{}\"", ip, client.error().message);
+    log.info("msg=\"auth refused\" ip={} reason={}", ip, logfmt_value(client.error().message));
     ++metrics.errors["auth"];
     return switch_protocols("", ip, kCloseUnauthorized, client.error().message);
   }

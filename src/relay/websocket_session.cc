@@ -1,5 +1,7 @@
 #include "websocket_session.h"
 
+#include "keylink/relay/logfmt.h"
+
 namespace keylink::relay {
 namespace {
 
@@ -77,8 +79,8 @@ void WebsocketSession::on_read(boost::system::error_code error, std::size_t size
     handle_read(size);
   } catch (const std::exception& e) {
     ++server_->handler.metrics().errors["exception"];
-    server_->options.log->error("msg=\"connection dropped after an exception\" ip={} client={} what=\"{}\"", ip_,
-                                client_id(), e.what());
+    server_->options.log->error("msg=\"connection dropped after an exception\" ip={} client={} what={}", ip_,
+                                client_id(), logfmt_value(e.what()));
     finish();
   }
 }
@@ -136,8 +138,8 @@ void WebsocketSession::on_error(std::uint16_t code, std::string_view reason) {
   ++server_->handler.metrics().errors[code == kCloseTooBig           ? "frame_size"
                                       : code == kCloseInvalidPayload ? "utf8"
                                                                      : "protocol"];
-  server_->options.log->info("msg=\"protocol error\" ip={} client={} code={} reason=\"{}\"", ip_, client_id(), code,
-                             reason);
+  server_->options.log->info("msg=\"protocol error\" ip={} client={} code={} reason={}", ip_, client_id(), code,
+                             logfmt_value(reason));
   answer_read();
   queue_close(code, reason, AfterFlush::kFinish);
 }
@@ -161,7 +163,8 @@ void WebsocketSession::send(std::string_view frame) {
 
 void WebsocketSession::close(std::uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
-  server_->options.log->info("msg=\"closing\" ip={} client={} code={} reason=\"{}\"", ip_, client_id(), code, reason);
+  server_->options.log->info("msg=\"closing\" ip={} client={} code={} reason={}", ip_, client_id(), code,
+                             logfmt_value(reason));
   pending_.clear();  // whole frames only: what was not on its way yet is dropped, the peer is going
   queue_close(code, reason, AfterFlush::kShutdownSend);
 }

@@ -1,6 +1,6 @@
 'use strict';
 // Hostile clients against a real keylink-relay: headers that declare huge frames (before and after
-// auth); beside them an honest pair of clients keeps
+// auth), a JWT written to forge log lines; beside them an honest pair of clients keeps
 // publishing and receiving, and /health answers. Every loop is bounded.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -126,6 +126,17 @@ test('a header declaring 2^40 bytes after the client\'s own close frame: the rel
   const response = await upgradeThenSend(await token(relay.url), Buffer.concat([close, declaring(2n ** 40n)]));
   assert.equal(closeCode(response), 1000);
   await stillServing('a 2^40 frame after a close frame');
+});
+
+test('a JWT whose aud tries to write a log line of its own stays inside one logfmt value', async () => {
+  const forged = 'x")\nts=2026-01-01T00:00:00.000Z level=error msg="forged" \u001b[2J';
+  const c = await Client.connect(null, { rawUrl: `${relay.url}/?auth=${await token(relay.url, { aud: forged })}` });
+  const { code } = await within(c.closed, WAIT_MS, 'the close of a foreign audience');
+  assert.equal(code, 3000);
+  await until(() => relay.log().includes('auth refused'), WAIT_MS, 'the refusal in the log');
+  const lines = relay.log().split('\n');
+  assert.deepEqual(lines.filter((line) => line.includes('forged') && !line.includes('msg="auth refused"')), []);
+  assert.ok(!relay.log().includes('\u001b'), 'no escape character reaches the log');
 });
 
 test('the honest pair kept publishing and receiving throughout; /health answers', async (t) => {
