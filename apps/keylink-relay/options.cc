@@ -18,7 +18,8 @@ void add_relay_options(CLI::App& app, RelayOptions& options) {
       ->transform(CLI::CheckedTransformer(std::map<std::string, Durability>{
           {"power", Durability::kPower}, {"process", Durability::kProcess}, {"none", Durability::kNone}}))
       ->default_str("power");
-  app.add_option("--min-ttl", limits.min_ttl_seconds, "Shortest ttl a publish may ask for, seconds")
+  app.add_option("--min-ttl", limits.min_ttl_seconds,
+                 "Shortest ttl a publish may ask for, seconds (WalletConnect's pairing ping asks for 30)")
       ->capture_default_str();
   app.add_option("--max-ttl", limits.max_ttl_seconds, "Longest ttl a publish may ask for, seconds")
       ->capture_default_str();

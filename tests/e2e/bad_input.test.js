@@ -56,7 +56,7 @@ test('malformed JSON-RPC gets JSON-RPC errors and the connection stays open', as
     ['ttl a string', JSON.stringify({ id: 8, jsonrpc: '2.0', method: 'irn_publish',
       params: { topic: 'ab', message: 'm', ttl: '300' } }), -32602],
     ['ttl below the minimum', JSON.stringify({ id: 9, jsonrpc: '2.0', method: 'irn_publish',
-      params: { topic: 'ab', message: 'm', ttl: 30 } }), -32602],
+      params: { topic: 'ab', message: 'm', ttl: 29 } }), -32602],
     ['topics not an array', JSON.stringify({ id: 10, jsonrpc: '2.0', method: 'irn_batchSubscribe',
       params: { topics: 'ab' } }), -32602],
     ['messages of the wrong type', JSON.stringify({ id: 11, jsonrpc: '2.0', method: 'irn_batchPublish',

@@ -18,7 +18,8 @@ struct Limits {
   std::size_t max_queued_bytes = 16 << 20;  // outbound per connection; over it the slow consumer is closed
   std::size_t max_connections = 100'000;
   std::size_t max_connections_per_ip = 1000;
-  std::int64_t min_ttl_seconds = 300;
+  // What WalletConnect's own clients send: from 30 s (wc_pairingPing) to 30 days (a pairing).
+  std::int64_t min_ttl_seconds = 30;
   std::int64_t max_ttl_seconds = 30 * 24 * 3600;
   std::size_t max_stored_bytes = std::size_t{2} << 30;  // topics and messages kept; past it publishes fail
   std::size_t delivery_window = 1000;    // unacked deliveries per connection; the rest of a mailbox waits
