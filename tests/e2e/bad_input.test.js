@@ -147,6 +147,7 @@ test('bad, expired and foreign-audience tokens close with 3000 and a reason', as
     ['a forged signature', `${relay.url}/?auth=${forged}`],
     ['expired', `${relay.url}/?auth=${await token(relay.url, { iat: now - 7200, ttl: 3600 })}`],
     ['issued in the future', `${relay.url}/?auth=${await token(relay.url, { iat: now + 3600 })}`],
+    ['valid for a year', `${relay.url}/?auth=${await token(relay.url, { ttl: 365 * 86400 })}`],
     ['another audience', `${relay.url}/?auth=${await token('wss://relay.walletconnect.org')}`],
     ['another port', `${relay.url}/?auth=${await token(`ws://127.0.0.1:${relay.port === 1 ? 2 : relay.port - 1}`)}`],
   ];
