@@ -21,18 +21,20 @@ constexpr std::chrono::seconds kRefusalTimeout{5};
 }  // namespace
 
 WebsocketSession::WebsocketSession(asio::ip::tcp::socket socket, std::string client_id, std::string ip,
-                                   std::shared_ptr<ServerState> server)
+                                   std::string from_network, std::shared_ptr<ServerState> server)
     : Peer(std::move(client_id)),
       socket_(std::move(socket)),
       ip_(std::move(ip)),
       server_(std::move(server)),
       parser_(server_->options.limits.max_frame_bytes),
       read_buffer_(kFirstRead),
-      timer_(server_->io) {}
+      timer_(server_->io) {
+  network = std::move(from_network);
+}
 
 void WebsocketSession::start() {
   server_->sessions.insert(this);
-  ++server_->sessions_per_ip[ip_];
+  ++server_->sessions_per_ip[network];
   attached_ = true;
   server_->handler.attach(*this);
   last_heard_ = std::chrono::steady_clock::now();
@@ -238,7 +240,7 @@ void WebsocketSession::finish() {
     server_->handler.detach(*this);
     attached_ = false;
     server_->sessions.erase(this);
-    if (--server_->sessions_per_ip[ip_] == 0) server_->sessions_per_ip.erase(ip_);
+    if (--server_->sessions_per_ip[network] == 0) server_->sessions_per_ip.erase(network);
     if (server_->draining && server_->sessions.empty() && server_->on_drained) std::exchange(server_->on_drained, {})();
   }
   boost::system::error_code ignored;

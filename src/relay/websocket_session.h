@@ -22,7 +22,8 @@ class WebsocketSession final : public Peer,
                                public FrameParser::Visitor,
                                public std::enable_shared_from_this<WebsocketSession> {
  public:
-  WebsocketSession(asio::ip::tcp::socket socket, std::string client_id, std::string ip,
+  // `from_network` is network_of(ip): what the per-IP limits count by.
+  WebsocketSession(asio::ip::tcp::socket socket, std::string client_id, std::string ip, std::string from_network,
                    std::shared_ptr<ServerState> server);
 
   // Bytes the client sent after its upgrade request, which the HTTP reader had read with it: they are
