@@ -14,12 +14,15 @@ namespace keylink::relay {
 
 class HttpSession final : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> server);
+  // Counts itself among the server's connections that have not upgraded, from `network`, while it lives.
+  HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> server, std::string network);
+  ~HttpSession();
   void run();
 
  private:
   void read();
   void on_read(beast::error_code error);
+  void handle_request();
   void upgrade();
   // Answers the upgrade with 101 and hands the socket to a WebsocketSession that serves the client, or
   // that closes at once with `refusal` (a close code and its reason) when it has one.
@@ -29,6 +32,8 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
 
   beast::tcp_stream stream_;
   std::shared_ptr<ServerState> server_;
+  std::string network_;
+  std::chrono::steady_clock::time_point upgrade_deadline_;  // Limits::upgrade_timeout after the accept
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   beast::http::response<beast::http::string_body> response_;

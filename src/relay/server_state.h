@@ -28,7 +28,10 @@ struct ServerState {
   const Clock& clock;
   asio::ip::tcp::acceptor acceptor;
   std::unordered_set<WebsocketSession*> sessions;
-  std::unordered_map<std::string, std::size_t> sessions_per_ip;
+  std::unordered_map<std::string, std::size_t> sessions_per_ip;  // by network (network.h)
+  // HTTP connections not upgraded (yet): HttpSessions alive.
+  std::size_t pending = 0;
+  std::unordered_map<std::string, std::size_t> pending_per_ip;  // by network
   bool draining = false;
   std::function<void()> on_drained;
 };
