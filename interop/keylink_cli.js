@@ -128,6 +128,81 @@ class KeylinkProcess {
   }
 }
 
+// One keylink process on a terminal of its own (a pty made by util-linux `script`), for what the CLI
+// asks there: everything it writes to the terminal is kept in `output`; type() is what the user types.
+class TtyProcess {
+  constructor(program, args, env, label) {
+    this.label = label;
+    this.output = '';
+    this.waiters = [];
+    const quoted = [program, ...args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+    this.child = spawn('script', ['-qfec', quoted, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const take = (chunk) => {
+      this.output += chunk.toString('utf8');
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    };
+    this.child.stdout.on('data', take);
+    this.child.stderr.on('data', take);
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => {
+      this.exitStatus = { code, signal };
+      take('');
+      resolve(this.exitStatus);
+    }));
+  }
+
+  type(text) {
+    this.child.stdin.write(text);
+  }
+
+  // Waits (bounded) until the output, from `from` on, matches `pattern`; returns the match.
+  async waitOutput(pattern, timeoutMs, what, from = 0) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = pattern.exec(this.output.slice(from));
+      if (match) return match;
+      if (this.exitStatus) throw new Error(`keylink ${this.label} ended before ${what}:\n${this.output}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${this.output}`);
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  // SIGTERM (the CLI's orderly stop; script passes it on) and the exit.
+  async stop(timeoutMs = 15000) {
+    if (!this.exitStatus) this.child.kill('SIGTERM');
+    return this.wait(timeoutMs);
+  }
+
+  kill() {
+    if (!this.exitStatus) this.child.kill('SIGKILL');
+  }
+
+  // Waits (bounded) for the exit: {code, signal}.
+  async wait(timeoutMs) {
+    let timer;
+    try {
+      return await Promise.race([this.exited, new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`keylink ${this.label} did not end:\n${this.output}`)), timeoutMs);
+      })]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  log() {
+    return `--- keylink ${this.label} on a terminal (${this.exitStatus ? JSON.stringify(this.exitStatus) : 'running'}) ---\n` +
+      this.output;
+  }
+}
+
 // One party's home directory, and the keylink processes run with it.
 class Home {
   constructor(name, relayUrl, { program = process.env.KEYLINK_CLI } = {}) {
@@ -145,6 +220,19 @@ class Home {
     delete env.KEYLINK_RELAY;
     delete env.KEYLINK_HOME;
     const child = new KeylinkProcess(this.program, ['--home', this.dir, '--relay', this.relayUrl, ...args], env,
+      args.join(' '));
+    this.processes.push(child);
+    return child;
+  }
+
+  // Starts `keylink --home DIR --relay URL ...args` on a terminal of its own (TtyProcess).
+  // passphrase: KEYLINK_PASSPHRASE, or null to leave it unset (the CLI asks on the terminal).
+  spawnOnTty(args, { passphrase = PASSPHRASE } = {}) {
+    const env = { ...process.env, KEYLINK_PASSPHRASE: passphrase };
+    if (passphrase === null) delete env.KEYLINK_PASSPHRASE;
+    delete env.KEYLINK_RELAY;
+    delete env.KEYLINK_HOME;
+    const child = new TtyProcess(this.program, ['--home', this.dir, '--relay', this.relayUrl, ...args], env,
       args.join(' '));
     this.processes.push(child);
     return child;
@@ -170,4 +258,4 @@ class Home {
   }
 }
 
-module.exports = { Home, KeylinkProcess, PASSPHRASE };
+module.exports = { Home, KeylinkProcess, TtyProcess, PASSPHRASE };

@@ -17,6 +17,10 @@ const { Home } = require('./keylink_cli');
 
 const STEP_MS = 20000;  // a bound on each step, so that a hang fails instead of hanging
 const CHAIN = 'eip155:1';
+const DAPP_NAME = 'JS dApp\x1b[2J\u009b1m\u202e';
+const DAPP_NAME_SHOWN = 'JS dApp\\x1b[2J\\u{9b}1m\\u{202e}';
+// What a terminal would act on: none of it may reach the CLI's text output raw.
+const RAW_CONTROLS = /[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
 let relay;
 let dapp;
@@ -32,7 +36,10 @@ before(async () => {
     customStoragePrefix: `keylink-jsdapp-${process.pid}`,
     storageOptions: { database: ':memory:' },
     logger: process.env.KEYLINK_WC_LOG || 'silent',
-    metadata: { name: 'JS dApp', description: 'interop test', url: 'https://dapp.keylink.invalid', icons: [] },
+    // A name, description and url with escape sequences: keylink shows them escaped.
+    metadata: {
+      name: DAPP_NAME, description: 'interop test\x1b]0;owned\x07', url: 'https://dapp.keylink.invalid\u202e', icons: [],
+    },
   }), STEP_MS, 'SignClient.init');
   dapp.core.verify.resolve = async () => undefined;  // offline: no verify server
 });
@@ -90,7 +97,18 @@ test('keylink wallet with a sign-client 2.25 dApp', async (t) => {
       pair.nextLine(STEP_MS, '`session <topic>` from keylink wallet pair'),
     ]);
     assert.equal(line, `session ${session.topic}`);
-    assert.equal((await pair.wait(STEP_MS)).code, 0, pair.log());
+    const paired = await pair.wait(STEP_MS);
+    assert.equal(paired.code, 0, pair.log());
+    assert.ok(paired.stderr.includes(`Session proposal from ${DAPP_NAME_SHOWN}`), paired.stderr);
+    assert.ok(paired.stderr.includes('interop test\\x1b]0;owned\\x07'), paired.stderr);
+    assert.ok(paired.stderr.includes('https://dapp.keylink.invalid\\u{202e}'), paired.stderr);
+    assert.doesNotMatch(paired.stderr, RAW_CONTROLS, paired.stderr);
+    const shownSessions = await wallet.run(['sessions'], STEP_MS);
+    assert.ok(shownSessions.stdout.includes(`${DAPP_NAME_SHOWN} (https://dapp.keylink.invalid\\u{202e})`),
+      shownSessions.stdout);
+    assert.doesNotMatch(shownSessions.stdout, RAW_CONTROLS, shownSessions.stdout);
+    const sessionsJson = await wallet.run(['sessions', '--json'], STEP_MS);
+    assert.equal(JSON.parse(sessionsJson.stdout)[0].peer.name, DAPP_NAME, sessionsJson.stdout);
     const topic = session.topic;
     t.diagnostic(`session ${topic}`);
     const accounts = session.namespaces.eip155.accounts;
@@ -148,13 +166,16 @@ test('keylink wallet with a sign-client 2.25 dApp', async (t) => {
       'the keylink_link line of keylink wallet serve');
 
     // A method outside the session's namespaces. sign-client refuses to send one, so its check is
-    // bypassed for this request: the wallet must still answer (with an error), not stay silent.
+    // bypassed for this request: the wallet must still answer (with an error), not stay silent. Its name
+    // carries an escape sequence, which the wallet's report of the dropped request shows escaped.
     const validate = dapp.engine.isValidRequest;
     dapp.engine.isValidRequest = async () => {};
     let outside;
     try {
       outside = dapp.request({
-        topic, chainId: CHAIN, request: { method: 'eth_sendTransaction', params: [{ from: address, to: address }] },
+        topic,
+        chainId: CHAIN,
+        request: { method: 'eth_send\x1b[2JTransaction', params: [{ from: address, to: address }] },
       });
     } finally {
       dapp.engine.isValidRequest = validate;
@@ -168,6 +189,8 @@ test('keylink wallet with a sign-client 2.25 dApp', async (t) => {
     await serve.waitLine(new RegExp(`^deleted ${topic}$`), STEP_MS, `\`deleted ${topic}\` from keylink wallet serve`);
     const stopped = await serve.stop('SIGTERM');
     assert.equal(stopped.code, 0, `keylink wallet serve after SIGTERM:\n${serve.log()}`);
+    assert.ok(stopped.stderr.includes('eth_send\\x1b[2JTransaction on eip155:1 is not granted'), stopped.stderr);
+    assert.doesNotMatch(stopped.stderr, RAW_CONTROLS, stopped.stderr);
     const listed = await wallet.run(['sessions', '--json'], STEP_MS);
     assert.equal(listed.code, 0, listed.log);
     const sessions = JSON.parse(listed.stdout);
@@ -180,6 +203,76 @@ test('keylink wallet with a sign-client 2.25 dApp', async (t) => {
     const account = JSON.parse(shown.stdout);
     assert.deepEqual({ address: account.address, caip10: account.caip10 }, { address, caip10: `${CHAIN}:${address}` });
   } catch (error) {
+    throw explain(error);
+  } finally {
+    if (serve) serve.kill();
+  }
+});
+
+// `wallet serve` asking on its terminal: the whole prompt is there (the app, the session, the account,
+// and a message that is not plain text in hex, so that it shows what gets signed); a request that
+// expires while the user decides is answered "expired" and serve goes on with the next one.
+test('keylink wallet serve asks on its terminal, and outlives a request that expires at the prompt', async () => {
+  let serve;
+  try {
+    const { uri, approval } = await within(dapp.connect({
+      optionalNamespaces: { eip155: { chains: [CHAIN], methods: ['personal_sign'], events: [] } },
+    }), STEP_MS, 'dapp.connect');
+    const pair = wallet.spawn(['wallet', 'pair', uri, '--yes', '--timeout', '20']);
+    const [session] = await Promise.all([within(approval(), STEP_MS, 'the session at the JS dApp'),
+      pair.nextLine(STEP_MS, '`session <topic>` from keylink wallet pair')]);
+    const { topic } = session;
+    const address = session.namespaces.eip155.accounts[0].split(':')[2];
+    serve = wallet.spawnOnTty(['wallet', 'serve']);
+    await serve.waitOutput(/Serving sessions for/, STEP_MS, 'serve to start');
+
+    // A text that would rewrite the line it is shown on: shown as hex, signed as sent once the user says y.
+    const text = 'Pay 1 ETH\r\x1b[2KPay 0 ETH';
+    let from = serve.output.length;
+    const signing = dapp.request({ topic, chainId: CHAIN, request: { method: 'personal_sign', params: [toHex(text), address] } });
+    await serve.waitOutput(/Sign it\? \[y\/N\]/, STEP_MS, 'the signing prompt', from);
+    const prompt = serve.output.slice(from);
+    assert.ok(prompt.includes(`from ${DAPP_NAME_SHOWN} (https://dapp.keylink.invalid\\u{202e})`), prompt);
+    assert.ok(prompt.includes(`session: ${topic}`), prompt);
+    assert.ok(prompt.includes(`account: ${address} on ${CHAIN}`), prompt);
+    assert.ok(prompt.includes('bytes that are not printable text, in hex'), prompt);
+    assert.ok(prompt.includes(Buffer.from(text).toString('hex')), prompt);
+    assert.doesNotMatch(prompt, /\x1b/, prompt);
+    serve.type('y\n');
+    const signature = await within(signing, STEP_MS, 'the signature at the JS dApp');
+    assert.equal(await verifyMessage({ address, message: text, signature }), true);
+
+    // A request whose expiry passes at the prompt: 35 s (the relay's --min-ttl is 30), when sign-client's
+    // own timer rejects it at the dApp; only then does the user answer.
+    from = serve.output.length;
+    const validate = dapp.engine.isValidRequest;
+    dapp.engine.isValidRequest = async () => {};
+    let late;
+    try {
+      late = dapp.request({
+        topic, chainId: CHAIN, expiry: 35, request: { method: 'personal_sign', params: [toHex('late'), address] },
+      });
+    } finally {
+      dapp.engine.isValidRequest = validate;
+    }
+    const lateOutcome = late.then(() => 'answered', (error) => error);
+    await serve.waitOutput(/Sign it\? \[y\/N\]/, STEP_MS, 'the prompt of the late request', from);
+    const expired = await within(lateOutcome, 35000 + STEP_MS, 'the expiry at the JS dApp');
+    assert.notEqual(expired, 'answered');
+    serve.type('y\n');
+    await serve.waitOutput(/request \S+ \d+ personal_sign expired/, STEP_MS, 'serve saying the request expired', from);
+
+    // serve goes on: the next request is signed.
+    from = serve.output.length;
+    const next = dapp.request({ topic, chainId: CHAIN, request: { method: 'personal_sign', params: [toHex('next'), address] } });
+    await serve.waitOutput(/Sign it\? \[y\/N\]/, STEP_MS, 'the next prompt', from);
+    serve.type('y\n');
+    const nextSignature = await within(next, STEP_MS, 'the next signature');
+    assert.equal(await verifyMessage({ address, message: 'next', signature: nextSignature }), true);
+    const stopped = await serve.stop();
+    assert.equal(stopped.code, 0, serve.log());
+  } catch (error) {
+    if (serve) error.message += `\n${serve.log()}`;
     throw explain(error);
   } finally {
     if (serve) serve.kill();

@@ -127,3 +127,32 @@ test('reactions and replies from xmtp-js show in keylink chat read', async () =>
   assert.equal(read[2].reply.reference, id);
   assert.match(read[2].text, /a reply$/);
 });
+
+// A peer's text is written by the peer: controls, C1, bidi overrides and the like reach a terminal
+// escaped (`chat read`, `chat list`, `chat watch`), and exactly as sent in JSON.
+test('a peer\'s escape sequences reach the terminal escaped, and JSON exactly', async () => {
+  const bob = await xmtpClient();
+  const alice = home('alice-escape');
+  await ready(alice);
+  await run(alice, ['chat', 'send', bob.address, 'opening']);
+  const conversation = await until('Bob finds the conversation', async () => (await bob.conversations.list())[0]);
+  const hostile = 'hi\x1b]0;owned\x07\x1b[2J\r\nfake line\u009b1m \u202eevil\u202c \u2066x\u2069\x7f';
+  const escaped = 'hi\\x1b]0;owned\\x07\\x1b[2J\\r\\nfake line\\u{9b}1m \\u{202e}evil\\u{202c} \\u{2066}x\\u{2069}\\x7f';
+  await within(conversation.send(hostile), STEP_MS, 'Bob sends escape sequences');
+  await within(conversation.send({ reference: 'abc', action: 'added', schema: 'unicode', content: '\x1b[5m!' },
+    { contentType: ContentTypeReaction }), STEP_MS, 'Bob reacts with escape sequences');
+
+  const read = await run(alice, ['chat', 'read', bob.address]);
+  const lines = read.stdout.split('\n');
+  assert.equal(lines.length, 3, read.stdout);
+  assert.ok(lines[1].endsWith(`${bob.address}: ${escaped}`), lines[1]);
+  assert.ok(lines[2].endsWith('reacted \\x1b[5m! to abc'), lines[2]);
+  const listed = await run(alice, ['chat', 'list']);
+  assert.ok(listed.stdout.includes('last: reacted \\x1b[5m! to abc'), listed.stdout);
+  for (const output of [read.stdout, read.stderr, listed.stdout, listed.stderr]) {
+    assert.doesNotMatch(output, /[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f\u202a-\u202e\u2066-\u2069]/u, output);
+  }
+  const json = await readChat(alice, bob.address);
+  assert.equal(json[1].text, hostile);
+  assert.equal(json[2].reaction.content, '\x1b[5m!');
+});

@@ -47,14 +47,15 @@ std::string rfc3339(std::uint64_t ns) {
 json describe(ByteView content_bytes) {
   auto content = wx::decode_encoded_content(content_bytes);
   if (content) content = wx::decompress(std::move(*content), wx::kMaxContentSize);
-  if (!content) return {{"content_type", "?"}, {"text", "[content that does not decode: " + content.error().message + "]"}};
+  if (!content)
+    return {{"content_type", "?"}, {"text", "[content that does not decode: " + content.error().message + "]"}};
   json out = {{"content_type", wx::to_string(content->type)}};
   if (auto text = wx::decode_text(*content)) {
     out["text"] = *text;
   } else if (auto reaction = wx::decode_reaction(*content)) {
     const bool added = reaction->action == wx::ReactionAction::kAdded;
-    out["reaction"] = {{"reference", reaction->reference}, {"action", added ? "added" : "removed"},
-                       {"content", reaction->content}};
+    out["reaction"] = {
+        {"reference", reaction->reference}, {"action", added ? "added" : "removed"}, {"content", reaction->content}};
     out["text"] = std::string(added ? "reacted " : "removed the reaction ") + reaction->content + " to " +
                   reaction->reference.substr(0, 12);
   } else if (auto reply = wx::decode_reply(*content)) {
@@ -71,9 +72,12 @@ json describe(ByteView content_bytes) {
 // A message (DecodedMessage or StoredMessage) as the contract prints it.
 template <class Message>
 json message_json(const Message& message, const std::string& peer) {
-  json out = {{"id", message.id},         {"topic", message.topic},
-              {"peer", peer},             {"sender", message.sender_address},
-              {"sent_ns", message.sent_ns}, {"sent_at", rfc3339(message.sent_ns)}};
+  json out = {{"id", message.id},
+              {"topic", message.topic},
+              {"peer", peer},
+              {"sender", message.sender_address},
+              {"sent_ns", message.sent_ns},
+              {"sent_at", rfc3339(message.sent_ns)}};
   out.update(describe(message.content));
   return out;
 }
@@ -82,19 +86,23 @@ void print_message(const json& message, bool as_json) {
   if (as_json) {
     std::cout << message.dump() << std::endl;
   } else {
-    std::cout << message["sent_at"].get<std::string>() << " " << message["sender"].get<std::string>() << ": "
-              << message["text"].get<std::string>() << std::endl;
+    std::cout << message["sent_at"].get<std::string>() << " "
+              << escape_for_terminal(message["sender"].get<std::string>()) << ": "
+              << escape_for_terminal(message["text"].get<std::string>()) << std::endl;
   }
 }
 
 void run_send(const GlobalOptions& global, const ChatOptions& options) {
   const auto peer = parse_address(options.address);
+  const std::string text = argument_or_stdin(options.text);
   Command command(global);
   command.open_chat();
-  command.chat().send(peer, wx::encode_text(options.text), [&](Result<messaging::Messenger::Sent> sent) {
+  command.chat().send(peer, wx::encode_text(text), [&](Result<messaging::Messenger::Sent> sent) {
     if (!sent) die("cannot send to " + peer.to_string() + ": " + sent.error().message);
     if (options.json) {
-      std::cout << json{{"id", sent->message.id}, {"topic", sent->message.topic}, {"peer", peer.to_string()},
+      std::cout << json{{"id", sent->message.id},
+                        {"topic", sent->message.topic},
+                        {"peer", peer.to_string()},
                         {"sent_ns", sent->message.sent_ns}}
                        .dump()
                 << std::endl;
@@ -134,16 +142,18 @@ void run_list(const GlobalOptions& global, const ChatOptions& options) {
     } else {
       if (rows.empty()) say("No conversations yet: `keylink chat send ADDRESS TEXT` starts one.");
       for (const auto& [when, row] : rows) {
-        std::cout << row["peer"].get<std::string>() << "  " << row["topic"].get<std::string>() << "  "
-                  << row["messages"].get<std::int64_t>() << " messages";
-        if (!row["last"].is_null()) std::cout << "  last: " << row["last"]["text"].get<std::string>();
+        std::cout << escape_for_terminal(row["peer"].get<std::string>()) << "  "
+                  << escape_for_terminal(row["topic"].get<std::string>()) << "  " << row["messages"].get<std::int64_t>()
+                  << " messages";
+        if (!row["last"].is_null())
+          std::cout << "  last: " << escape_for_terminal(row["last"]["text"].get<std::string>());
         std::cout << std::endl;
       }
     }
     command.finish(0);
   });
-  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer within " +
-                                                                   std::to_string(options.timeout) + " s"));
+  exit_with(command.run(std::chrono::seconds(options.timeout),
+                        "the relay did not answer within " + std::to_string(options.timeout) + " s"));
 }
 
 void run_read(const GlobalOptions& global, const ChatOptions& options) {
@@ -173,8 +183,8 @@ void run_read(const GlobalOptions& global, const ChatOptions& options) {
     }
     command.finish(0);
   });
-  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer within " +
-                                                                   std::to_string(options.timeout) + " s"));
+  exit_with(command.run(std::chrono::seconds(options.timeout),
+                        "the relay did not answer within " + std::to_string(options.timeout) + " s"));
 }
 
 void run_watch(const GlobalOptions& global, const ChatOptions& options) {
@@ -201,7 +211,8 @@ void run_contacts(const GlobalOptions& global, const ChatOptions& options) {
   Command command(global);
   command.open_chat();
   command.chat().sync_consent([&](Result<void> synced) {
-    if (!synced) say("consent records: " + synced.error().message + "; showing what this home knows");
+    if (!synced)
+      say("consent records: " + escape_for_terminal(synced.error().message) + "; showing what this home knows");
     std::map<std::string, std::int64_t> peers;
     for (const auto& conversation : check(command.chat().conversations())) ++peers[conversation.peer_address];
     for (const auto& [address, published_ns] : check(command.chat().messages().contacts())) {
@@ -211,21 +222,22 @@ void run_contacts(const GlobalOptions& global, const ChatOptions& options) {
     json out = json::array();
     for (const auto& [address, conversations] : peers) {
       const auto consent = check(command.chat().messages().consent(address));
-      out.push_back({{"address", address}, {"consent", messaging::to_string(consent)}, {"conversations", conversations}});
+      out.push_back(
+          {{"address", address}, {"consent", messaging::to_string(consent)}, {"conversations", conversations}});
     }
     if (options.json) {
       std::cout << out.dump() << std::endl;
     } else {
       if (out.empty()) say("No contacts yet.");
       for (const auto& row : out) {
-        std::cout << row["address"].get<std::string>() << "  " << row["consent"].get<std::string>() << "  "
-                  << row["conversations"].get<std::int64_t>() << " conversations" << std::endl;
+        std::cout << escape_for_terminal(row["address"].get<std::string>()) << "  " << row["consent"].get<std::string>()
+                  << "  " << row["conversations"].get<std::int64_t>() << " conversations" << std::endl;
       }
     }
     command.finish(0);
   });
-  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer within " +
-                                                                   std::to_string(options.timeout) + " s"));
+  exit_with(command.run(std::chrono::seconds(options.timeout),
+                        "the relay did not answer within " + std::to_string(options.timeout) + " s"));
 }
 
 void run_consent(const GlobalOptions& global, const ChatOptions& options, messaging::Consent consent) {
@@ -235,8 +247,8 @@ void run_consent(const GlobalOptions& global, const ChatOptions& options, messag
   check(command.chat().set_consent(peer, consent));
   say(peer.to_string() + ": " + std::string(messaging::to_string(consent)));
   command.finish(0);
-  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not take the record within " +
-                                                                   std::to_string(options.timeout) + " s"));
+  exit_with(command.run(std::chrono::seconds(options.timeout),
+                        "the relay did not take the record within " + std::to_string(options.timeout) + " s"));
 }
 
 }  // namespace
@@ -248,7 +260,8 @@ void add_chat_commands(CLI::App& app, const GlobalOptions& global) {
 
   auto* send = chat->add_subcommand("send", "Send a text message, starting the conversation when there is none");
   send->add_option("ADDRESS", options->address, "The peer's Ethereum address")->required();
-  send->add_option("TEXT", options->text, "The message")->required();
+  send->add_option("TEXT", options->text, "The message; - reads it from stdin (argv is seen by other local users)")
+      ->required();
   send->add_flag("--json", options->json, "Print {id, topic, peer, sent_ns} as JSON");
   send->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
   send->callback([&global, options] { run_send(global, *options); });

@@ -35,4 +35,27 @@ shown=$("$keylink" --home "$home" account show --json)
 [[ $shown == *'"address":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"'* ]] || { echo "account show printed '$shown'"; exit 1; }
 if error=$("$keylink" --home "$home" account create 2>&1); then echo "a second account was made"; exit 1; fi
 [[ $error == *"has an account already"* ]] || { echo "no clear error for a second account: '$error'"; exit 1; }
-echo "cli: 2 passed, 0 failed"
+# A mistyped word of a recovery phrase is not echoed back (it is most of the real word).
+other=$(mktemp -d)
+trap 'rm -rf "$home" "$other"' EXIT
+if error=$(echo "test test test test test test test test test test tesq junk" |
+           "$keylink" --home "$other" account restore 2>&1); then echo "a bad phrase was accepted"; exit 1; fi
+[[ $error == *"word 11 is not in the BIP39"* ]] || { echo "no clear error for a bad word: '$error'"; exit 1; }
+[[ $error != *tesq* ]] || { echo "the mistyped word was echoed: '$error'"; exit 1; }
+
+# An empty KEYLINK_PASSPHRASE is refused, and makes no home.
+if error=$(KEYLINK_PASSPHRASE= "$keylink" --home "$other/new" account show 2>&1); then
+  echo "an empty passphrase was accepted"; exit 1
+fi
+[[ $error == *"KEYLINK_PASSPHRASE is empty"* ]] || { echo "no clear error for an empty passphrase: '$error'"; exit 1; }
+[[ ! -e $other/new/keylink.db ]] || { echo "an empty passphrase made a home"; exit 1; }
+
+# `-` reads a URI from stdin, so that it stays out of argv.
+parsed=$(echo "$uri" | "$keylink" uri parse - --json)
+[[ $parsed == *'"keylink_link"'* ]] || { echo "uri parse - printed '$parsed'"; exit 1; }
+
+# What a URI carries is shown escaped.
+hostile="${uri}&kl-x=%1B%5B2J%E2%80%AE"
+shown=$("$keylink" uri parse "$hostile" 2>&1 || true)
+[[ $shown != *$'\e'* && $shown != *$'\u202e'* ]] || { echo "uri parse printed raw controls: '$shown'"; exit 1; }
+echo "cli: 5 passed, 0 failed"

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 
 namespace keylink::cli {
 namespace {
@@ -24,8 +25,6 @@ std::string env_or(const char* name, std::string fallback) {
 std::optional<std::string> read_hidden(const std::string& prompt) {
   std::FILE* tty = std::fopen("/dev/tty", "r+");
   if (!tty) return std::nullopt;
-  std::fputs(prompt.c_str(), tty);
-  std::fflush(tty);
   termios saved{};
   const bool is_tty = tcgetattr(fileno(tty), &saved) == 0;
   if (is_tty) {
@@ -33,6 +32,9 @@ std::optional<std::string> read_hidden(const std::string& prompt) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     tcsetattr(fileno(tty), TCSANOW, &quiet);
   }
+  // After echo is off: what is typed once the prompt shows is not shown.
+  std::fputs(prompt.c_str(), tty);
+  std::fflush(tty);
   char buffer[1024];
   const bool got = std::fgets(buffer, sizeof buffer, tty) != nullptr;
   if (is_tty) tcsetattr(fileno(tty), TCSANOW, &saved);
@@ -45,22 +47,52 @@ std::optional<std::string> read_hidden(const std::string& prompt) {
   return line;
 }
 
+SecretBytes secret_of(std::string& text) {
+  SecretBytes secret(as_bytes(text));
+  secure_wipe(text.data(), text.size());
+  return secret;
+}
+
+// The passphrase of the home: KEYLINK_PASSPHRASE, or asked on the terminal (twice for a new home, whose
+// vault it makes). Never empty: an empty passphrase would seal the home's keys under nothing.
 SecretBytes passphrase_for(const std::filesystem::path& home) {
   if (const char* value = std::getenv("KEYLINK_PASSPHRASE")) {
-    return SecretBytes(ByteView(reinterpret_cast<const std::uint8_t*>(value), std::strlen(value)));
+    if (*value == '\0') die("KEYLINK_PASSPHRASE is empty: set it to the home's passphrase, or unset it to be asked");
+    return SecretBytes(as_bytes(value));
   }
-  auto line = read_hidden("Passphrase for " + home.string() + ": ");
+  const bool is_new = !runtime::Home::exists(home);
+  auto line = read_hidden(is_new ? "New home " + home.string() + ": choose its passphrase: "
+                                 : "Passphrase for " + home.string() + ": ");
   if (!line) die("no passphrase: set KEYLINK_PASSPHRASE or run keylink in a terminal");
-  SecretBytes secret(ByteView(reinterpret_cast<const std::uint8_t*>(line->data()), line->size()));
-  secure_wipe(line->data(), line->size());
+  if (line->empty()) die("an empty passphrase protects nothing; nothing was done");
+  SecretBytes secret = secret_of(*line);
+  if (!is_new) return secret;
+  auto again = read_hidden("Type it again: ");
+  if (!again) die("no passphrase: set KEYLINK_PASSPHRASE or run keylink in a terminal");
+  const SecretBytes confirmed = secret_of(*again);
+  if (!(secret == confirmed)) die("the two passphrases differ; no home was made");
   return secret;
 }
 
 void report_relay_state(relay::RelayClient::State state, const std::string& why) {
-  if (state == relay::RelayClient::State::kConnecting && !why.empty()) say("relay: " + why + "; retrying");
+  if (state == relay::RelayClient::State::kConnecting && !why.empty()) {
+    say("relay: " + escape_for_terminal(why) + "; retrying");
+  }
 }
 
-void report_publish_error(const Error& error) { say("relay: " + error.message); }
+void report_publish_error(const Error& error) { say("relay: " + escape_for_terminal(error.message)); }
+
+// Our narration may span lines; each line is escaped on its own.
+std::string escaped_lines(std::string_view text) {
+  std::string out;
+  for (std::size_t start = 0;;) {
+    const auto end = text.find('\n', start);
+    out += escape_for_terminal(text.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) return out;
+    out += '\n';
+    start = end + 1;
+  }
+}
 
 }  // namespace
 
@@ -73,7 +105,7 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
 }
 
 void die(const std::string& message) {
-  std::cerr << "keylink: " << message << std::endl;
+  std::cerr << "keylink: " << escape_for_terminal(message) << std::endl;
   throw CLI::RuntimeError(1);
 }
 
@@ -81,13 +113,45 @@ void exit_with(int code) {
   if (code != 0) throw CLI::RuntimeError(code);
 }
 
-void say(const std::string& line) { std::cerr << line << std::endl; }
+std::string argument_or_stdin(const std::string& argument) {
+  if (argument != "-") return argument;
+  std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  if (text.ends_with('\n')) text.pop_back();
+  if (text.ends_with('\r')) text.pop_back();
+  return text;
+}
 
-bool ask_yes(const std::string& question) {
+std::optional<std::string> read_secret_line(const std::string& prompt) {
+  const bool is_tty = ::isatty(STDIN_FILENO) == 1;
+  termios saved{};
+  const bool quiet = is_tty && tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (quiet) {
+    termios no_echo = saved;
+    no_echo.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &no_echo);
+  }
+  say(prompt);  // once echo is off: what is typed after the prompt is not shown
+  std::string line;
+  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (quiet) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cerr << std::endl;
+  }
+  if (!got) return std::nullopt;
+  if (line.ends_with('\r')) line.pop_back();
+  return line;
+}
+
+void say(const std::string& lines) { std::cerr << escaped_lines(lines) << std::endl; }
+
+bool ask_yes(const std::string& prompt) {
   std::ifstream tty("/dev/tty");
   std::ofstream out("/dev/tty");
-  if (!tty || !out) return false;
-  out << question << " [y/N] " << std::flush;
+  if (!tty || !out) {
+    say(prompt + "\nNo terminal to ask: answered no (--yes answers yes in scripts).");
+    return false;
+  }
+  out << escaped_lines(prompt) << " [y/N] " << std::flush;
   std::string answer;
   std::getline(tty, answer);
   return answer == "y" || answer == "Y" || answer == "yes";
@@ -105,14 +169,15 @@ Command::Command(const GlobalOptions& options, session::Metadata self) : Command
       .on_event =
           [this](const session::Action& action) {
             if (const auto* dropped = std::get_if<session::MessageDropped>(&action)) {
-              say("dropped a message on " + dropped->topic.substr(0, 8) + "…: " + dropped->reason);
+              say("dropped a message on " + escape_for_terminal(dropped->topic.substr(0, 8)) +
+                  "…: " + escape_for_terminal(dropped->reason));
             } else if (on_event) {
               on_event(action);
             }
           },
       .on_relay_state = report_relay_state,
       .on_publish_error = report_publish_error,
-      .on_store_error = [](const Error& error) { say("storage: " + error.message); },
+      .on_store_error = [](const Error& error) { say("storage: " + escape_for_terminal(error.message)); },
   };
   node_ = check(runtime::SessionNode::open(io_, *home_, relay::ClientOptions{.url = relay_url_},
                                            std::move(engine_options), rng_, clock_, std::move(callbacks)));
@@ -128,13 +193,17 @@ void Command::open_chat(
   const auto give_up = std::chrono::steady_clock::now() + kRelayWait;
   while (!restored && std::chrono::steady_clock::now() < give_up) io_.run_one_for(std::chrono::milliseconds(100));
   io_.restart();
-  if (!restored) die("cannot reach the relay at " + relay_url_ + " to look for this wallet's messaging identity; try again");
+  if (!restored)
+    die("cannot reach the relay at " + relay_url_ + " to look for this wallet's messaging identity; try again");
   if (!*restored) die("looking for this wallet's messaging identity: " + restored->error().message);
   if (**restored) say("Restored this wallet's messaging identity from its backup on the relay.");
 
   runtime::XmtpNodeCallbacks callbacks{
       .on_message = std::move(on_message),
-      .on_refused = [](const messaging::Refusal& refusal) { say("dropped on " + refusal.topic + ": " + refusal.error.message); },
+      .on_refused =
+          [](const messaging::Refusal& refusal) {
+            say("dropped on " + escape_for_terminal(refusal.topic) + ": " + escape_for_terminal(refusal.error.message));
+          },
       .on_relay_state = report_relay_state,
       .on_publish_error = report_publish_error,
   };

@@ -16,6 +16,7 @@
 
 #include "keylink/base/clock.h"
 #include "keylink/base/rng.h"
+#include "keylink/base/terminal_text.h"
 #include "keylink/runtime/home.h"
 #include "keylink/runtime/session_node.h"
 #include "keylink/runtime/xmtp_node.h"
@@ -31,7 +32,8 @@ struct GlobalOptions {
 void add_global_options(CLI::App& app, GlobalOptions& options);
 
 // Prints "keylink: <message>" to stderr and ends the command with exit code 1 (by CLI11's exception,
-// which unwinds the command, closing the relay connection and the home).
+// which unwinds the command, closing the relay connection and the home). The message is escaped as one
+// line (escape_for_terminal): what it quotes from a peer cannot act on the terminal.
 [[noreturn]] void die(const std::string& message);
 // Ends the command with `code`; returns for 0.
 void exit_with(int code);
@@ -41,10 +43,20 @@ T check(Result<T> result) {
   if constexpr (!std::is_void_v<T>) return std::move(*result);
 }
 
-// Narration for a person: stderr, so that stdout carries only what scripts read.
-void say(const std::string& line);
-// Asks a yes/no question on the terminal; false when there is no terminal to ask.
-bool ask_yes(const std::string& question);
+// `argument`, or all of stdin when it is "-" (less one final newline): text that other local users must
+// not read in argv (a wc: URI, a message).
+std::string argument_or_stdin(const std::string& argument);
+// Says `prompt`, then reads one line of stdin, with echo off when stdin is a terminal (a recovery
+// phrase); nullopt at its end.
+std::optional<std::string> read_secret_line(const std::string& prompt);
+
+// Narration for a person: stderr, so that stdout carries only what scripts read. Each line is escaped
+// (escape_for_terminal); text from a peer is escaped by the caller too, so that it cannot start a line.
+void say(const std::string& lines);
+// Shows `prompt` (which may span lines) and asks a yes/no question on the terminal, both there, so that
+// what the user answers is what they saw even when stderr goes elsewhere. Each line is escaped.
+// Without a terminal to ask, it shows the prompt on stderr, says that nobody could answer, and is false.
+bool ask_yes(const std::string& prompt);
 
 class Command {
  public:
@@ -54,7 +66,8 @@ class Command {
   Command(const GlobalOptions& options, session::Metadata self);
   // Opens the XMTP node (making the home's messaging identity on first use). Incoming messages while
   // watching go to on_message.
-  void open_chat(std::function<void(const messaging::DecodedMessage&, const identity::ConversationReference&)> on_message = {});
+  void open_chat(
+      std::function<void(const messaging::DecodedMessage&, const identity::ConversationReference&)> on_message = {});
 
   // App events of the session engine, after their commit.
   std::function<void(const session::Action&)> on_event;

@@ -58,7 +58,7 @@ void run_connect(const GlobalOptions& global, const DappOptions& options) {
     if (const auto* settled = std::get_if<session::SessionSettled>(&action)) {
       const auto& s = settled->session;
       const auto account = first_eip155_account(s);
-      say("Session approved by " + s.peer.name + " (" + s.peer.url + ")");
+      say("Session approved by " + escape_for_terminal(s.peer.name) + " (" + escape_for_terminal(s.peer.url) + ")");
       if (options.json) {
         std::vector<std::string> accounts;
         for (const auto& [key, ns] : s.namespaces)
@@ -69,12 +69,14 @@ void run_connect(const GlobalOptions& global, const DappOptions& options) {
                          .dump()
                   << std::endl;
       } else {
-        std::cout << "session " << s.topic << ' '
-                  << (account ? account->chain + ":" + account->address.to_string() : std::string("-")) << std::endl;
+        std::cout << "session " << escape_for_terminal(s.topic) << ' '
+                  << escape_for_terminal(account ? account->chain + ":" + account->address.to_string() : "-")
+                  << std::endl;
       }
       command.finish(0);
     } else if (const auto* rejected = std::get_if<session::ProposalRejected>(&action)) {
-      die("the wallet rejected the session (" + std::to_string(rejected->error.code) + "): " + rejected->error.message);
+      die("the wallet rejected the session (" + std::to_string(rejected->error.code) +
+          "): " + escape_for_terminal(rejected->error.message));
     }
   };
   exit_with(command.run(std::chrono::seconds(options.connect_timeout),
@@ -88,7 +90,10 @@ session::Session pick_session(const runtime::SessionNode& node, const std::strin
     if (s.role != session::Role::kDapp) continue;
     if (topic.empty() ? (!chosen || s.expiry > chosen->expiry) : s.topic == topic) chosen = s;
   }
-  if (!chosen) die(topic.empty() ? "no session yet: run `keylink dapp connect` first" : "no session " + topic);
+  if (!chosen) {
+    die(topic.empty() ? "no session yet: run `keylink dapp connect` first"
+                      : "no session " + escape_for_terminal(topic));
+  }
   return *chosen;
 }
 
@@ -99,32 +104,36 @@ void run_request(const GlobalOptions& global, const DappOptions& options) {
   const auto account = first_eip155_account(s);
   if (!account) die("the session has no eip155 account");
   const std::string chain = options.chain.empty() ? account->chain : options.chain;
-  const Bytes message(options.text.begin(), options.text.end());
+  const std::string text = argument_or_stdin(options.text);
+  const Bytes message(text.begin(), text.end());
   wire::Json params = {"0x" + to_hex(message), account->address.to_string()};
   const auto id = check(command.node().step(
       [&](session::Engine& engine) { return engine.request(s.topic, chain, "personal_sign", params); }));
-  say("Asked " + s.peer.name + " to sign with " + account->address.to_string() + "; waiting...");
+  say("Asked " + escape_for_terminal(s.peer.name) + " to sign with " + account->address.to_string() + "; waiting...");
   command.on_event = [&](const session::Action& action) {
     if (const auto* response = std::get_if<session::ResponseReceived>(&action)) {
       if (response->id != id) return;
       if (const auto* error = std::get_if<wire::RpcError>(&response->outcome)) {
-        die("the wallet refused (" + std::to_string(error->code) + "): " + error->message);
+        die("the wallet refused (" + std::to_string(error->code) + "): " + escape_for_terminal(error->message));
       }
       const auto& result = std::get<wire::Json>(response->outcome);
-      const std::string text = result.is_string() ? result.get<std::string>() : "";
-      auto signature = from_hex_array<65>(text.starts_with("0x") ? text.substr(2) : text);
-      if (!signature) die("the wallet answered something that is not a signature: " + result.dump());
+      const std::string answer = result.is_string() ? result.get<std::string>() : "";
+      auto signature = from_hex_array<65>(answer.starts_with("0x") ? answer.substr(2) : answer);
+      if (!signature) {
+        die("the wallet answered something that is not a signature: " +
+            escape_for_terminal(result.dump(-1, ' ', false, wire::Json::error_handler_t::replace)));
+      }
       auto signer = crypto::personal_sign_recover(message, *signature);
       if (!signer || !(*signer == account->address))
         die("the signature does not recover to " + account->address.to_string());
       say("Signature verified: it recovers to " + account->address.to_string());
-      std::cout << text << std::endl;
+      std::cout << answer << std::endl;
       command.finish(0);
     } else if (const auto* expired = std::get_if<session::RequestExpired>(&action); expired && expired->id == id) {
       die("the request expired before the wallet answered");
     } else if (const auto* deleted = std::get_if<session::SessionDeleted>(&action);
                deleted && deleted->topic == s.topic) {
-      die("the wallet ended the session: " + deleted->reason.message);
+      die("the wallet ended the session: " + escape_for_terminal(deleted->reason.message));
     }
   };
   exit_with(command.run(std::chrono::seconds(options.request_timeout),
@@ -153,7 +162,7 @@ void add_dapp_commands(CLI::App& app, const GlobalOptions& global) {
   request->add_option("--chain", options->chain, "CAIP-2 chain (default: the account's chain)");
   request->add_option("--timeout", options->request_timeout, "Seconds to wait for the wallet")->capture_default_str();
   request->add_option("METHOD", options->method, "personal_sign")->required();
-  request->add_option("TEXT", options->text, "The text to sign")->required();
+  request->add_option("TEXT", options->text, "The text to sign; - reads it from stdin")->required();
   request->callback([&global, options] { run_request(global, *options); });
 }
 

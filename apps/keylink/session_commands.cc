@@ -49,15 +49,17 @@ void run_list(const GlobalOptions& global, const SessionOptions& options) {
   if (sessions.empty()) say("No sessions. `keylink dapp connect` or `keylink wallet pair URI` makes one.");
   for (const auto& s : sessions) {
     const auto fields = describe(s);
-    std::cout << s.topic << "  " << fields["role"].get<std::string>() << "  " << s.peer.name << " (" << s.peer.url
-              << ")  " << fields["accounts"].dump() << "  expires " << s.expiry << '\n';
+    std::cout << escape_for_terminal(s.topic) << "  " << fields["role"].get<std::string>() << "  "
+              << escape_for_terminal(s.peer.name) << " (" << escape_for_terminal(s.peer.url) << ")  "
+              << escape_for_terminal(fields["accounts"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+              << "  expires " << s.expiry << '\n';
   }
 }
 
 void run_delete(const GlobalOptions& global, const SessionOptions& options) {
   Command command(global, cli_metadata());
   check(command.node().step([&](session::Engine& engine) { return engine.disconnect(options.topic); }));
-  say("Deleted " + options.topic + "; telling the peer...");
+  say("Deleted " + escape_for_terminal(options.topic) + "; telling the peer...");
   command.finish(0);
   exit_with(command.run(std::nullopt, {}));
 }
@@ -73,7 +75,8 @@ void run_account(const GlobalOptions& global, const SessionOptions& options) {
   auto keystore = keystore::LocalKeystore::load(home.db(), home.vault(), command.rng());
   if (!keystore && keystore.error().code != identity::KeystoreErrc::kNoIdentity) die(keystore.error().message);
   const nlohmann::json identity_key =
-      keystore ? nlohmann::json(to_hex((*keystore)->public_key_bundle().identity_key.key.key)) : nlohmann::json(nullptr);
+      keystore ? nlohmann::json(to_hex((*keystore)->public_key_bundle().identity_key.key.key))
+               : nlohmann::json(nullptr);
   const std::string installation = crypto::did_key_from_ed25519(home.client_key().public_key());
   if (options.json) {
     std::cout << nlohmann::json{{"address", address},
@@ -99,11 +102,11 @@ void run_create(const GlobalOptions& global, bool restore) {
   }
   std::optional<identity::Mnemonic> mnemonic;
   if (restore) {
-    say("Type or paste the recovery phrase (12 to 24 words), then Enter:");
-    std::string line;
-    std::getline(std::cin, line);
-    mnemonic.emplace(check(identity::Mnemonic::parse(line)));
-    secure_wipe(line.data(), line.size());
+    auto line = read_secret_line("Type or paste the recovery phrase (12 to 24 words), then Enter:");
+    if (!line) die("no recovery phrase on stdin");
+    auto parsed = identity::Mnemonic::parse(*line);
+    secure_wipe(line->data(), line->size());
+    mnemonic.emplace(check(std::move(parsed)));
   } else {
     mnemonic.emplace(check(identity::Mnemonic::generate(command.rng(), 12)));
   }
@@ -135,7 +138,8 @@ void add_session_commands(CLI::App& app, const GlobalOptions& global) {
   account->require_subcommand(1);
   auto* create = account->add_subcommand("create", "Make the account from a new recovery phrase, shown once");
   create->callback([&global] { run_create(global, false); });
-  auto* restore = account->add_subcommand("restore", "Restore the account from its recovery phrase, read from stdin");
+  auto* restore = account->add_subcommand(
+      "restore", "Restore the account from its recovery phrase, read from stdin (without echo on a terminal)");
   restore->callback([&global] { run_create(global, true); });
   auto* show = account->add_subcommand(
       "show",

@@ -6,8 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "command.h"
 #include "keylink/base/clock.h"
 #include "keylink/base/rng.h"
+#include "keylink/base/terminal_text.h"
 #include "keylink/wire/pairing_uri.h"
 #include "terminal_qr.h"
 
@@ -33,7 +35,9 @@ void print(const nlohmann::json& fields, bool json) {
     return;
   }
   for (const auto& [key, value] : fields.items()) {
-    std::cout << "  " << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << '\n';
+    const std::string shown = value.is_string() ? value.get<std::string>()
+                                                : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::cout << "  " << key << ": " << escape_for_terminal(shown) << '\n';
   }
 }
 
@@ -54,9 +58,9 @@ void run_new(const UriOptions& options) {
 
 void run_parse(const UriOptions& options) {
   SystemClock clock;
-  auto uri = wire::PairingUri::parse(options.text, clock);
+  auto uri = wire::PairingUri::parse(argument_or_stdin(options.text), clock);
   if (!uri) {
-    std::cerr << "keylink: " << uri.error().message << '\n';
+    std::cerr << "keylink: " << escape_for_terminal(uri.error().message) << '\n';
     throw CLI::RuntimeError(2);
   }
   if (!options.json) std::cout << "A valid WalletConnect v2 pairing URI:\n";
@@ -79,7 +83,7 @@ void add_uri_commands(CLI::App& app) {
 
   auto* parse =
       uri->add_subcommand("parse", "Check a pairing URI (version, symKey and topic, expiry) and show its fields");
-  parse->add_option("URI", options->text, "The wc: URI, quoted")->required();
+  parse->add_option("URI", options->text, "The wc: URI, quoted; - reads it from stdin")->required();
   parse->add_flag("--json", options->json, "Print the fields as JSON");
   parse->callback([options] { run_parse(*options); });
 }

@@ -24,19 +24,23 @@ session::Metadata wallet_metadata() {
 
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + escape_for_terminal(item);
   return out.empty() ? "-" : out;
 }
 
-void show(const session::Proposal& proposal) {
-  say("Session proposal from " + proposal.proposer.name);
-  say("  url:    " + proposal.proposer.url + "  (verify: " + proposal.verify_status + ")");
+// The proposal as the user sees it before approving, one line per field.
+std::string describe(const session::Proposal& proposal) {
+  std::string out = "Session proposal from " + escape_for_terminal(proposal.proposer.name) + "\n";
+  out += "  url:    " + escape_for_terminal(proposal.proposer.url) +
+         "  (verify: " + escape_for_terminal(proposal.verify_status) + ")\n";
+  out += "  about:  " + escape_for_terminal(proposal.proposer.description);
   for (const auto* group : {&proposal.required, &proposal.optional}) {
     for (const auto& [key, ns] : *group) {
-      say("  " + key + (group == &proposal.required ? " (required)" : " (optional)") + ": chains " + joined(ns.chains) +
-          "; methods " + joined(ns.methods));
+      out += "\n  " + escape_for_terminal(key) + (group == &proposal.required ? " (required)" : " (optional)") +
+             ": chains " + joined(ns.chains) + "; methods " + joined(ns.methods);
     }
   }
+  return out;
 }
 
 // What the wallet grants: eip155 on the chains asked (eip155:1 when none) with this account, and the
@@ -70,31 +74,34 @@ Result<session::SessionNamespaces> grant(const session::Proposal& proposal, cons
 }
 
 void run_pair(const GlobalOptions& global, const WalletOptions& options) {
+  const std::string uri = argument_or_stdin(options.uri);
   Command command(global, wallet_metadata());
   const auto account =
       check(identity::EthAccount::load_or_create(command.home().db(), command.home().vault(), command.rng()));
-  check(command.node().step([&](session::Engine& engine) { return engine.pair(options.uri); }));
+  check(command.node().step([&](session::Engine& engine) { return engine.pair(uri); }));
   say("Paired; waiting for the app's session proposal...");
   command.on_event = [&](const session::Action& action) {
     if (const auto* received = std::get_if<session::ProposalReceived>(&action)) {
       const auto& proposal = received->proposal;
-      show(proposal);
+      const std::string shown = describe(proposal);
       auto namespaces = grant(proposal, account.address());
+      if (!namespaces || options.yes) say(shown);
       const bool approved =
-          namespaces && (options.yes || ask_yes("Approve the session with " + account.address().to_string() + "?"));
+          namespaces &&
+          (options.yes || ask_yes(shown + "\nApprove the session with " + account.address().to_string() + "?"));
       if (!approved) {
         const wire::RpcError reason =
             namespaces ? wire::RpcError{session::codes::kUserRejected, "User rejected.", {}}
                        : wire::RpcError{session::codes::kUnsupportedNamespaceKey, namespaces.error().message, {}};
         check(command.node().step([&](session::Engine& engine) { return engine.reject(proposal.id, reason); }));
-        say("Rejected: " + reason.message);
+        say("Rejected: " + escape_for_terminal(reason.message));
         return command.finish(1);
       }
       check(command.node().step(
           [&](session::Engine& engine) { return engine.approve(proposal.id, std::move(*namespaces)); }));
       say("Approved; waiting for the app to acknowledge the session...");
     } else if (const auto* settled = std::get_if<session::SessionSettled>(&action)) {
-      say("Session with " + settled->session.peer.name +
+      say("Session with " + escape_for_terminal(settled->session.peer.name) +
           " is live. Run `keylink wallet serve` to answer its requests.");
       std::cout << "session " << settled->session.topic << std::endl;
       command.finish(0);
@@ -113,8 +120,36 @@ Bytes message_bytes(const wire::Json& param) {
   return Bytes(text.begin(), text.end());
 }
 
+// Everything the user decides on, in one piece: who asks (the app's name and url, the session and the
+// request), with which account, and the message. The message shows as its lines, each behind a margin,
+// when it is printable text; otherwise (a control character, a bidi override, bytes that are not UTF-8)
+// as hex, so that what the user reads is what gets signed.
+std::string signing_prompt(const session::RequestReceived& request, const session::Metadata& peer,
+                           const crypto::EthAddress& address, ByteView message) {
+  std::string out = "personal_sign request " + std::to_string(request.id) + " from " + escape_for_terminal(peer.name) +
+                    " (" + escape_for_terminal(peer.url) + ")\n";
+  out += "  session: " + escape_for_terminal(request.topic) + "\n";
+  out += "  account: " + address.to_string() + " on " + escape_for_terminal(request.chain_id) + "\n";
+  const std::string_view text = as_chars(message);
+  const std::size_t size = message.size();
+  if (is_printable_text(text, /*allow_newlines=*/true)) {
+    out += "  message, " + std::to_string(size) + " bytes of text:";
+    for (std::size_t start = 0; start <= text.size();) {
+      const std::size_t end = std::min(text.find('\n', start), text.size());
+      out += "\n    | " + std::string(text.substr(start, end - start));
+      start = end + 1;
+    }
+  } else {
+    out += "  message, " + std::to_string(size) + " bytes that are not printable text, in hex:";
+    for (std::size_t start = 0; start < size; start += 32) {
+      out += "\n    | " + to_hex(message.subspan(start, std::min<std::size_t>(32, size - start)));
+    }
+  }
+  return out;
+}
+
 // The answer to one request: a signature, or the error the app gets.
-tl::expected<wire::Json, wire::RpcError> answer(const session::RequestReceived& request,
+tl::expected<wire::Json, wire::RpcError> answer(const session::RequestReceived& request, const session::Metadata& peer,
                                                 const identity::EthAccount& account, bool yes) {
   using Refusal = tl::unexpected<wire::RpcError>;
   if (request.method != "personal_sign") {
@@ -128,11 +163,28 @@ tl::expected<wire::Json, wire::RpcError> answer(const session::RequestReceived& 
     return Refusal({session::codes::kUnsupportedAccounts, "this wallet does not hold that account", {}});
   }
   const Bytes message = message_bytes(request.params[0]);
-  say("Sign for the app: \"" + std::string(message.begin(), message.end()) + "\"");
-  if (!yes && !ask_yes("Sign it?")) return Refusal({session::codes::kUserRejected, "User rejected.", {}});
+  const std::string prompt = signing_prompt(request, peer, account.address(), message);
+  if (yes) {
+    say(prompt + "\nSigning without asking (--yes).");
+  } else if (!ask_yes(prompt + "\nSign it?")) {
+    return Refusal({session::codes::kUserRejected, "User rejected.", {}});
+  }
   auto signature = account.personal_sign(message);
   if (!signature) return Refusal({session::codes::kUserRejected, signature.error().message, {}});
   return wire::Json("0x" + to_hex(*signature));
+}
+
+// The app of a session, as its settlement named it.
+session::Metadata peer_of(const session::Engine& engine, const std::string& topic) {
+  for (const auto& s : engine.sessions()) {
+    if (s.topic == topic) return s.peer;
+  }
+  return {.name = "an app whose session ended", .description = {}, .url = "-", .icons = {}};
+}
+
+// An answer that came too late: the request expired, or went with its session.
+bool outlived(const Error& error) {
+  return error.code == session::Errc::kExpired || error.code == session::Errc::kNotFound;
 }
 
 void run_serve(const GlobalOptions& global, const WalletOptions& options) {
@@ -142,24 +194,33 @@ void run_serve(const GlobalOptions& global, const WalletOptions& options) {
   say("Serving sessions for " + account.address().to_string() + " (Ctrl-C stops)");
   command.on_event = [&](const session::Action& action) {
     if (const auto* request = std::get_if<session::RequestReceived>(&action)) {
-      auto result = answer(*request, account, options.yes);
-      std::cout << "request " << request->topic << ' ' << request->id << ' ' << request->method;
+      auto result = answer(*request, peer_of(command.node().engine(), request->topic), account, options.yes);
+      auto responded = command.node().step([&](session::Engine& engine) {
+        return result ? engine.respond(request->topic, request->id, *result)
+                      : engine.respond_error(request->topic, request->id, result.error());
+      });
+      std::cout << "request " << escape_for_terminal(request->topic) << ' ' << request->id << ' '
+                << escape_for_terminal(request->method);
+      if (!responded && outlived(responded.error())) {
+        // It expired (the engine told the app so) or its session ended while the user was deciding:
+        // the other sessions and requests go on.
+        std::cout << " expired" << std::endl;
+        say("Request " + std::to_string(request->id) +
+            " was not answered in time: " + escape_for_terminal(responded.error().message));
+        return;
+      }
+      check(std::move(responded));
       if (result) {
-        check(command.node().step(
-            [&](session::Engine& engine) { return engine.respond(request->topic, request->id, *result); }));
         std::cout << " ok" << std::endl;
       } else {
-        check(command.node().step([&](session::Engine& engine) {
-          return engine.respond_error(request->topic, request->id, result.error());
-        }));
         std::cout << " error " << result.error().code << std::endl;
-        say("Refused: " + result.error().message);
+        say("Refused: " + escape_for_terminal(result.error().message));
       }
     } else if (const auto* deleted = std::get_if<session::SessionDeleted>(&action)) {
-      say("Session " + deleted->topic + " ended: " + deleted->reason.message);
-      std::cout << "deleted " << deleted->topic << std::endl;
+      say("Session " + escape_for_terminal(deleted->topic) + " ended: " + escape_for_terminal(deleted->reason.message));
+      std::cout << "deleted " << escape_for_terminal(deleted->topic) << std::endl;
     } else if (const auto* settled = std::get_if<session::SessionSettled>(&action)) {
-      say("Session with " + settled->session.peer.name + " is live");
+      say("Session with " + escape_for_terminal(settled->session.peer.name) + " is live");
     }
   };
   exit_with(command.run(std::nullopt, {}));
@@ -173,7 +234,9 @@ void add_wallet_commands(CLI::App& app, const GlobalOptions& global) {
   wallet->require_subcommand(1);
 
   auto* pair = wallet->add_subcommand("pair", "Pair with an app's wc: URI, show its proposal and approve it");
-  pair->add_option("URI", options->uri, "The wc: URI, quoted")->required();
+  pair->add_option("URI", options->uri,
+                   "The wc: URI, quoted; - reads it from stdin (argv is seen by other local users)")
+      ->required();
   pair->add_flag("--yes,-y", options->yes, "Approve without asking (for scripts)");
   pair->add_option("--timeout", options->timeout, "Seconds to wait for the proposal")->capture_default_str();
   pair->callback([&global, options] { run_pair(global, *options); });

@@ -46,13 +46,6 @@ int index_of(std::string_view token) {
   return static_cast<int>(it - kBip39English.begin());
 }
 
-// Shown back to the person; a token with bytes a terminal could interpret is not echoed.
-std::string printable(std::string_view token) {
-  const bool plain =
-      token.size() <= 16 && std::all_of(token.begin(), token.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
-  return plain ? "\"" + std::string(token) + "\"" : "(unprintable or too long)";
-}
-
 // Bits are numbered from the most significant bit of byte 0, as BIP39 concatenates them.
 unsigned read11(ByteView bits, std::size_t offset) {
   unsigned value = 0;
@@ -128,8 +121,9 @@ Result<Mnemonic> Mnemonic::parse(std::string_view text) {
   for (std::size_t w = 0; w < count; ++w) {
     const int index = index_of(tokens[w]);
     if (index < 0) {
-      return fail(Errc::kBadMnemonic, "word " + std::to_string(w + 1) + ", " + printable(tokens[w]) +
-                                          ", is not in the BIP39 English wordlist");
+      // The word itself stays out of the message: a mistyped word is most of a secret one.
+      return fail(Errc::kBadMnemonic,
+                  "word " + std::to_string(w + 1) + " is not in the BIP39 English wordlist; check its spelling");
     }
     write11(bits.expose_mutable(), 11 * w, static_cast<unsigned>(index));
   }

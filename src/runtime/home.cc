@@ -49,7 +49,14 @@ Result<crypto::Ed25519KeyPair> load_client_key(store::Database& db, const store:
   return key;
 }
 
+constexpr std::string_view kDatabaseFile = "keylink.db";
+
 }  // namespace
+
+bool Home::exists(const std::filesystem::path& dir) {
+  std::error_code error;
+  return std::filesystem::is_regular_file(dir / kDatabaseFile, error);
+}
 
 Result<Home> Home::open(const std::filesystem::path& dir, const SecretBytes& passphrase, Rng& rng,
                         const crypto::Argon2Params& params) {
@@ -58,8 +65,11 @@ Result<Home> Home::open(const std::filesystem::path& dir, const SecretBytes& pas
   home.dir_ = dir;
   // A checkpoint fsyncs the file: every 4,096 pages of WAL (16 MiB) rather than SQLite's 1,000, so that
   // fewer steps pay for one (measured: the p99 of a request round trip).
-  auto db = store::Database::open((dir / "keylink.db").string(),
-                                  {.synchronous = store::Synchronous::kNormal, .checkpoint_pages = 4096});
+  // secure_delete: what a step deletes (an answered request, a session's keys) does not stay readable in
+  // the file's free pages.
+  auto db = store::Database::open(
+      (dir / kDatabaseFile).string(),
+      {.synchronous = store::Synchronous::kNormal, .checkpoint_pages = 4096, .secure_delete = true});
   if (!db) return tl::unexpected(db.error());
   home.db_ = std::make_unique<store::Database>(std::move(*db));
   auto tx = store::Transaction::begin(*home.db_);

@@ -103,6 +103,26 @@ TEST(Home, TheClientKeyIsStoredSealed) {
   EXPECT_FALSE(contains(Bytes(seed.begin(), seed.begin() + 16)));  // nor a part of it
 }
 
+// A row deleted from the home (an answered request, a session's keys) leaves nothing readable behind in
+// the file's free pages.
+TEST(Home, DeletedRowsAreOverwritten) {
+  TempDir dir;
+  FixedRng rng(5);
+  const std::string marker = "a deleted row that must not stay in the file 51c3";
+  {
+    auto home = Home::open(dir.path(), passphrase("pw"), rng, kFastArgon2);
+    ASSERT_TRUE(home) << home.error().message;
+    EXPECT_FALSE(Home::exists(dir.path() / "elsewhere"));
+    EXPECT_TRUE(Home::exists(dir.path()));
+    auto& db = home->db();
+    ASSERT_TRUE(db.exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('" + marker + "'), ('kept')"));
+    ASSERT_TRUE(db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    ASSERT_TRUE(db.exec("DELETE FROM t WHERE v <> 'kept'"));
+    ASSERT_TRUE(db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  }
+  EXPECT_EQ(all_bytes(dir.path()).find(marker), std::string::npos);
+}
+
 TEST(Home, AFileInPlaceOfTheDirectoryIsAnError) {
   TempDir dir;
   const auto path = dir.path() / "home";

@@ -58,6 +58,7 @@ struct Party {
     relay_options.backoff_max = std::chrono::milliseconds(100);
     session::EngineOptions engine_options;
     engine_options.self = {name, name + " for tests", "https://" + name + ".example", {}};
+    if (pairing_lifetime) engine_options.pairing_lifetime = *pairing_lifetime;
     SessionNodeCallbacks callbacks{
         .on_event = [this](const session::Action& action) { events.push_back(action); },
         .on_relay_state = [this](State state, const std::string& why) { states.emplace_back(state, why); },
@@ -98,6 +99,7 @@ struct Party {
   std::filesystem::path dir;
   std::string name;
   FixedRng rng;
+  std::optional<std::int64_t> pairing_lifetime;  // the engine's default unless set
   std::optional<Home> home;
   std::unique_ptr<SessionNode> node;
   std::vector<session::Action> events;
@@ -246,26 +248,54 @@ TEST_F(SessionNodeTest, PairRequestPingAndDisconnectThroughTheRelay) {
   EXPECT_EQ(committed_rows(dapp.dir, "relay_outbox"), 0);
 }
 
+// Until the loop has nothing ready to run. A timer whose deadline overflowed into the past fires again
+// at every turn, and the loop never gets there.
+bool loop_goes_quiet(boost::asio::io_context& io) {
+  for (int turn = 0; turn < 100'000; ++turn) {
+    if (io.poll_one() == 0) return true;
+  }
+  return false;
+}
+
+TEST_F(SessionNodeTest, AnExpiryPast2262LeavesTheTimerQuiet) {
+  // A dApp whose pairing URI and proposal expire in 300,000 years (a TimePoint overflows after 2262).
+  dapp.pairing_lifetime = 10'000'000'000'000;
+  open_and_start(dapp);
+  open_and_start(wallet);
+  auto connection = dapp.step([](Engine& e) { return e.connect(required()); });
+  ASSERT_TRUE(connection) << connection.error().message;
+  ASSERT_TRUE(all_sent(dapp));
+  EXPECT_TRUE(loop_goes_quiet(io));
+
+  // The wallet keeps the pairing and the proposal for its own 5 minutes at most.
+  ASSERT_TRUE(wallet.step([&](Engine& e) { return e.pair(connection->uri); }));
+  ASSERT_TRUE(run_until([&] { return wallet.count<session::ProposalReceived>() > 0; }));
+  EXPECT_LE(wallet.all<session::ProposalReceived>()[0].proposal.expiry, clock.unix_seconds() + 300);
+  ASSERT_EQ(wallet.node->engine().pairings().size(), 1u);
+  EXPECT_LE(wallet.node->engine().pairings()[0].expiry, clock.unix_seconds() + 300);
+  EXPECT_TRUE(loop_goes_quiet(io));
+}
+
 TEST_F(SessionNodeTest, AStepCommitsItsStateAndItsMessagesTogether) {
   open_and_start(dapp);
   open_and_start(wallet);
   const std::string topic = settle();
   ASSERT_TRUE(all_sent(dapp));
   ASSERT_EQ(committed_rows(dapp.dir, "relay_outbox"), 0);
-  const std::int64_t pending_before = committed_rows(dapp.dir, "session_requests");
+  const std::int64_t pending_before = committed_rows(dapp.dir, "session_pending");
 
   auto id = request(topic, "0x01");
   ASSERT_TRUE(id) << id.error().message;
   // step() returned, the loop has not run: the pending request and its message are both committed.
-  EXPECT_EQ(committed_rows(dapp.dir, "session_requests"), pending_before + 1);
+  EXPECT_EQ(committed_rows(dapp.dir, "session_pending"), pending_before + 1);
   EXPECT_EQ(committed_rows(dapp.dir, "relay_outbox"), 1);
 
   // Once the relay acked, the message leaves the outbox; the request waits for its answer.
   ASSERT_TRUE(all_sent(dapp));
   EXPECT_EQ(committed_rows(dapp.dir, "relay_outbox"), 0);
-  EXPECT_EQ(committed_rows(dapp.dir, "session_requests"), pending_before + 1);
+  EXPECT_EQ(committed_rows(dapp.dir, "session_pending"), pending_before + 1);
   answer(*id, "0x02");
-  EXPECT_EQ(committed_rows(dapp.dir, "session_requests"), pending_before);
+  EXPECT_EQ(committed_rows(dapp.dir, "session_pending"), pending_before);
 }
 
 TEST_F(SessionNodeTest, AMessageAcceptedBeforeTheProcessEndsIsSentByTheNextOne) {

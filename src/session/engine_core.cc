@@ -61,7 +61,7 @@ Result<void> EngineCore::load() {
   }
   for (auto& request : *requests) {
     last_id_ = std::max(last_id_, request.id);
-    requests_[request.id] = std::move(request);
+    requests_[{request.topic, request.id}] = std::move(request);
   }
   for (const auto& [id, proposal] : proposals_) last_id_ = std::max(last_id_, id);
   return {};
@@ -175,12 +175,12 @@ Result<void> EngineCore::on_response(const std::string& topic, std::int64_t id, 
                                            proposal->second.session_topic.empty()) {
     return on_propose_response(topic, proposal->second, response);
   }
-  auto found = requests_.find(id);
-  if (found == requests_.end() || !found->second.outgoing || found->second.topic != topic) {
+  auto found = requests_.find({topic, id});
+  if (found == requests_.end() || !found->second.outgoing) {
     return drop(topic, "response " + std::to_string(id) + " matches no request of ours");
   }
   PendingRequest request = found->second;
-  if (auto erased = erase_request(id); !erased) return erased;
+  if (auto erased = erase_request(topic, id); !erased) return erased;
   if (request.method == "wc_sessionSettle") return on_settle_response(request, response);
   return on_session_response(request, response);
 }
@@ -205,13 +205,13 @@ Result<void> EngineCore::put_session(Session session) {
 
 Result<void> EngineCore::put_request(PendingRequest request) {
   if (auto put = store_.put_request(request); !put) return put;
-  requests_[request.id] = std::move(request);
+  requests_[{request.topic, request.id}] = std::move(request);
   return {};
 }
 
-Result<void> EngineCore::erase_request(std::int64_t id) {
-  if (auto erased = store_.delete_request(id); !erased) return erased;
-  requests_.erase(id);
+Result<void> EngineCore::erase_request(const std::string& topic, std::int64_t id) {
+  if (auto erased = store_.delete_request(topic, id); !erased) return erased;
+  requests_.erase({topic, id});
   return {};
 }
 
@@ -245,11 +245,11 @@ Result<void> EngineCore::erase_session(const std::string& topic, std::optional<w
   if (found == sessions_.end()) return {};
   const std::string self_key = key_hex(found->second.self_public_key);
   std::vector<std::int64_t> requests;
-  for (const auto& [id, request] : requests_) {
-    if (request.topic == topic) requests.push_back(id);
+  for (const auto& [key, request] : requests_) {
+    if (request.topic == topic) requests.push_back(request.id);
   }
   for (auto id : requests) {
-    if (auto erased = erase_request(id); !erased) return erased;
+    if (auto erased = erase_request(topic, id); !erased) return erased;
   }
   if (auto erased = store_.delete_session(topic); !erased) return erased;
   if (auto erased = store_.delete_key(topic); !erased) return erased;
@@ -292,7 +292,7 @@ std::vector<Proposal> EngineCore::proposals() const {
 
 std::vector<PendingRequest> EngineCore::pending_requests() const {
   std::vector<PendingRequest> out;
-  for (const auto& [id, request] : requests_) out.push_back(request);
+  for (const auto& [key, request] : requests_) out.push_back(request);
   return out;
 }
 

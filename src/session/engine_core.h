@@ -3,6 +3,7 @@
 // engine_session.cc (what both roles do on a settled session).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,6 +24,8 @@ PublishOpts request_opts(const std::string& method);
 PublishOpts response_opts(const std::string& method);
 inline constexpr PublishOpts kProposeReject{1120, 300};
 inline constexpr PublishOpts kProposeAutoReject{1121, 300};
+// sign-client's longest request expiry (isValidRequestExpiry).
+inline constexpr std::int64_t kMaxRequestExpiry = 7 * 86400;
 
 class EngineCore {
  public:
@@ -60,6 +63,9 @@ class EngineCore {
  private:
   // ---- engine_core.cc
   std::int64_t now() const { return clock_.unix_seconds(); }
+  // An expiry a peer chose, cut to `lifetime` seconds from now: a date past 2262 would overflow a
+  // TimePoint, and one years ahead would keep a request or pairing waiting for good.
+  std::int64_t capped(std::int64_t expiry, std::int64_t lifetime) const { return std::min(expiry, now() + lifetime); }
   std::int64_t next_id();  // payloadId(): milliseconds * 1000 + 3 random digits, increasing
   Result<void> drop(const std::string& topic, std::string reason);  // MessageDropped; always succeeds
   Result<Secret<32>> key_for(const std::string& name);
@@ -78,7 +84,7 @@ class EngineCore {
   Result<void> put_proposal(Proposal proposal);
   Result<void> put_session(Session session);
   Result<void> put_request(PendingRequest request);
-  Result<void> erase_request(std::int64_t id);
+  Result<void> erase_request(const std::string& topic, std::int64_t id);
   Result<void> erase_proposal(std::int64_t id);
   Result<void> erase_pairing(const std::string& topic);
   // Removes the session, its keys and requests, and unsubscribes; emits SessionDeleted when asked.
@@ -110,7 +116,8 @@ class EngineCore {
   std::map<std::string, Pairing> pairings_;
   std::map<std::int64_t, Proposal> proposals_;
   std::map<std::string, Session> sessions_;
-  std::map<std::int64_t, PendingRequest> requests_;
+  // By (topic, id): ids are the peers' choice, so a peer on one session can repeat an id of another.
+  std::map<std::pair<std::string, std::int64_t>, PendingRequest> requests_;
   // sign-client's MemoryStore for isRequestOutOfSync: the id of the last update, and of the last event of
   // each name, applied per session ("<topic>_session_update", "<topic>_session_event_<name>"). In memory
   // only, as there: after a restart the first one of each applies.

@@ -11,7 +11,6 @@ namespace keylink::session::detail {
 namespace {
 
 constexpr std::int64_t kMinRequestExpiry = 300;  // SESSION_REQUEST_EXPIRY_BOUNDARIES
-constexpr std::int64_t kMaxRequestExpiry = 7 * 86400;
 
 Result<void> check_required(const ProposalNamespaces& required) {
   for (const auto& [key, ns] : required) {
@@ -100,7 +99,7 @@ Result<void> EngineCore::on_settle(const std::string& topic, std::int64_t id, co
   session.pairing_topic = proposal.pairing_topic;
   session.role = Role::kDapp;
   session.acknowledged = true;
-  session.expiry = settlement->expiry;
+  session.expiry = capped(settlement->expiry, options_.session_lifetime);
   session.namespaces = std::move(settlement->namespaces);
   session.required = proposal.required;
   session.self_public_key = proposal.proposer_public_key;  // the proposer key lives on as the session's

@@ -5,6 +5,13 @@
 #include "engine_core.h"
 
 namespace keylink::session::detail {
+namespace {
+
+// 2100-01-01: what next_deadline() says for anything later (a record stored before expiries were capped),
+// so that the TimePoint, in nanoseconds, cannot overflow.
+constexpr std::int64_t kLatestDeadline = 4'102'444'800;
+
+}  // namespace
 
 Result<void> EngineCore::on_timer() { return expire_due(); }
 
@@ -14,9 +21,9 @@ std::optional<TimePoint> EngineCore::next_deadline() const {
   for (const auto& [topic, pairing] : pairings_) consider(pairing.expiry);
   for (const auto& [id, proposal] : proposals_) consider(proposal.expiry);
   for (const auto& [topic, session] : sessions_) consider(session.expiry);
-  for (const auto& [id, request] : requests_) consider(request.expiry);
+  for (const auto& [key, request] : requests_) consider(request.expiry);
   if (!soonest) return std::nullopt;
-  return TimePoint(std::chrono::seconds(*soonest));
+  return TimePoint(std::chrono::seconds(std::min(*soonest, kLatestDeadline)));
 }
 
 Result<void> EngineCore::expire_due() {
@@ -39,11 +46,11 @@ Result<void> EngineCore::expire_due() {
   }
 
   std::vector<PendingRequest> requests;
-  for (const auto& [id, request] : requests_) {
+  for (const auto& [key, request] : requests_) {
     if (request.expiry <= t) requests.push_back(request);
   }
   for (const auto& request : requests) {
-    if (auto erased = erase_request(request.id); !erased) return erased;
+    if (auto erased = erase_request(request.topic, request.id); !erased) return erased;
     if (request.method == "wc_sessionSettle") continue;  // the session stays unacknowledged
     if (!request.outgoing && sessions_.contains(request.topic)) {
       auto sent = send_error(request.topic, request.id, request.method,

@@ -1,5 +1,7 @@
 // The wallet's side: pairing from a URI, proposals, approve/reject, the settle acknowledgement, and
 // the requests a dApp sends.
+#include <limits>
+
 #include "engine_core.h"
 #include "keylink/wire/errors.h"
 #include "keylink/wire/keys.h"
@@ -12,6 +14,7 @@ namespace {
 // The id under which a pairing topic is remembered as used in the seen table.
 constexpr std::int64_t kUsedPairingId = 0;
 constexpr std::int64_t kSettleAckLifetime = 300;
+constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max();
 
 wire::RpcError missing_or_invalid(const std::string& detail) {
   return {codes::kMissingOrInvalid, "Missing or invalid. " + detail, Json()};
@@ -34,10 +37,13 @@ Result<std::string> EngineCore::pair(std::string_view text) {
     return fail(Errc::kAlreadyUsed, "this pairing URI was used already; ask the app for a new QR code");
   }
   if (auto put = store_.put_key(uri->topic, uri->sym_key); !put) return fail(put.error());
-  if (auto put = put_pairing(Pairing{uri->topic, uri->expiry, false, {}, Role::kWallet}); !put) {
+  const std::int64_t expiry = capped(uri->expiry, options_.pairing_lifetime);
+  if (auto put = put_pairing(Pairing{uri->topic, expiry, false, {}, Role::kWallet}); !put) {
     return fail(put.error());
   }
-  if (auto marked = store_.mark_seen(uri->topic, kUsedPairingId, false, uri->expiry + 1); !marked) {
+  // Used for as long as the URI itself is valid, however far that is.
+  const std::int64_t used_until = uri->expiry < kMaxSeconds ? uri->expiry + 1 : uri->expiry;
+  if (auto marked = store_.mark_seen(uri->topic, kUsedPairingId, false, used_until); !marked) {
     return fail(marked.error());
   }
   actions_.push_back(Subscribe{uri->topic});
@@ -57,6 +63,7 @@ Result<void> EngineCore::on_propose(const std::string& topic, std::int64_t id, c
     return drop(topic, "wc_sessionPropose: " + proposal.error().message);
   }
   if (proposal->expiry <= now()) return drop(topic, "wc_sessionPropose expired");
+  proposal->expiry = capped(proposal->expiry, options_.pairing_lifetime);
   proposal->role = Role::kWallet;
   pairing.peer = proposal->proposer;
   if (auto put = put_pairing(std::move(pairing)); !put) return put;
@@ -153,7 +160,7 @@ Result<void> EngineCore::on_session_request(const std::string& topic, std::int64
     if (!sent) return sent;
     return drop(topic, "wc_sessionRequest: " + request->method + " on " + request->chain_id + " is not granted");
   }
-  const std::int64_t expiry = request->expiry.value_or(now() + options_.request_lifetime);
+  const std::int64_t expiry = capped(request->expiry.value_or(now() + options_.request_lifetime), kMaxRequestExpiry);
   if (auto put = put_request({id, topic, "wc_sessionRequest", params, expiry, false}); !put) return put;
   actions_.push_back(
       RequestReceived{topic, id, request->chain_id, request->method, std::move(request->params), expiry});
@@ -162,13 +169,13 @@ Result<void> EngineCore::on_session_request(const std::string& topic, std::int64
 
 Result<void> EngineCore::respond(const std::string& topic, std::int64_t id,
                                  std::variant<Json, wire::RpcError> outcome) {
-  auto found = requests_.find(id);
-  if (found == requests_.end() || found->second.outgoing || found->second.topic != topic) {
+  auto found = requests_.find({topic, id});
+  if (found == requests_.end() || found->second.outgoing) {
     return fail(Errc::kNotFound, "no request " + std::to_string(id) + " waits for an answer on this session");
   }
   const std::string method = found->second.method;
   const bool expired = found->second.expiry <= now();
-  if (auto erased = erase_request(id); !erased) return erased;
+  if (auto erased = erase_request(topic, id); !erased) return erased;
   if (expired) {
     auto sent = send_error(topic, id, method, {codes::kSessionRequestExpired, "Session request expired.", Json()});
     if (!sent) return sent;

@@ -1,6 +1,9 @@
 // The session tables of the home database. Records are JSON in one column (their shape is the
-// messages.cc record form); the keychain holds secrets sealed by the vault, labelled by row.
+// messages.cc record form); the keychain holds secrets sealed by the vault, labelled by row, and so
+// does session_pending: a request's params are what a peer asks the user to sign.
 #include <string>
+
+#include "keylink/store/transaction.h"
 
 #include "keylink/session/session_store.h"
 #include "keylink/store/errors.h"
@@ -10,7 +13,9 @@ namespace keylink::session {
 namespace {
 
 // The home database holds other components' tables too, so the schema version lives in our own table.
-constexpr std::int64_t kSchemaVersion = 1;
+// 2: pending requests moved from session_requests (by id, in the clear) to session_pending (by topic and
+// id, sealed).
+constexpr std::int64_t kSchemaVersion = 2;
 
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS session_schema (version INTEGER NOT NULL);
@@ -18,13 +23,24 @@ CREATE TABLE IF NOT EXISTS session_keychain (name TEXT PRIMARY KEY, sealed BLOB 
 CREATE TABLE IF NOT EXISTS session_pairings (topic TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS session_proposals (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS session_sessions (topic TEXT PRIMARY KEY, record TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS session_requests (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS session_pending (topic TEXT NOT NULL, id INTEGER NOT NULL, sealed BLOB NOT NULL,
+                                            PRIMARY KEY (topic, id));
 CREATE TABLE IF NOT EXISTS session_seen (topic TEXT NOT NULL, id INTEGER NOT NULL, response INTEGER NOT NULL,
                                          expiry INTEGER NOT NULL, PRIMARY KEY (topic, id, response));
 CREATE INDEX IF NOT EXISTS session_seen_expiry ON session_seen (expiry);
 )sql";
 
 std::string keychain_label(const std::string& name) { return "session-keychain:" + name; }
+std::string request_label(const std::string& topic, std::int64_t id) {
+  return "session-request:" + topic + ":" + std::to_string(id);
+}
+
+Bytes seal_request(const PendingRequest& request, const store::Vault& vault, Rng& rng) {
+  std::string record = detail::to_json(request).dump();
+  Bytes sealed = vault.seal(as_bytes(record), request_label(request.topic, request.id), rng);
+  secure_wipe(record.data(), record.size());
+  return sealed;
+}
 
 class SqliteSessionStore final : public SessionStore {
  public:
@@ -85,13 +101,36 @@ class SqliteSessionStore final : public SessionStore {
   }
 
   Result<void> put_request(const PendingRequest& request) override {
-    return put_int("session_requests", request.id, detail::to_json(request));
+    auto statement = db_.cached("INSERT OR REPLACE INTO session_pending (topic, id, sealed) VALUES (?1, ?2, ?3)");
+    if (!statement) return fail(statement.error());
+    return (*statement)
+        ->bind_text(1, request.topic)
+        .bind_int64(2, request.id)
+        .bind_blob(3, seal_request(request, vault_, rng_))
+        .run();
   }
-  Result<void> delete_request(std::int64_t id) override {
-    return run_int("DELETE FROM session_requests WHERE id = ?1", id);
+  Result<void> delete_request(const std::string& topic, std::int64_t id) override {
+    auto statement = db_.cached("DELETE FROM session_pending WHERE topic = ?1 AND id = ?2");
+    if (!statement) return fail(statement.error());
+    return (*statement)->bind_text(1, topic).bind_int64(2, id).run();
   }
   Result<std::vector<PendingRequest>> requests() override {
-    return load<PendingRequest>("session_requests", detail::parse_request_record);
+    auto statement = db_.cached("SELECT topic, id, sealed FROM session_pending");
+    if (!statement) return fail(statement.error());
+    std::vector<PendingRequest> out;
+    for (;;) {
+      auto step = (*statement)->step();
+      if (!step) return fail(step.error());
+      if (*step == store::Statement::Step::kDone) return out;
+      const std::string topic((*statement)->column_text(0));
+      const std::int64_t id = (*statement)->column_int64(1);
+      auto request = open_request((*statement)->column_blob(2), topic, id);
+      if (!request) {
+        (*statement)->reset();
+        return fail(request.error());
+      }
+      out.push_back(std::move(*request));
+    }
   }
 
   Result<bool> seen(const std::string& topic, std::int64_t id, bool response) override {
@@ -165,12 +204,46 @@ class SqliteSessionStore final : public SessionStore {
     }
   }
 
+  // A sealed record that opens under its row's label and names that row.
+  Result<PendingRequest> open_request(ByteView sealed, const std::string& topic, std::int64_t id) {
+    auto opened = vault_.open(sealed, request_label(topic, id));
+    if (!opened) return fail(context("session_pending", opened.error()));
+    const auto text = opened->expose();
+    Json json = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    auto request = detail::parse_request_record(json);
+    if (!request || request->topic != topic || request->id != id) {
+      return fail(store::Errc::kCorrupt, "session_pending: a request record is damaged");
+    }
+    return request;
+  }
+
   store::Database& db_;
   const store::Vault& vault_;
   Rng& rng_;
 };
 
-Result<void> create_schema(store::Database& db) {
+// Version 1 kept requests in the clear in session_requests: they are sealed into session_pending and
+// the old table dropped (its pages overwritten where the database has secure_delete on).
+Result<void> migrate_requests_from_v1(store::Database& db, const store::Vault& vault, Rng& rng) {
+  auto select = db.prepare("SELECT record FROM session_requests");
+  if (!select) return fail(select.error());
+  auto insert = db.prepare("INSERT OR REPLACE INTO session_pending (topic, id, sealed) VALUES (?1, ?2, ?3)");
+  if (!insert) return fail(insert.error());
+  for (;;) {
+    auto step = select->step();
+    if (!step) return fail(step.error());
+    if (*step == store::Statement::Step::kDone) break;
+    Json json = Json::parse(select->column_text(0), nullptr, /*allow_exceptions=*/false);
+    auto request = detail::parse_request_record(json);
+    if (!request) return fail(store::Errc::kCorrupt, "session_requests: " + request.error().message);
+    insert->bind_text(1, request->topic).bind_int64(2, request->id).bind_blob(3, seal_request(*request, vault, rng));
+    if (auto ran = insert->run(); !ran) return ran;
+  }
+  if (auto dropped = db.exec("DROP TABLE session_requests"); !dropped) return dropped;
+  return db.exec("UPDATE session_schema SET version = 2");
+}
+
+Result<void> create_schema(store::Database& db, const store::Vault& vault, Rng& rng) {
   if (auto created = db.exec(kSchema); !created) return created;
   auto statement = db.prepare("SELECT version FROM session_schema");
   if (!statement) return fail(statement.error());
@@ -186,6 +259,7 @@ Result<void> create_schema(store::Database& db) {
                                                 ", newer than this keylink knows (" + std::to_string(kSchemaVersion) +
                                                 "); upgrade keylink");
   }
+  if (version == 1) return migrate_requests_from_v1(db, vault, rng);
   return {};
 }
 
@@ -193,7 +267,17 @@ Result<void> create_schema(store::Database& db) {
 
 Result<std::unique_ptr<SessionStore>> open_sqlite_session_store(store::Database& db, const store::Vault& vault,
                                                                 Rng& rng) {
-  if (auto schema = create_schema(db); !schema) return fail(context("session store", schema.error()));
+  // The tables, their version and a migration commit together (inside the caller's transaction, if any).
+  std::optional<store::Transaction> tx;
+  if (!db.in_transaction()) {
+    auto begun = store::Transaction::begin(db);
+    if (!begun) return fail(context("session store", begun.error()));
+    tx.emplace(std::move(*begun));
+  }
+  if (auto schema = create_schema(db, vault, rng); !schema) return fail(context("session store", schema.error()));
+  if (tx) {
+    if (auto committed = tx->commit(); !committed) return fail(context("session store", committed.error()));
+  }
   return std::unique_ptr<SessionStore>(new SqliteSessionStore(db, vault, rng));
 }
 

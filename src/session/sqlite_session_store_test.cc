@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "engine_harness.h"
 #include "keylink/session/session_store.h"
 #include "keylink/store/errors.h"
@@ -96,11 +99,76 @@ TEST_F(SqliteSessionStoreTest, RecordsRoundTrip) {
   ASSERT_TRUE(sessions->delete_session(session.topic));
   ASSERT_TRUE(sessions->delete_proposal(proposal.id));
   ASSERT_TRUE(sessions->delete_pairing(session.pairing_topic));
-  ASSERT_TRUE(sessions->delete_request(7));
+  ASSERT_TRUE(sessions->delete_request(session.topic, 7));
   EXPECT_TRUE(sessions->sessions()->empty());
   EXPECT_TRUE(sessions->proposals()->empty());
   EXPECT_TRUE(sessions->pairings()->empty());
   EXPECT_TRUE(sessions->requests()->empty());
+}
+
+// Every byte of a database file and its WAL, after a checkpoint.
+std::string file_bytes(store::Database& db, const std::string& path) {
+  EXPECT_TRUE(db.exec("PRAGMA wal_checkpoint(FULL)"));
+  std::string out;
+  for (const std::string& name : {path, path + "-wal"}) {
+    std::ifstream in(name, std::ios::binary);
+    out.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return out;
+}
+
+TEST_F(SqliteSessionStoreTest, RequestParamsAreStoredSealed) {
+  const std::string text = "Sign in to example.org, nonce 8c1f93";
+  ASSERT_TRUE(sessions->put_request({7,
+                                     "topic-a",
+                                     "wc_sessionRequest",
+                                     {{"request", {{"method", "personal_sign"}, {"params", {text, "0xab"}}}}},
+                                     9,
+                                     false}));
+  EXPECT_EQ(file_bytes(*db, dir.file("home.db")).find(text), std::string::npos);
+  auto requests = sessions->requests();
+  ASSERT_TRUE(requests && requests->size() == 1u) << (requests ? "" : requests.error().message);
+  EXPECT_EQ((*requests)[0].params["request"]["params"][0], text);
+
+  // A sealed record moved to another row does not open there.
+  ASSERT_TRUE(db->exec("UPDATE session_pending SET id = 8"));
+  auto moved = sessions->requests();
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().code, store::Errc::kCorrupt);
+}
+
+TEST_F(SqliteSessionStoreTest, RequestsAreKeyedByTopicAndId) {
+  ASSERT_TRUE(sessions->put_request({7, "topic-a", "wc_sessionRequest", Json::object(), 9, false}));
+  ASSERT_TRUE(sessions->put_request({7, "topic-b", "wc_sessionRequest", Json::object(), 9, false}));
+  EXPECT_EQ(sessions->requests()->size(), 2u);
+  ASSERT_TRUE(sessions->delete_request("topic-b", 7));
+  auto left = sessions->requests();
+  ASSERT_TRUE(left && left->size() == 1u);
+  EXPECT_EQ((*left)[0].topic, "topic-a");
+}
+
+TEST_F(SqliteSessionStoreTest, RequestsOfSchemaOneAreSealedByTheMigration) {
+  auto opened = store::Database::open(dir.file("v1.db"));
+  ASSERT_TRUE(opened);
+  ASSERT_TRUE(opened->exec(
+      "CREATE TABLE session_schema (version INTEGER NOT NULL); INSERT INTO session_schema VALUES (1);"
+      "CREATE TABLE session_requests (id INTEGER PRIMARY KEY, record TEXT NOT NULL);"
+      "INSERT INTO session_requests VALUES (7, '{\"id\":7,\"topic\":\"t\",\"method\":\"wc_sessionRequest\","
+      "\"params\":{\"text\":\"old clear text\"},\"expiry\":9,\"outgoing\":false}');"));
+  auto v1_vault = store::Vault::open(*opened, testing::passphrase(), rng, testing::kFastArgon2);
+  ASSERT_TRUE(v1_vault);
+  auto migrated = open_sqlite_session_store(*opened, *v1_vault, rng);
+  ASSERT_TRUE(migrated) << migrated.error().message;
+  auto requests = (*migrated)->requests();
+  ASSERT_TRUE(requests && requests->size() == 1u);
+  EXPECT_EQ((*requests)[0].params["text"], "old clear text");
+  auto table = opened->prepare("SELECT count(*) FROM sqlite_master WHERE name = 'session_requests'");
+  ASSERT_TRUE(table && *table->step() == store::Statement::Step::kRow);
+  EXPECT_EQ(table->column_int64(0), 0);
+  table->reset();
+  auto version = opened->prepare("SELECT version FROM session_schema");
+  ASSERT_TRUE(version && *version->step() == store::Statement::Step::kRow);
+  EXPECT_EQ(version->column_int64(0), 2);
 }
 
 TEST_F(SqliteSessionStoreTest, SeenIdsAreForgottenAfterTheirExpiry) {

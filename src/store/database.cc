@@ -38,6 +38,9 @@ Result<Database> Database::open(const std::string& path, const DatabaseOptions& 
   if (auto wal = db.exec("PRAGMA journal_mode = WAL"); !wal) return fail(wal.error());
   if (auto sync = db.exec(synchronous_pragma(options.synchronous)); !sync) return fail(sync.error());
   if (auto fk = db.exec("PRAGMA foreign_keys = ON"); !fk) return fail(fk.error());
+  if (options.secure_delete) {
+    if (auto secure = db.exec("PRAGMA secure_delete = ON"); !secure) return fail(secure.error());
+  }
   if (auto checkpoint = db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(options.checkpoint_pages));
       !checkpoint) {
     return fail(checkpoint.error());

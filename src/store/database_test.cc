@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "testing/temp_dir.h"
 
@@ -35,6 +36,28 @@ TEST(Database, AppliesTheSynchronousOption) {
   auto stmt = db->prepare("PRAGMA synchronous");
   ASSERT_EQ(stmt->step().value(), Statement::Step::kRow);
   EXPECT_EQ(stmt->column_int64(0), 0);
+}
+
+// Debian's SQLite is built with SQLITE_SECURE_DELETE, so the pragma is on there either way; the option
+// makes it so whatever SQLite keylink is linked with.
+TEST(Database, SecureDeleteOverwritesDeletedRows) {
+  TempDir dir;
+  const std::string marker = "deleted text 9f27c1";
+  {
+    auto db = Database::open(dir.file("a.db"), {.secure_delete = true});
+    ASSERT_TRUE(db);
+    auto pragma = db->prepare("PRAGMA secure_delete");
+    ASSERT_TRUE(pragma && *pragma->step() == Statement::Step::kRow);
+    EXPECT_EQ(pragma->column_int64(0), 1);
+    pragma->reset();
+    ASSERT_TRUE(db->exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('" + marker + "'), ('kept')"));
+    ASSERT_TRUE(db->exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    ASSERT_TRUE(db->exec("DELETE FROM t WHERE v <> 'kept'"));
+    ASSERT_TRUE(db->exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  }
+  std::ifstream file(dir.file("a.db"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find(marker), std::string::npos);
 }
 
 TEST(Database, RefusesAFileThatIsNotADatabase) {

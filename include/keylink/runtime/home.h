@@ -26,6 +26,8 @@ class Home {
   // that names the file.
   static Result<Home> open(const std::filesystem::path& dir, const SecretBytes& passphrase, Rng& rng,
                            const crypto::Argon2Params& params = {});
+  // Whether `dir` holds a home's database already (open() would not make a new vault).
+  static bool exists(const std::filesystem::path& dir);
 
   store::Database& db() noexcept { return *db_; }
   const store::Vault& vault() const noexcept { return *vault_; }

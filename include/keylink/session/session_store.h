@@ -40,8 +40,9 @@ class SessionStore {
   virtual Result<void> delete_session(const std::string& topic) = 0;
   virtual Result<std::vector<Session>> sessions() = 0;
 
+  // Requests are keyed by (topic, id); their params (what a peer asks to sign) are stored sealed.
   virtual Result<void> put_request(const PendingRequest& request) = 0;
-  virtual Result<void> delete_request(std::int64_t id) = 0;
+  virtual Result<void> delete_request(const std::string& topic, std::int64_t id) = 0;
   virtual Result<std::vector<PendingRequest>> requests() = 0;
 
   // JSON-RPC ids already handled on a topic (requests received, responses received), so that a replayed

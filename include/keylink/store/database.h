@@ -29,6 +29,9 @@ struct DatabaseOptions {
   std::chrono::milliseconds busy_timeout{5000};  // how long to wait for another connection's lock
   bool create = true;                            // create the file when it does not exist
   int checkpoint_pages = 1000;                   // WAL pages that trigger a checkpoint (PRAGMA wal_autocheckpoint)
+  // PRAGMA secure_delete: deleted rows are overwritten with zeros instead of left in free pages, for
+  // files that held secrets or private text in the clear at some point.
+  bool secure_delete = false;
 };
 
 // A SQLite connection in WAL mode with foreign keys on. Move-only; closing happens in the destructor.
