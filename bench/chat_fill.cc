@@ -155,7 +155,7 @@ int phases(const std::string& relay_url, const std::filesystem::path& home_dir) 
   SystemRng rng;
   SystemClock clock;
   auto home = must(runtime::Home::open(home_dir, passphrase(), rng), "home " + home_dir.string());
-  auto store = must(messaging::MessageStore::open(home.db(), home.vault()), "message store");
+  auto store = must(messaging::MessageStore::open(home.db(), home.vault(), rng), "message store");
   auto keystore = must(keystore::LocalKeystore::load(home.db(), home.vault(), rng), "keystore");
   messaging::Messenger messenger(*keystore, store, rng, clock);
   auto outbox = must(relay::RelayOutbox::open(home.db()), "outbox");

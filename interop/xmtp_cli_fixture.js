@@ -12,8 +12,9 @@ const { Home, PASSPHRASE } = require('./keylink_cli');
 const STEP_MS = 30000;  // a bound for hangs, not a timing check
 
 class XmtpCliFixture {
-  async start() {
-    this.relay = await Relay.start(['--store', 'memory']);
+  // extraArgs: more keylink-relay flags (limits a test needs).
+  async start(extraArgs = []) {
+    this.relay = await Relay.start(['--store', 'memory', ...extraArgs]);
     this.homes = [];
     this.apiClients = [];
   }

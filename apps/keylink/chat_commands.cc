@@ -25,7 +25,12 @@ struct ChatOptions {
   int watch_timeout = 0;  // chat watch runs until Ctrl-C by default
   std::optional<std::size_t> count;
   std::optional<std::size_t> limit;
+  bool all = false;  // also conversations with denied peers
 };
+
+runtime::XmtpNode::Shown shown(const ChatOptions& options) {
+  return options.all ? runtime::XmtpNode::Shown::kAll : runtime::XmtpNode::Shown::kNotDenied;
+}
 
 crypto::EthAddress parse_address(const std::string& text) {
   auto address = crypto::EthAddress::parse(text);
@@ -122,7 +127,7 @@ void run_list(const GlobalOptions& global, const ChatOptions& options) {
   command.open_chat();
   command.chat().sync(std::nullopt, [&](Result<messaging::Received> received) {
     if (!received) die(received.error().message);
-    auto conversations = check(command.chat().conversations());
+    auto conversations = check(command.chat().conversations(std::nullopt, shown(options)));
     std::vector<std::pair<std::uint64_t, json>> rows;
     for (const auto& conversation : conversations) {
       auto last = check(command.chat().messages().last_message(conversation.topic));
@@ -163,7 +168,7 @@ void run_read(const GlobalOptions& global, const ChatOptions& options) {
   command.chat().sync(peer, [&](Result<messaging::Received> received) {
     if (!received) die(received.error().message);
     std::vector<messaging::StoredMessage> all;
-    for (const auto& conversation : check(command.chat().conversations(peer))) {
+    for (const auto& conversation : check(command.chat().conversations(peer, shown(options)))) {
       auto messages = check(command.chat().messages().messages(conversation.topic));
       all.insert(all.end(), std::make_move_iterator(messages.begin()), std::make_move_iterator(messages.end()));
     }
@@ -196,7 +201,7 @@ void run_watch(const GlobalOptions& global, const ChatOptions& options) {
     if (options.count && ++seen == *options.count) command.finish(0);
   });
   say("Watching for messages to " + command.chat().address() + " (Ctrl-C to stop)...");
-  command.chat().watch();
+  command.chat().watch(shown(options));
   boost::asio::steady_timer stop_after(command.io());
   if (options.watch_timeout > 0) {
     stop_after.expires_after(std::chrono::seconds(options.watch_timeout));
@@ -214,7 +219,10 @@ void run_contacts(const GlobalOptions& global, const ChatOptions& options) {
     if (!synced)
       say("consent records: " + escape_for_terminal(synced.error().message) + "; showing what this home knows");
     std::map<std::string, std::int64_t> peers;
-    for (const auto& conversation : check(command.chat().conversations())) ++peers[conversation.peer_address];
+    const auto all = runtime::XmtpNode::Shown::kAll;  // denied peers are listed too, with their consent
+    for (const auto& conversation : check(command.chat().conversations(std::nullopt, all))) {
+      ++peers[conversation.peer_address];
+    }
     for (const auto& [address, published_ns] : check(command.chat().messages().contacts())) {
       if (address != command.chat().address()) peers.emplace(address, 0);
     }
@@ -268,18 +276,21 @@ void add_chat_commands(CLI::App& app, const GlobalOptions& global) {
 
   auto* list = chat->add_subcommand("list", "List conversations, newest activity first (fetches new invitations)");
   list->add_flag("--json", options->json, "Print as JSON");
+  list->add_flag("--all", options->all, "Also conversations with peers you denied");
   list->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
   list->callback([&global, options] { run_list(global, *options); });
 
   auto* read = chat->add_subcommand("read", "Show the messages with a peer, oldest first (fetches new ones)");
   read->add_option("ADDRESS", options->address, "The peer's Ethereum address")->required();
   read->add_flag("--json", options->json, "Print one JSON array of messages");
+  read->add_flag("--all", options->all, "Also when you denied the peer");
   read->add_option("--limit", options->limit, "Only the newest N messages");
   read->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
   read->callback([&global, options] { run_read(global, *options); });
 
   auto* watch = chat->add_subcommand("watch", "Print incoming messages as they arrive, one per line");
   watch->add_flag("--json", options->json, "One JSON object per line");
+  watch->add_flag("--all", options->all, "Also messages from peers you denied");
   watch->add_option("--count", options->count, "Stop after N messages");
   watch->add_option("--timeout", options->watch_timeout, "Stop after this many seconds (0: run until Ctrl-C)")
       ->capture_default_str();

@@ -33,7 +33,7 @@ struct AccountRow {
 // What a person is told a refused prefix is for.
 std::string_view why_reserved(std::string_view prefix) {
   if (prefix == kKeylinkPrefix) return "which keylink reserves for its own statements";
-  return "which only creates or unlocks a messaging identity";
+  return "which XMTP reserves for creating, unlocking or authorizing a messaging identity";
 }
 
 // IMMEDIATE: two processes creating the account of one new home must not both make a key.

@@ -60,10 +60,13 @@ TEST(EthAccount, RefusesReservedTexts) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::kReservedMessage);
   EXPECT_EQ(refused.error().message,
-            "refusing to sign: the text begins with \"XMTP : Create Identity\", which only creates or unlocks a "
-            "messaging identity; an app must never ask for it");
-  for (const std::string& text : {"XMTP : Enable Identity\n" + std::string(64, '0') + footer,
-                                  std::string("keylink : bind device"), std::string("XMTP : Create Identity")}) {
+            "refusing to sign: the text begins with \"XMTP : \", which XMTP reserves for creating, unlocking or "
+            "authorizing a messaging identity; an app must never ask for it");
+  // Every "XMTP : " text, also those XMTP added after v2 (installations, inbox ids) or may add.
+  for (const std::string& text :
+       {"XMTP : Enable Identity\n" + std::string(64, '0') + footer, std::string("keylink : bind device"),
+        std::string("XMTP : Create Identity"), std::string("XMTP : Authenticate to inbox\n\nInbox ID: 1234"),
+        std::string("XMTP : Grant Messaging Access"), std::string("XMTP : ")}) {
     EXPECT_TRUE(is_reserved_message(text)) << text;
     auto signed_text = account.personal_sign(as_bytes(text));
     ASSERT_FALSE(signed_text) << text;
@@ -77,8 +80,9 @@ TEST(EthAccount, SignsTextsThatOnlyResembleReservedOnes) {
   TestHome home(dir.file("home.db"));
   const auto account = EthAccount::load_or_create(home.db, home.vault, home.rng).value();
   // The signature covers the exact bytes: none of these is of use to XMTP or to keylink.
-  for (std::string_view text : {"Some data", "", "xmtp : create identity\n", " XMTP : Create Identity\n",
-                                "XMTP : Create Identit", "Sign in: XMTP : Create Identity", "keylink: hello"}) {
+  for (std::string_view text :
+       {"Some data", "", "xmtp : create identity\n", " XMTP : Create Identity\n", "XMTP :Create Identity",
+        "XMTP: Create Identity", "Sign in: XMTP : Create Identity", "keylink: hello"}) {
     EXPECT_FALSE(is_reserved_message(text)) << text;
     auto signature = account.personal_sign(as_bytes(text));
     ASSERT_TRUE(signature) << text;

@@ -15,6 +15,8 @@ class KeystoreCategory final : public std::error_category {
       case KeystoreErrc::kUnknownConversation: return "unknown conversation";
       case KeystoreErrc::kNotForMe: return "not addressed to this identity";
       case KeystoreErrc::kBadHeader: return "bad header";
+      case KeystoreErrc::kConflict: return "conflicts with a known conversation";
+      case KeystoreErrc::kBadTime: return "impossible time";
     }
     return "unknown error";
   }

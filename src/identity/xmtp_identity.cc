@@ -118,6 +118,15 @@ Result<void> check_bundle(const wx::PrivateKeyBundleV1& bundle, const crypto::Et
 
 }  // namespace
 
+std::uint64_t key_created_ns(const wx::SignedPublicKey& key) {
+  constexpr std::uint64_t kMillisecondsBelow = 10'000'000'000'000;
+  return key.key.created_ns < kMillisecondsBelow ? key.key.created_ns * 1'000'000 : key.key.created_ns;
+}
+
+std::pair<std::uint64_t, std::uint64_t> bundle_created_ns(const wx::SignedPublicKeyBundle& bundle) {
+  return {key_created_ns(bundle.identity_key), key_created_ns(bundle.pre_key)};
+}
+
 Result<crypto::EthAddress> verify_public_bundle(const wx::PublicKeyBundle& bundle) {
   auto wallet = legacy_wallet_address(bundle.identity_key);
   if (!wallet) return wallet;

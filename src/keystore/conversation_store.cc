@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keylink/identity/keystore_errors.h"
 #include "keylink/store/errors.h"
 
 namespace keylink::keystore {
@@ -30,13 +31,31 @@ std::string metadata_text(const std::map<std::string, std::string>& metadata) {
 
 Result<std::map<std::string, std::string>> parse_metadata(std::string_view text, const std::string& topic) {
   auto parsed = nlohmann::json::parse(text, nullptr, false);
-  if (!parsed.is_object()) return fail(store::Errc::kCorrupt, "conversation " + topic + ": metadata is not a JSON object");
+  if (!parsed.is_object())
+    return fail(store::Errc::kCorrupt, "conversation " + topic + ": metadata is not a JSON object");
   std::map<std::string, std::string> metadata;
   for (const auto& [key, value] : parsed.items()) {
-    if (!value.is_string()) return fail(store::Errc::kCorrupt, "conversation " + topic + ": metadata value is not text");
+    if (!value.is_string())
+      return fail(store::Errc::kCorrupt, "conversation " + topic + ": metadata value is not text");
     metadata.emplace(key, value.get<std::string>());
   }
   return metadata;
+}
+
+// A conversation seen again must name the same peer and key: only its date may differ.
+Result<void> check_same(const StoredConversation& known, const StoredConversation& again) {
+  const auto& topic = known.reference.topic;
+  if (again.reference.peer_address != known.reference.peer_address) {
+    return fail(identity::KeystoreErrc::kConflict, "conversation " + topic + " is with " +
+                                                       known.reference.peer_address + ", not " +
+                                                       again.reference.peer_address + ": invitation refused");
+  }
+  if (known.key_material.has_value() != again.key_material.has_value() ||
+      (known.key_material && !(*known.key_material == *again.key_material))) {
+    return fail(identity::KeystoreErrc::kConflict,
+                "conversation " + topic + " is known with another key: invitation refused");
+  }
+  return {};
 }
 
 }  // namespace
@@ -77,8 +96,9 @@ const StoredConversation* ConversationStore::find(const std::string& topic) cons
 
 Result<const StoredConversation*> ConversationStore::add(StoredConversation conversation, Rng& rng) {
   const std::string& topic = conversation.reference.topic;
-  if (const auto* known = find(topic); known && known->reference.created_ns <= conversation.reference.created_ns) {
-    return known;
+  if (const auto* known = find(topic)) {
+    if (auto same = check_same(*known, conversation); !same) return fail(same.error());
+    if (known->reference.created_ns <= conversation.reference.created_ns) return known;
   }
   auto upsert = db_->cached(
       "INSERT OR REPLACE INTO xmtp_conversations "

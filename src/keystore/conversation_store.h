@@ -31,9 +31,11 @@ class ConversationStore {
   static Result<ConversationStore> open(store::Database& db, const store::Vault& vault);
 
   const StoredConversation* find(const std::string& topic) const;
-  // Stores a new conversation. For a topic already known the earlier one is kept (an invitation is
-  // often received many times: deterministic invitations, both invite topics, resends) and the later
-  // one dropped, as xmtp-js does. Returns the one kept.
+  // Stores a new conversation. For a topic already known with the same peer and key (an invitation is
+  // often received many times: deterministic invitations, both invite topics, resends) the earlier one
+  // is kept and the later one dropped, as xmtp-js does. Returns the one kept. Fails with
+  // KeystoreErrc::kConflict, keeping the known one, for a known topic with another peer, another key, or
+  // another version: whoever learned a topic must not take its conversation over.
   Result<const StoredConversation*> add(StoredConversation conversation, Rng& rng);
   // V2 (with a key) or V1 conversations, oldest first.
   std::vector<identity::ConversationReference> list(bool v2) const;

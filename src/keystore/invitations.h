@@ -21,7 +21,9 @@ Result<std::pair<identity::CreatedInvite, StoredConversation>> seal_invitation(
 // Opens an invitation that this identity sent or received. Refuses, naming the reason: a header whose
 // created_ns is not the envelope's (replayed or re-dated), an invitation between other identities
 // (KeystoreErrc::kNotForMe), a peer whose keys are not signed (kBadSignature), an altered header or ciphertext
-// (kDecryptFailed), and an invitation whose topic is not a V2 conversation topic.
+// (kDecryptFailed), one dated before the keys of either party were made (kBadTime), an invitation whose
+// topic is not a V2 conversation topic, and one whose topic or key is not what the two parties' keys
+// derive for its conversation id (kConflict: deterministic invitations only, as xmtp-js >= 9.4 makes).
 Result<StoredConversation> open_invitation(const wire::xmtp::PrivateKeyBundleV2& mine, const std::string& my_address,
                                            const identity::SaveInviteRequest& request);
 

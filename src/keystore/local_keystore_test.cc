@@ -6,6 +6,7 @@
 #include "keylink/base/clock.h"
 #include "keylink/crypto/errors.h"
 #include "keylink/crypto/hash.h"
+#include "keylink/crypto/xmtp/ciphertext.h"
 #include "keylink/crypto/xmtp/conversation_keys.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/store/errors.h"
@@ -14,6 +15,7 @@
 #include "keylink/wire/xmtp/private_keys.h"
 #include "keylink/wire/xmtp/signatures.h"
 #include "keylink/wire/xmtp/topics.h"
+#include "keystore/conversation_store.h"
 
 namespace keylink::keystore {
 namespace {
@@ -147,6 +149,97 @@ TEST(LocalKeystore, RefusesAnAlteredOrRedatedInvitation) {
   ASSERT_FALSE(for_carol[0]);
   EXPECT_EQ(for_carol[0].error().code, KeystoreErrc::kNotForMe);
   EXPECT_TRUE(bob.keystore->v2_conversations()->empty());
+}
+
+// A stranger's own identity, outside any keystore: it seals whatever invitation it likes.
+struct Stranger {
+  explicit Stranger(std::uint8_t key_byte)
+      : wallet(key_byte), identity(identity::XmtpIdentity::create(wallet.account, clock, wallet.rng).value()) {}
+  identity::TestWallet wallet;
+  ManualClock clock;
+  identity::XmtpIdentity identity;
+
+  // An invitation to `topic` with a key of the stranger's choosing, dated created_ns, sealed to
+  // `victim`: from the stranger, or (as_victim) naming the victim as its sender and the stranger as its
+  // recipient, which the stranger can seal as well (3DH is symmetric).
+  identity::SaveInviteRequest invitation(const Home& victim, const std::string& topic, std::uint64_t created_ns,
+                                         bool as_victim = false) {
+    const auto& mine = identity.bundle_v2();
+    const auto theirs = victim.keystore->public_key_bundle();
+    const auto my_bundle = wx::public_bundle(mine);
+    wx::SealedInvitationHeaderV1 header{as_victim ? theirs : my_bundle, as_victim ? my_bundle : theirs, created_ns};
+    Bytes header_bytes = wx::encode(header);
+    const wx::InvitationV1 invitation{topic, "", {}, Secret<32>(Bytes(32, 0x5a)), std::nullopt};
+    auto secret = wx::shared_secret(mine, mine.pre_keys.front().secret.public_key(), theirs, as_victim).value();
+    auto ciphertext = crypto::xmtp::seal(secret.expose(), wx::encode(invitation), header_bytes, wallet.rng);
+    const wx::SealedInvitation sealed{std::move(header_bytes), std::move(header), std::move(ciphertext)};
+    return {wx::invite_topic(victim.wallet.account.address()), created_ns, wx::encode(sealed)};
+  }
+};
+
+TEST(LocalKeystore, AStrangerWhoKnowsATopicCannotTakeItsConversationOver) {
+  Home alice(1), bob(2);
+  Stranger mallory(3);
+  constexpr std::uint64_t kCreated = kNow + 1000;  // the keys were made at kNow
+  auto request = invite_to(bob);
+  request.created_ns = kCreated;
+  auto invite = alice.keystore->create_invite(request).value();
+  const auto& topic = invite.conversation.topic;
+  auto real = save_request(invite);
+  real.timestamp_ns = kCreated;
+  ASSERT_TRUE(bob.keystore->save_invites({&real, 1})[0]);
+
+  const identity::SaveInviteRequest attacks[] = {
+      mallory.invitation(bob, topic, 1'000'000),     // dated 1 ms: before any of the keys
+      mallory.invitation(bob, topic, kCreated + 1),  // later than the real one
+      mallory.invitation(bob, topic, kNow),          // earlier than the real one, once the keys existed
+      mallory.invitation(bob, topic, kNow, true),    // "sent by Bob" to Mallory
+      mallory.invitation(bob, "/xmtp/0/m-" + std::string(64, 'a') + "/proto", kNow),  // a topic not derived
+  };
+  auto saved = bob.keystore->save_invites(attacks);
+  ASSERT_EQ(saved.size(), std::size(attacks));
+  ASSERT_FALSE(saved[0]);
+  EXPECT_EQ(saved[0].error().code, KeystoreErrc::kBadTime) << saved[0].error().message;
+  for (std::size_t i = 1; i < saved.size(); ++i) {
+    ASSERT_FALSE(saved[i]) << i;
+    EXPECT_EQ(saved[i].error().code, KeystoreErrc::kConflict) << i << ": " << saved[i].error().message;
+  }
+
+  // Bob's conversation is still Alice's, and what Alice seals still opens at Bob.
+  auto conversations = bob.keystore->v2_conversations().value();
+  ASSERT_EQ(conversations.size(), 1u);
+  EXPECT_EQ(conversations[0].peer_address, alice.keystore->account_address());
+  EXPECT_EQ(conversations[0].created_ns, kCreated);
+  const identity::EncryptV2Request encrypt{text_content("still us"), header_for(topic), topic};
+  auto sealed = alice.keystore->encrypt_v2({&encrypt, 1});
+  const identity::DecryptV2Request decrypt{sealed[0]->ciphertext, encrypt.header_bytes, topic};
+  EXPECT_TRUE(bob.keystore->decrypt_v2({&decrypt, 1})[0]);
+}
+
+TEST(LocalKeystore, AKnownTopicKeepsItsPeerAndKeyAndOnlyItsEarliestDate) {
+  identity::TestWallet wallet(4);
+  auto conversations = ConversationStore::open(wallet.db, wallet.vault).value();
+  auto conversation = [](std::string peer, std::uint8_t key, std::uint64_t created_ns) {
+    return StoredConversation{{"/xmtp/0/m-x/proto", created_ns, std::move(peer), "", {}}, Secret<32>(Bytes(32, key))};
+  };
+  ASSERT_TRUE(conversations.add(conversation("0xA", 1, 50), wallet.rng));
+  auto other_peer = conversations.add(conversation("0xC", 1, 10), wallet.rng);
+  ASSERT_FALSE(other_peer);
+  EXPECT_EQ(other_peer.error().code, KeystoreErrc::kConflict);
+  auto other_key = conversations.add(conversation("0xA", 2, 10), wallet.rng);
+  ASSERT_FALSE(other_key);
+  EXPECT_EQ(other_key.error().code, KeystoreErrc::kConflict);
+  auto v1 = conversations.add({{"/xmtp/0/m-x/proto", 10, "0xA", "", {}}, std::nullopt}, wallet.rng);
+  ASSERT_FALSE(v1);
+  EXPECT_EQ(v1.error().code, KeystoreErrc::kConflict);
+  EXPECT_EQ(conversations.find("/xmtp/0/m-x/proto")->reference.created_ns, 50u);
+
+  auto earlier = conversations.add(conversation("0xA", 1, 20), wallet.rng);
+  ASSERT_TRUE(earlier) << earlier.error().message;
+  EXPECT_EQ((*earlier)->reference.created_ns, 20u);
+  auto reopened = ConversationStore::open(wallet.db, wallet.vault).value();
+  EXPECT_EQ(reopened.find("/xmtp/0/m-x/proto")->reference.created_ns, 20u);
+  EXPECT_EQ(reopened.find("/xmtp/0/m-x/proto")->reference.peer_address, "0xA");
 }
 
 TEST(LocalKeystore, EncryptsOnlyForItsConversationsAndTheirOwnHeaders) {

@@ -1,13 +1,16 @@
 #include "keylink/messaging/message.h"
 
+#include <limits>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "keylink/base/encoding.h"
 #include "keylink/crypto/hash.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/identity/xmtp_identity.h"
+#include "keylink/wire/errors.h"
 #include "keylink/wire/xmtp/message.h"
 #include "keylink/wire/xmtp/signatures.h"
 #include "keylink/wire/xmtp/topics.h"
@@ -27,8 +30,8 @@ Result<Parsed> parse(const wx::Envelope& envelope) {
   auto message = wx::decode_message_v2(envelope.message);
   if (!message) return fail(message.error());
   if (message->header.topic != envelope.content_topic) {
-    return fail(identity::KeystoreErrc::kBadHeader, "message header names topic " + message->header.topic +
-                                                ": a message moved from another conversation");
+    return fail(identity::KeystoreErrc::kBadHeader,
+                "message header names topic " + message->header.topic + ": a message moved from another conversation");
   }
   return Parsed{std::move(*message), to_hex(crypto::sha256(envelope.message))};
 }
@@ -80,6 +83,11 @@ Result<DecodedMessage> finish_v1(const wx::MessageV1& message, const std::string
   if (!recipient) return fail(context("message " + id + ": recipient", recipient.error()));
   auto decoded = wx::decode_encoded_content(*payload);
   if (!decoded) return fail(context("message " + id, decoded.error()));
+  // The header's time is in ms; one that does not fit in ns would wrap into another date.
+  if (message.header.timestamp > std::numeric_limits<std::uint64_t>::max() / 1'000'000) {
+    return fail(wire::Errc::kMalformed, "message " + id + ": header timestamp " +
+                                            std::to_string(message.header.timestamp) + " ms is past any date");
+  }
   return DecodedMessage{id,
                         wx::dm_topic(*sender, *recipient),
                         sender->to_string(),

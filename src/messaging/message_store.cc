@@ -1,9 +1,11 @@
 #include "keylink/messaging/message_store.h"
 
 #include <limits>
+#include <string>
 #include <utility>
 
 #include "keylink/store/errors.h"
+#include "keylink/store/transaction.h"
 
 namespace keylink::messaging {
 namespace {
@@ -14,6 +16,7 @@ CREATE TABLE IF NOT EXISTS xmtp_messages (id TEXT PRIMARY KEY, topic TEXT NOT NU
                                           sent_ns INTEGER NOT NULL, sealed_content BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS xmtp_messages_topic ON xmtp_messages (topic, sent_ns);
 CREATE TABLE IF NOT EXISTS xmtp_topic_sync (topic TEXT PRIMARY KEY, last_ns INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS xmtp_read_cursor (topic TEXT PRIMARY KEY, published_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS xmtp_contacts (address TEXT PRIMARY KEY, bundle BLOB NOT NULL,
                                           published_ns INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS xmtp_consent (address TEXT PRIMARY KEY, state TEXT NOT NULL,
@@ -27,7 +30,69 @@ constexpr std::string_view kSelectLast =
     "SELECT id, topic, sender, sent_ns, sealed_content FROM xmtp_messages WHERE topic = ?1 "
     "ORDER BY sent_ns DESC, id DESC LIMIT 1";
 
-std::string message_label(std::string_view id) { return "xmtp-message:" + std::string(id); }
+// The label (the seal's associated data) binds the content to the whole row: a row whose topic, sender
+// or time was altered, or content moved to another row, does not open. The topic goes last: the other
+// fields hold no newline, so no two rows share a label.
+std::string message_label(std::string_view id, std::string_view topic, std::string_view sender, std::int64_t sent_ns) {
+  return "xmtp-message/2:" + std::string(id) + "\n" + std::string(sender) + "\n" + std::to_string(sent_ns) + "\n" +
+         std::string(topic);
+}
+// Before version 2, the label named the id alone.
+std::string legacy_message_label(std::string_view id) { return "xmtp-message:" + std::string(id); }
+
+constexpr std::string_view kSealingSchema = R"sql(
+CREATE TABLE IF NOT EXISTS xmtp_message_sealing (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+)sql";
+constexpr std::int64_t kSealingVersion = 2;
+
+// Reseals the rows of a cache made before version 2 under their version 2 labels, once, in one
+// transaction. A row whose content does not open under its old label fails the upgrade (kCorrupt).
+Result<void> upgrade_sealing(store::Database& db, const store::Vault& vault, Rng& rng) {
+  if (auto made = db.exec(kSealingSchema); !made) return made;
+  auto version = db.prepare("SELECT version FROM xmtp_message_sealing WHERE id = 1");
+  if (!version) return fail(version.error());
+  auto step = version->step();
+  if (!step) return fail(step.error());
+  const bool current = *step == store::Statement::Step::kRow && version->column_int64(0) >= kSealingVersion;
+  version->reset();
+  if (current) return {};
+  // Inside the caller's transaction when one is open.
+  std::optional<store::Transaction> txn;
+  if (!db.in_transaction()) {
+    auto begun = store::Transaction::begin(db);
+    if (!begun) return fail(begun.error());
+    txn.emplace(std::move(*begun));
+  }
+  struct Row {
+    std::string id, topic, sender;
+    std::int64_t sent_ns;
+    Bytes sealed;
+  };
+  std::vector<Row> rows;
+  auto select = db.prepare("SELECT id, topic, sender, sent_ns, sealed_content FROM xmtp_messages");
+  if (!select) return fail(select.error());
+  for (;;) {
+    auto next = select->step();
+    if (!next) return fail(next.error());
+    if (*next == store::Statement::Step::kDone) break;
+    const auto blob = select->column_blob(4);
+    rows.push_back({std::string(select->column_text(0)), std::string(select->column_text(1)),
+                    std::string(select->column_text(2)), select->column_int64(3), Bytes(blob.begin(), blob.end())});
+  }
+  auto update = db.prepare("UPDATE xmtp_messages SET sealed_content = ?2 WHERE id = ?1");
+  if (!update) return fail(update.error());
+  for (const Row& row : rows) {
+    auto content = vault.open(row.sealed, legacy_message_label(row.id));
+    if (!content) return fail(context("message " + row.id + " in " + db.path(), content.error()));
+    update->bind_text(1, row.id).bind_blob(
+        2, vault.seal(content->expose(), message_label(row.id, row.topic, row.sender, row.sent_ns), rng));
+    if (auto ran = update->run(); !ran) return ran;
+  }
+  if (auto marked = db.exec("INSERT OR REPLACE INTO xmtp_message_sealing (id, version) VALUES (1, 2)"); !marked) {
+    return marked;
+  }
+  return txn ? txn->commit() : Result<void>();
+}
 
 // SQLite integers are signed; a nanosecond time past 2262 (only a hostile or broken peer writes one)
 // would wrap negative and sort first, so it is refused rather than stored out of order.
@@ -59,8 +124,11 @@ std::string_view to_string(Consent consent) {
   return "unknown";
 }
 
-Result<MessageStore> MessageStore::open(store::Database& db, const store::Vault& vault) {
+Result<MessageStore> MessageStore::open(store::Database& db, const store::Vault& vault, Rng& rng) {
   if (auto created = db.exec(kSchema); !created) return fail(context("message store", created.error()));
+  if (auto upgraded = upgrade_sealing(db, vault, rng); !upgraded) {
+    return fail(context("message store: resealing messages", upgraded.error()));
+  }
   return MessageStore(db, vault);
 }
 
@@ -70,7 +138,8 @@ Result<bool> MessageStore::add(const DecodedMessage& message, Rng& rng) {
   auto insert = db_->cached(
       "INSERT OR IGNORE INTO xmtp_messages (id, topic, sender, sent_ns, sealed_content) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!insert) return fail(insert.error());
-  const Bytes sealed = vault_->seal(message.content, message_label(message.id), rng);
+  const Bytes sealed =
+      vault_->seal(message.content, message_label(message.id, message.topic, message.sender_address, *sent_ns), rng);
   (*insert)
       ->bind_text(1, message.id)
       .bind_text(2, message.topic)
@@ -81,14 +150,15 @@ Result<bool> MessageStore::add(const DecodedMessage& message, Rng& rng) {
   return db_->changes() > 0;
 }
 
-// The label binds the sealed content to the row's id: content moved to another row does not open.
 Result<StoredMessage> MessageStore::read_message(store::Statement& row) {
+  const std::int64_t sent_ns = row.column_int64(3);
   StoredMessage message{std::string(row.column_text(0)),
                         std::string(row.column_text(1)),
                         std::string(row.column_text(2)),
-                        from_column(row.column_int64(3)),
+                        from_column(sent_ns),
                         {}};
-  auto content = vault_->open(row.column_blob(4), message_label(message.id));
+  auto content =
+      vault_->open(row.column_blob(4), message_label(message.id, message.topic, message.sender_address, sent_ns));
   if (!content) return fail(context("message " + message.id + " in " + db_->path(), content.error()));
   message.content.assign(content->expose().begin(), content->expose().end());
   return message;
@@ -157,6 +227,26 @@ Result<void> MessageStore::set_last_read(const std::string& topic, std::uint64_t
       "ON CONFLICT (topic) DO UPDATE SET last_ns = max(last_ns, excluded.last_ns)");
   if (!upsert) return fail(upsert.error());
   return (*upsert)->bind_text(1, topic).bind_int64(2, *last).run();
+}
+
+Result<std::int64_t> MessageStore::read_cursor(const std::string& topic) {
+  auto select = db_->cached("SELECT published_ms FROM xmtp_read_cursor WHERE topic = ?1");
+  if (!select) return fail(select.error());
+  (*select)->bind_text(1, topic);
+  auto step = (*select)->step();
+  if (!step) return fail(step.error());
+  if (*step == store::Statement::Step::kDone) return std::int64_t{0};
+  const std::int64_t published_ms = (*select)->column_int64(0);
+  (*select)->reset();
+  return published_ms;
+}
+
+Result<void> MessageStore::set_read_cursor(const std::string& topic, std::int64_t published_ms) {
+  auto upsert = db_->cached(
+      "INSERT INTO xmtp_read_cursor (topic, published_ms) VALUES (?1, ?2) "
+      "ON CONFLICT (topic) DO UPDATE SET published_ms = max(published_ms, excluded.published_ms)");
+  if (!upsert) return fail(upsert.error());
+  return (*upsert)->bind_text(1, topic).bind_int64(2, published_ms).run();
 }
 
 Result<void> MessageStore::put_contact(const std::string& address, const wire::xmtp::SignedPublicKeyBundle& bundle,

@@ -23,7 +23,7 @@ struct TestHome {
         db(store::Database::open(path).value()),
         vault(store::Vault::open(db, SecretBytes(as_bytes(std::string_view("pass"))), rng, {1, std::size_t{8} << 20})
                   .value()),
-        messages(MessageStore::open(db, vault).value()) {}
+        messages(MessageStore::open(db, vault, rng).value()) {}
   FixedRng rng;
   store::Database db;
   store::Vault vault;
@@ -156,6 +156,67 @@ TEST(MessageStore, ContentIsSealedToItsRow) {
   auto last = home.messages.last_message(topic);
   ASSERT_FALSE(last);
   EXPECT_EQ(last.error().code, store::Errc::kCorrupt);
+}
+
+// Someone with the SQLite file (not the passphrase) rewrites a row: another sender, another
+// conversation, another time. Each altered row is refused, naming the message; the others still open.
+TEST(MessageStore, ARowWithAlteredSenderTopicOrTimeDoesNotOpen) {
+  const std::string topic = "/xmtp/0/m-one/proto";
+  for (const std::string change :
+       {"sender = '0x0000000000000000000000000000000000000001'", "topic = '/xmtp/0/m-two/proto'", "sent_ns = 5"}) {
+    TempDir dir;
+    TestHome home(dir.file("home.db"));
+    ASSERT_TRUE(home.messages.add(text_message("aa01", topic, 1, "kept"), home.rng).value());
+    ASSERT_TRUE(home.messages.add(text_message("bb02", topic, 2, "altered"), home.rng).value());
+    ASSERT_TRUE(home.db.exec("UPDATE xmtp_messages SET " + change + " WHERE id = 'bb02'"));
+    const std::string altered_topic = change.starts_with("topic") ? "/xmtp/0/m-two/proto" : topic;
+    auto read = home.messages.messages(altered_topic);
+    ASSERT_FALSE(read) << change;
+    EXPECT_EQ(read.error().code, store::Errc::kCorrupt) << change;
+    EXPECT_NE(read.error().message.find("bb02"), std::string::npos) << read.error().message;
+    if (altered_topic != topic) {
+      EXPECT_EQ(home.messages.messages(topic).value().size(), 1u);
+    }
+  }
+}
+
+// A cache written when the seal named the message's id alone is resealed whole once, and reads back.
+TEST(MessageStore, AnOlderCacheIsResealedOnOpen) {
+  TempDir dir;
+  const std::string topic = "/xmtp/0/m-one/proto";
+  const auto message = text_message("aa01", topic, 1, "from before");
+  {
+    TestHome home(dir.file("home.db"));
+    ASSERT_TRUE(home.db.exec("DELETE FROM xmtp_message_sealing"));
+    auto insert = home.db
+                      .prepare(
+                          "INSERT INTO xmtp_messages (id, topic, sender, sent_ns, sealed_content) "
+                          "VALUES ('aa01', ?1, ?2, 1, ?3)")
+                      .value();
+    insert.bind_text(1, topic)
+        .bind_text(2, message.sender_address)
+        .bind_blob(3, home.vault.seal(message.content, "xmtp-message:aa01", home.rng));
+    ASSERT_TRUE(insert.run());
+  }
+  TestHome home(dir.file("home.db"), /*seed=*/11);
+  const auto listed = home.messages.messages(topic).value();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].content, message.content);
+  ASSERT_TRUE(home.db.exec("UPDATE xmtp_messages SET sent_ns = 9"));
+  EXPECT_FALSE(home.messages.messages(topic));
+}
+
+TEST(MessageStore, ReadCursorNeverMovesBackwards) {
+  TempDir dir;
+  TestHome home(dir.file("home.db"));
+  const std::string topic = "/xmtp/0/invite-x/proto";
+  EXPECT_EQ(home.messages.read_cursor(topic).value(), 0);
+  ASSERT_TRUE(home.messages.set_read_cursor(topic, 500));
+  ASSERT_TRUE(home.messages.set_read_cursor(topic, 300));
+  EXPECT_EQ(home.messages.read_cursor(topic).value(), 500);
+  ASSERT_TRUE(home.messages.set_read_cursor(topic, 900));
+  EXPECT_EQ(home.messages.read_cursor(topic).value(), 900);
+  EXPECT_EQ(home.messages.read_cursor("/xmtp/0/other/proto").value(), 0);
 }
 
 TEST(MessageStore, RefusesTimestampsPastInt64) {

@@ -1,15 +1,17 @@
 #include "keylink/messaging/messenger.h"
 
 #include <algorithm>
+#include <limits>
+#include <string>
 #include <utility>
 
 #include "keylink/base/check.h"
 #include "keylink/base/encoding.h"
-#include "keylink/crypto/hash.h"
 #include "keylink/crypto/errors.h"
+#include "keylink/crypto/ethereum.h"
+#include "keylink/crypto/hash.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/identity/xmtp_identity.h"
-#include "keylink/crypto/ethereum.h"
 #include "keylink/wire/xmtp/topics.h"
 
 namespace keylink::messaging {
@@ -30,6 +32,14 @@ std::string dm_peer(const std::string& topic, const std::string& me) {
   const auto dash = parsed->id.find('-');
   const std::string a = parsed->id.substr(0, dash), b = parsed->id.substr(dash + 1);
   return a == me ? b : a;
+}
+
+// The cache keeps times as SQLite integers: a message dated past INT64_MAX ns (year 2262) is refused
+// alone rather than failing the store, and with it the whole read.
+Result<void> check_storable(const DecodedMessage& message) {
+  if (message.sent_ns <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return {};
+  return fail(identity::KeystoreErrc::kBadTime,
+              "message " + message.id + " is dated " + std::to_string(message.sent_ns) + " ns, past the year 2262");
 }
 
 }  // namespace
@@ -64,8 +74,8 @@ Result<Messenger::Started> Messenger::start(const Contact& contact, const std::s
   auto signer = identity::verify_public_bundle(contact.bundle);
   if (!signer) return fail(context("the contact bundle of " + contact.address, signer.error()));
   if (signer->to_string() != contact.address) {
-    return fail(crypto::Errc::kBadSignature, "the contact bundle of " + contact.address + " is signed by the wallet " +
-                                                 signer->to_string());
+    return fail(crypto::Errc::kBadSignature,
+                "the contact bundle of " + contact.address + " is signed by the wallet " + signer->to_string());
   }
   auto created = keystore_.create_invite({contact.bundle, conversation_id, {}, now_ns()});
   if (!created) return fail(context("invitation to " + contact.address, created.error()));
@@ -93,18 +103,30 @@ Result<Received> Messenger::receive_invites(std::span<const wx::Envelope> envelo
   Received received;
   std::vector<identity::SaveInviteRequest> requests;
   requests.reserve(envelopes.size());
-  for (const auto& envelope : envelopes) {
+  std::vector<std::size_t> asked;  // the envelope of each request
+  const std::uint64_t latest = now_ns() + kMaxClockSkewNs;
+  for (std::size_t i = 0; i < envelopes.size(); ++i) {
+    const auto& envelope = envelopes[i];
+    // The keystore checks that the header's date is the envelope's; this bounds it by the clock.
+    if (envelope.timestamp_ns > latest) {
+      received.refused.push_back(
+          {envelope.content_topic, Error{identity::make_error_code(identity::KeystoreErrc::kBadTime),
+                                         "invitation dated " + std::to_string(envelope.timestamp_ns) +
+                                             " ns, more than an hour ahead of this clock"}});
+      continue;
+    }
     requests.push_back({envelope.content_topic, envelope.timestamp_ns, envelope.message});
-    received.newest_ns = std::max(received.newest_ns, envelope.timestamp_ns);
+    asked.push_back(i);
   }
   auto known = keystore_.v2_conversations();
   if (!known) return fail(known.error());
   auto saved = keystore_.save_invites(requests);
   for (std::size_t i = 0; i < saved.size(); ++i) {
     if (!saved[i]) {
-      received.refused.push_back({envelopes[i].content_topic, std::move(saved[i].error())});
+      received.refused.push_back({envelopes[asked[i]].content_topic, std::move(saved[i].error())});
       continue;
     }
+    received.newest_ns = std::max(received.newest_ns, std::min(envelopes[asked[i]].timestamp_ns, latest));
     const bool is_new = std::none_of(known->begin(), known->end(),
                                      [&](const auto& conversation) { return conversation.topic == saved[i]->topic; });
     if (is_new) {
@@ -120,15 +142,22 @@ Result<Received> Messenger::receive_intros(std::span<const wx::Envelope> envelop
   auto opened = open_messages_v1(keystore_, envelopes);
   auto known = keystore_.v1_conversations();
   if (!known) return fail(known.error());
+  const std::uint64_t latest = now_ns() + kMaxClockSkewNs;
   for (std::size_t i = 0; i < opened.size(); ++i) {
-    received.newest_ns = std::max(received.newest_ns, envelopes[i].timestamp_ns);
     if (!opened[i]) {
       received.refused.push_back({envelopes[i].content_topic, std::move(opened[i].error())});
       continue;
     }
     auto& message = *opened[i];
-    const identity::ConversationReference conversation{message.topic, message.sent_ns, dm_peer(message.topic, address_), "", {}};
-    const bool is_new = std::none_of(known->begin(), known->end(), [&](const auto& c) { return c.topic == message.topic; });
+    if (auto storable = check_storable(message); !storable) {
+      received.refused.push_back({envelopes[i].content_topic, std::move(storable.error())});
+      continue;
+    }
+    received.newest_ns = std::max(received.newest_ns, std::min(envelopes[i].timestamp_ns, latest));
+    const identity::ConversationReference conversation{
+        message.topic, message.sent_ns, dm_peer(message.topic, address_), "", {}};
+    const bool is_new =
+        std::none_of(known->begin(), known->end(), [&](const auto& c) { return c.topic == message.topic; });
     if (is_new) {
       if (auto saved = keystore_.save_v1_conversations(std::span(&conversation, 1)); !saved) return fail(saved.error());
       known->push_back(conversation);
@@ -147,13 +176,13 @@ Result<Received> Messenger::receive_messages(const identity::ConversationReferen
   // Messages stored already (a read overlaps the last one; a relay delivers again) are not opened again.
   std::vector<wx::Envelope> envelopes;
   for (const auto& envelope : all) {
-    received.newest_ns = std::max(received.newest_ns, envelope.timestamp_ns);
     auto known = store_.contains(to_hex(crypto::sha256(envelope.message)));
     if (!known) return fail(known.error());
     if (!*known) envelopes.push_back(envelope);
   }
   auto opened = wx::is_v2_topic(conversation.topic) ? open_messages(keystore_, envelopes)
-                                                     : open_messages_v1(keystore_, envelopes);
+                                                    : open_messages_v1(keystore_, envelopes);
+  const std::uint64_t latest = now_ns() + kMaxClockSkewNs;
   for (std::size_t i = 0; i < opened.size(); ++i) {
     if (!opened[i]) {
       received.refused.push_back({conversation.topic, std::move(opened[i].error())});
@@ -161,8 +190,9 @@ Result<Received> Messenger::receive_messages(const identity::ConversationReferen
     }
     auto& message = *opened[i];
     if (message.topic != conversation.topic) {
-      received.refused.push_back({conversation.topic, Error{identity::make_error_code(identity::KeystoreErrc::kBadHeader),
-                                                            "message " + message.id + " is for topic " + message.topic}});
+      received.refused.push_back(
+          {conversation.topic, Error{identity::make_error_code(identity::KeystoreErrc::kBadHeader),
+                                     "message " + message.id + " is for topic " + message.topic}});
       continue;
     }
     if (message.sender_address != conversation.peer_address && message.sender_address != address_) {
@@ -172,6 +202,11 @@ Result<Received> Messenger::receive_messages(const identity::ConversationReferen
                                          ", who is not a party of this conversation"}});
       continue;
     }
+    if (auto storable = check_storable(message); !storable) {
+      received.refused.push_back({conversation.topic, std::move(storable.error())});
+      continue;
+    }
+    received.newest_ns = std::max(received.newest_ns, std::min(envelopes[i].timestamp_ns, latest));
     auto stored = store_.add(message, rng_);
     if (!stored) return fail(stored.error());
     if (*stored) received.messages.push_back(std::move(message));

@@ -3,14 +3,16 @@
 // topic and both intro topics, the rest on the DM topic).
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "identity/xmtp_test_wallet.h"
 #include "keylink/base/clock.h"
 #include "keylink/crypto/errors.h"
 #include "keylink/identity/keystore_errors.h"
-#include "keylink/wire/xmtp/invitation.h"
 #include "keylink/keystore/local_keystore.h"
 #include "keylink/messaging/messenger.h"
 #include "keylink/wire/xmtp/content_types.h"
+#include "keylink/wire/xmtp/invitation.h"
 #include "keylink/wire/xmtp/topics.h"
 
 namespace keylink::messaging {
@@ -25,7 +27,7 @@ struct Home {
                      wallet.db, wallet.vault, identity::XmtpIdentity::create(wallet.account, clock, wallet.rng).value(),
                      wallet.rng)
                      .value()),
-        store(MessageStore::open(wallet.db, wallet.vault).value()),
+        store(MessageStore::open(wallet.db, wallet.vault, wallet.rng).value()),
         messenger(*keystore, store, wallet.rng, clock) {}
   crypto::EthAddress address() const { return crypto::EthAddress::parse(keystore->account_address()).value(); }
   Contact contact() const { return {keystore->account_address(), keystore->public_key_bundle(), 0}; }
@@ -87,7 +89,7 @@ TEST(Messenger, AnInvitationStartsTheConversationAndMessagesFlowBothWays) {
   EXPECT_EQ(text_of(at_alice->messages[0]), "hi alice");
 
   // Both sides keep both messages, also after the cache is opened again.
-  auto reopened = MessageStore::open(bob.wallet.db, bob.wallet.vault).value();
+  auto reopened = MessageStore::open(bob.wallet.db, bob.wallet.vault, bob.wallet.rng).value();
   EXPECT_EQ(reopened.messages(conversation.topic).value().size(), 2u);
 }
 
@@ -141,6 +143,23 @@ TEST(Messenger, RefusesBadInvitationsAndKeepsTheGoodOne) {
   EXPECT_EQ(bob.messenger.conversations().value().size(), 1u);
 }
 
+TEST(Messenger, RefusesAnInvitationDatedAheadOfItsClockAlone) {
+  Home alice(1), bob(2), carol(3);
+  alice.clock.advance(std::chrono::hours(2));
+  const auto ahead = to(alice.messenger.start(bob.contact()).value(), bob);
+  const auto good = to(carol.messenger.start(bob.contact()).value(), bob);
+  const wx::Envelope batch[] = {ahead, good};
+  auto received = bob.messenger.receive_invites(batch);
+  ASSERT_TRUE(received) << received.error().message;
+  ASSERT_EQ(received->conversations.size(), 1u);
+  EXPECT_EQ(received->conversations[0].peer_address, carol.keystore->account_address());
+  ASSERT_EQ(received->refused.size(), 1u);
+  EXPECT_EQ(received->refused[0].error.code, identity::KeystoreErrc::kBadTime) << received->refused[0].error.message;
+  // Once Bob's clock has caught up, the same invitation is good.
+  bob.clock.advance(std::chrono::hours(2));
+  EXPECT_EQ(bob.messenger.receive_invites({&ahead, 1})->conversations.size(), 1u);
+}
+
 TEST(Messenger, RefusesBadMessagesStoresReplaysOnceAndKeepsTheGoodOnes) {
   Home alice(1), bob(2), carol(3);
   auto with_bob = alice.messenger.start(bob.contact()).value();
@@ -172,6 +191,33 @@ TEST(Messenger, RefusesBadMessagesStoresReplaysOnceAndKeepsTheGoodOnes) {
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->messages.empty());
   EXPECT_TRUE(again->refused.empty());
+}
+
+// A party's messages dated where the cache cannot keep them (2^63 ns) or far ahead: the first is
+// refused alone, the second kept; neither moves newest_ns past now + the skew, and refused envelopes
+// never move it.
+TEST(Messenger, ImpossibleDatesFailAloneAndNeverMoveTheMarkPastNow) {
+  Home alice(1), bob(2);
+  auto started = alice.messenger.start(bob.contact()).value();
+  const auto conversation = bob.messenger.receive_invites({&to(started, bob), 1})->conversations.at(0);
+  const auto& topic = conversation.topic;
+  const std::uint64_t now = static_cast<std::uint64_t>(bob.clock.unix_millis()) * 1'000'000;
+  const auto content = wx::encode(wx::encode_text("x"));
+  const auto past_2262 = seal_message(*alice.keystore, topic, content, 1ull << 63).value();
+  const auto ahead = seal_message(*alice.keystore, topic, content, now + 100 * kMaxClockSkewNs).value();
+  const auto good = alice.messenger.send(started.conversation, wx::encode_text("good")).value().envelope;
+  const wx::Envelope junk{topic, std::numeric_limits<std::uint64_t>::max(), to_bytes("junk")};
+
+  const wx::Envelope batch[] = {past_2262, junk, ahead, good};
+  auto received = bob.messenger.receive_messages(conversation, batch);
+  ASSERT_TRUE(received) << received.error().message;
+  EXPECT_EQ(received->messages.size(), 2u);
+  ASSERT_EQ(received->refused.size(), 2u);
+  EXPECT_EQ(received->refused[0].error.code, identity::KeystoreErrc::kBadTime) << received->refused[0].error.message;
+  EXPECT_EQ(received->newest_ns, now + kMaxClockSkewNs);
+
+  const wx::Envelope refused_only[] = {past_2262, junk};
+  EXPECT_EQ(bob.messenger.receive_messages(conversation, refused_only)->newest_ns, 0u);
 }
 
 TEST(MessengerV1, AnIntroductionOpensTheConversationAndTheDmTopicCarriesTheRest) {

@@ -1,6 +1,8 @@
 #include "keylink/runtime/xmtp_node.h"
 
 #include <algorithm>
+#include <memory>
+#include <string>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -13,6 +15,7 @@
 #include "keylink/relay/outbox.h"
 #include "keylink/runtime/xmtp_transport.h"
 #include "keylink/store/transaction.h"
+#include "keylink/wire/errors.h"
 #include "keylink/wire/xmtp/contact.h"
 #include "keylink/wire/xmtp/private_preferences.h"
 #include "keylink/wire/xmtp/topics.h"
@@ -25,10 +28,14 @@ namespace wx = wire::xmtp;
 using identity::ConversationReference;
 using messaging::Received;
 
-// A topic is read again from this long before the newest envelope already read: the relay selects by
-// the time it received a message, the cache by the sender's clock, and a message that waited in a
-// sender's outbox arrives later than it is dated. What is read twice is dropped by its id.
-constexpr std::uint64_t kReadOverlapNs = 3600ull * 1'000'000'000;
+// One sync reads at most this many relay messages of a topic and the next carries on from there
+// (XmtpTransport::query_pages, MessageStore::read_cursor): a topic flooded with junk costs some syncs
+// part of their reading, and never fails one.
+constexpr std::size_t kMaxReadPerSync = 10'000;
+// A topic is read from when the relay received the last message read on it (its clock, not the
+// senders': a message that waited in a sender's outbox arrives later than it is dated). The relay's
+// time is taken at most this far past ours, so that a relay clock far ahead cannot hide what follows.
+constexpr std::int64_t kMaxRelaySkewMs = static_cast<std::int64_t>(messaging::kMaxClockSkewNs / 1'000'000);
 
 class XmtpNodeCategory final : public std::error_category {
  public:
@@ -46,11 +53,14 @@ void merge(Received& into, Received&& from) {
   into.newest_ns = std::max(into.newest_ns, from.newest_ns);
 }
 
-// The newest bundle on a contact topic that `peer` signed, as a V2 bundle (xmtp-js takes the newest
-// valid one; a V1 bundle is converted as SignedPublicKeyBundle.fromLegacyBundle does).
+// The newest bundle on a contact topic that `peer` signed, as a V2 bundle (a V1 bundle is converted as
+// SignedPublicKeyBundle.fromLegacyBundle does). Newest by the creation times its signatures cover, not
+// by the envelope's timestamp, which whoever republishes an old bundle sets as they like; of equal
+// ones, the later on the topic. Contact::published_ns is the identity key's creation time.
 std::optional<messaging::Contact> newest_contact(const std::vector<wx::Envelope>& envelopes,
                                                  const crypto::EthAddress& peer) {
   std::optional<messaging::Contact> best;
+  std::pair<std::uint64_t, std::uint64_t> best_made{};
   for (const auto& envelope : envelopes) {
     auto bundle = wx::decode_contact_bundle(envelope.message);
     if (!bundle || !identity::verify_contact_of(*bundle, peer)) continue;
@@ -58,8 +68,10 @@ std::optional<messaging::Contact> newest_contact(const std::vector<wx::Envelope>
                   ? Result<wx::SignedPublicKeyBundle>(std::get<wx::SignedPublicKeyBundle>(std::move(*bundle)))
                   : identity::signed_bundle_from_legacy(std::get<wx::PublicKeyBundle>(*bundle));
     if (!v2) continue;
-    if (!best || envelope.timestamp_ns >= best->published_ns) {
-      best = messaging::Contact{peer.to_string(), std::move(*v2), envelope.timestamp_ns};
+    const auto made = identity::bundle_created_ns(*v2);
+    if (!best || made >= best_made) {
+      best_made = made;
+      best = messaging::Contact{peer.to_string(), std::move(*v2), made.first};
     }
   }
   return best;
@@ -88,15 +100,19 @@ struct XmtpNode::State {
   std::unique_ptr<relay::RelayClient> client;
   std::unique_ptr<XmtpTransport> transport;
   bool watching = false;
+  XmtpNode::Shown watch_shown = XmtpNode::Shown::kNotDenied;
   bool connected = false;
   std::vector<std::function<void()>> sent_waiters;
   std::vector<std::function<void()>> connect_waiters;
 
   // Queries need the relay: before the first connection they wait for it (start() may come after).
+  void when_connected(std::function<void()> query) {
+    if (connected) return query();
+    connect_waiters.push_back(std::move(query));
+  }
   void query_all(const std::string& topic, XmtpQueryOptions options,
                  std::function<void(Result<std::vector<wx::Envelope>>)> done) {
-    if (connected) return transport->query_all(topic, options, std::move(done));
-    connect_waiters.push_back([this, topic, options, done = std::move(done)]() mutable {
+    when_connected([this, topic, options, done = std::move(done)]() mutable {
       transport->query_all(topic, options, std::move(done));
     });
   }
@@ -142,8 +158,26 @@ struct XmtpNode::State {
                                                          keystore->public_key_bundle(), clock);
       if (auto queued = enqueue(envelopes); !queued) return queued;
       if (auto queued = enqueue(also); !queued) return queued;
-      return store->put_contact(keystore->account_address(), keystore->public_key_bundle(), envelopes.front().timestamp_ns);
+      return store->put_contact(keystore->account_address(), keystore->public_key_bundle(),
+                                envelopes.front().timestamp_ns);
     });
+  }
+
+  // Whether a view that hides denied peers shows this conversation.
+  Result<bool> shows(const ConversationReference& conversation) {
+    auto consent = store->consent(conversation.peer_address);
+    if (!consent) return fail(consent.error());
+    return *consent != messaging::Consent::kDenied;
+  }
+
+  // on_message, for a conversation the watch shows.
+  void tell(const messaging::DecodedMessage& message, const ConversationReference& conversation) {
+    if (!callbacks.on_message) return;
+    if (watch_shown == XmtpNode::Shown::kNotDenied) {
+      auto shown = shows(conversation);
+      if (!shown || !*shown) return;
+    }
+    callbacks.on_message(message, conversation);
   }
 
   void report(const std::vector<messaging::Refusal>& refused) {
@@ -151,12 +185,20 @@ struct XmtpNode::State {
     for (const auto& refusal : refused) callbacks.on_refused(refusal);
   }
 
-  // Each receive_* commits what it stored (with the topic's read mark) and reports what it refused.
-  Result<Received> receive(const ConversationReference& conversation, const std::vector<wx::Envelope>& envelopes) {
+  // Moves a topic's read cursor to where the relay received the last message read (0: stays).
+  Result<void> advance_cursor(const std::string& topic, std::int64_t read_to_ms) {
+    if (read_to_ms <= 0) return {};
+    return store->set_read_cursor(topic, std::min(read_to_ms, clock.unix_millis() + kMaxRelaySkewMs));
+  }
+
+  // Each receive_* commits what it stored with the topic's read cursor (read_to_ms: see
+  // advance_cursor) and reports what it refused.
+  Result<Received> receive(const ConversationReference& conversation, const std::vector<wx::Envelope>& envelopes,
+                           std::int64_t read_to_ms = 0) {
     auto received = in_transaction([&]() -> Result<Received> {
       auto got = messenger->receive_messages(conversation, envelopes);
-      if (!got || got->newest_ns == 0) return got;
-      if (auto marked = store->set_last_read(conversation.topic, got->newest_ns); !marked) return fail(marked.error());
+      if (!got) return got;
+      if (auto moved = advance_cursor(conversation.topic, read_to_ms); !moved) return fail(moved.error());
       return got;
     });
     if (received) report(received->refused);
@@ -164,10 +206,14 @@ struct XmtpNode::State {
   }
 
   // Envelopes of my invite topic (V2 invitations) or my intro topic (V1 introductions).
-  Result<Received> receive_openings(const std::string& topic, const std::vector<wx::Envelope>& envelopes) {
-    auto received = in_transaction([&] {
-      return topic == messenger->invite_topic() ? messenger->receive_invites(envelopes)
-                                                : messenger->receive_intros(envelopes);
+  Result<Received> receive_openings(const std::string& topic, const std::vector<wx::Envelope>& envelopes,
+                                    std::int64_t read_to_ms = 0) {
+    auto received = in_transaction([&]() -> Result<Received> {
+      auto got = topic == messenger->invite_topic() ? messenger->receive_invites(envelopes)
+                                                    : messenger->receive_intros(envelopes);
+      if (!got) return got;
+      if (auto moved = advance_cursor(topic, read_to_ms); !moved) return fail(moved.error());
+      return got;
     });
     if (received) report(received->refused);
     if (received && watching) {
@@ -176,69 +222,91 @@ struct XmtpNode::State {
     return received;
   }
 
-  // One topic to read: from where, and what to do with its envelopes.
+  // One topic to read, and what to do with each page of its envelopes.
   struct Read {
     std::string topic;
-    XmtpQueryOptions options;
-    std::function<Result<Received>(const std::vector<wx::Envelope>&)> receive;
+    std::function<Result<Received>(const std::vector<wx::Envelope>&, std::int64_t read_to_ms)> receive;
   };
 
   Read opening_read(const std::string& topic) {
-    Read read{topic, {}, [this, topic](const auto& envelopes) { return receive_openings(topic, envelopes); }};
-    read.options.page_limit = 1000;
-    return read;
+    return {topic, [this, topic](const auto& envelopes, std::int64_t read_to_ms) {
+              return receive_openings(topic, envelopes, read_to_ms);
+            }};
   }
 
-  // A conversation is read again from a little before the newest envelope read on it.
-  Result<Read> conversation_read(const ConversationReference& conversation) {
-    auto last = store->last_read(conversation.topic);
-    if (!last) return fail(last.error());
-    Read read{conversation.topic, {}, [this, conversation](const auto& envelopes) { return receive(conversation, envelopes); }};
-    read.options.page_limit = 1000;
-    if (*last > kReadOverlapNs) read.options.start_ns = *last - kReadOverlapNs;
-    return read;
+  Read conversation_read(const ConversationReference& conversation) {
+    return {conversation.topic, [this, conversation](const auto& envelopes, std::int64_t read_to_ms) {
+              return receive(conversation, envelopes, read_to_ms);
+            }};
   }
 
-  // Reads reads[index...] one after the other, gathering what they received into `total`.
-  void read_all(std::vector<Read> reads, std::size_t index, Received total, Done<Received> done) {
-    if (index == reads.size()) return done(std::move(total));
-    const Read& read = reads[index];
-    query_all(read.topic, read.options,
-              [this, reads = std::move(reads), index, total = std::move(total),
-               done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) mutable {
-                if (!envelopes) return done(fail(context("reading " + reads[index].topic, envelopes.error())));
-                auto received = reads[index].receive(*envelopes);
-                if (!received) return done(fail(received.error()));
-                merge(total, std::move(*received));
-                read_all(std::move(reads), index + 1, std::move(total), std::move(done));
-              });
+  // Reads reads[index...] one after the other, each from its cursor and at most kMaxReadPerSync relay
+  // messages, gathering what they received into `total`; each page commits with its cursor.
+  void read_all(std::vector<Read> reads, std::size_t index, std::shared_ptr<Received> total, Done<Received> done) {
+    if (index == reads.size()) return done(std::move(*total));
+    auto cursor = store->read_cursor(reads[index].topic);
+    if (!cursor) return done(fail(cursor.error()));
+    XmtpQueryOptions options;
+    options.page_limit = 1000;
+    options.max_total = kMaxReadPerSync;
+    if (*cursor > 0) options.published_from_ms = *cursor;
+    when_connected(
+        [this, reads = std::move(reads), index, total, options, from = *cursor, done = std::move(done)]() mutable {
+          const std::string topic = reads[index].topic;
+          auto on_page = [total, receive = reads[index].receive](XmtpPage page) -> Result<bool> {
+            auto received = receive(page.envelopes, page.last_published_ms);
+            if (!received) return fail(received.error());
+            merge(*total, std::move(*received));
+            return true;
+          };
+          transport->query_pages(topic, options, std::move(on_page),
+                                 [this, reads = std::move(reads), index, total, from,
+                                  done = std::move(done)](Result<XmtpPagesEnd> end) mutable {
+                                   if (!end) return done(fail(context("reading " + reads[index].topic, end.error())));
+                                   if (end->more) {
+                                     if (auto unstuck = step_past(reads[index].topic, from); !unstuck)
+                                       return done(fail(unstuck.error()));
+                                   }
+                                   read_all(std::move(reads), index + 1, std::move(total), std::move(done));
+                                 });
+        });
+  }
+
+  // A read that stopped at its bound without leaving the millisecond it began in (more than
+  // kMaxReadPerSync messages the relay received in one ms) would begin there again forever: the rest
+  // of that millisecond is skipped.
+  Result<void> step_past(const std::string& topic, std::int64_t from) {
+    auto now_at = store->read_cursor(topic);
+    if (!now_at) return fail(now_at.error());
+    if (*now_at != from || from <= 0) return {};
+    report({messaging::Refusal{topic, Error{wire::make_error_code(wire::Errc::kTooLarge),
+                                            "more than " + std::to_string(kMaxReadPerSync) +
+                                                " messages received by the relay in one millisecond; the rest "
+                                                "of them skipped"}}});
+    return store->set_read_cursor(topic, from + 1);
   }
 
   // Reads my invite and intro topics, then conversations (with `peer` only, when given).
   void sync(const std::optional<crypto::EthAddress>& peer, Done<Received> done) {
-    read_all({opening_read(messenger->invite_topic()), opening_read(messenger->intro_topic())}, 0, Received{},
-             [this, peer, done = std::move(done)](Result<Received> opened) mutable {
+    read_all({opening_read(messenger->invite_topic()), opening_read(messenger->intro_topic())}, 0,
+             std::make_shared<Received>(), [this, peer, done = std::move(done)](Result<Received> opened) mutable {
                if (!opened) return done(std::move(opened));
                auto conversations = peer ? messenger->conversations(peer->to_string()) : messenger->conversations();
                if (!conversations) return done(fail(conversations.error()));
                std::vector<Read> reads;
-               for (const auto& conversation : *conversations) {
-                 auto read = conversation_read(conversation);
-                 if (!read) return done(fail(read.error()));
-                 reads.push_back(std::move(*read));
-               }
-               read_all(std::move(reads), 0, std::move(*opened), std::move(done));
+               for (const auto& conversation : *conversations) reads.push_back(conversation_read(conversation));
+               read_all(std::move(reads), 0, std::make_shared<Received>(std::move(*opened)), std::move(done));
              });
   }
 
   bool on_envelope(const wx::Envelope& envelope) {
     if (envelope.content_topic == messenger->invite_topic() || envelope.content_topic == messenger->intro_topic()) {
       auto received = receive_openings(envelope.content_topic, {envelope});
-      if (received && callbacks.on_message) {
+      if (received) {
         for (const auto& message : received->messages) {  // V1: an introduction is the first message
           auto conversation = std::find_if(received->conversations.begin(), received->conversations.end(),
                                            [&](const auto& c) { return c.topic == message.topic; });
-          if (conversation != received->conversations.end()) callbacks.on_message(message, *conversation);
+          if (conversation != received->conversations.end()) tell(message, *conversation);
         }
       }
       return received.has_value();
@@ -250,9 +318,7 @@ struct XmtpNode::State {
     if (found == conversations->end()) return true;  // not a conversation of mine (any more)
     auto received = receive(*found, {envelope});
     if (!received) return false;  // storage: unacked, it comes again
-    if (callbacks.on_message) {
-      for (const auto& message : received->messages) callbacks.on_message(message, *found);
-    }
+    for (const auto& message : received->messages) tell(message, *found);
     return true;
   }
 
@@ -298,7 +364,7 @@ Result<std::unique_ptr<XmtpNode>> XmtpNode::open(asio::io_context& io, Home& hom
   auto outbox = relay::RelayOutbox::open(home.db());
   if (!outbox) return fail(outbox.error());
   state->outbox = std::make_unique<relay::RelayOutbox>(std::move(*outbox));
-  auto store = messaging::MessageStore::open(home.db(), home.vault());
+  auto store = messaging::MessageStore::open(home.db(), home.vault(), rng);
   if (!store) return fail(store.error());
   state->store = std::make_unique<messaging::MessageStore>(std::move(*store));
   auto keys = open_keystore(home, rng, clock);
@@ -345,9 +411,17 @@ const std::string& XmtpNode::address() const noexcept { return state_->messenger
 identity::Keystore& XmtpNode::keystore() noexcept { return *state_->keystore; }
 messaging::MessageStore& XmtpNode::messages() noexcept { return *state_->store; }
 
-Result<std::vector<ConversationReference>> XmtpNode::conversations(const std::optional<crypto::EthAddress>& peer) {
-  if (!peer) return state_->messenger->conversations();
-  return state_->messenger->conversations(peer->to_string());
+Result<std::vector<ConversationReference>> XmtpNode::conversations(const std::optional<crypto::EthAddress>& peer,
+                                                                   Shown shown) {
+  auto all = peer ? state_->messenger->conversations(peer->to_string()) : state_->messenger->conversations();
+  if (!all || shown == Shown::kAll) return all;
+  std::vector<ConversationReference> out;
+  for (auto& conversation : *all) {
+    auto shows = state_->shows(conversation);
+    if (!shows) return fail(shows.error());
+    if (*shows) out.push_back(std::move(conversation));
+  }
+  return out;
 }
 
 void XmtpNode::find_contact(const crypto::EthAddress& peer, Done<messaging::Contact> done) {
@@ -400,16 +474,15 @@ void XmtpNode::send(const crypto::EthAddress& peer, const wx::EncodedContent& co
       return sent;
     });
   };
-  auto existing = conversations(peer);
+  auto existing = self->messenger->conversations(peer.to_string());
   if (!existing) {
     asio::post(self->io, [done = std::move(done), error = existing.error()] { done(fail(error)); });
     return;
   }
   // The V2 conversation without an id is the one xmtp-js newConversation(peer) finds: the same topic
   // from both sides (deterministic invitations). V1 conversations are read, never written to.
-  const auto plain = std::find_if(existing->begin(), existing->end(), [](const auto& c) {
-    return c.conversation_id.empty() && wx::is_v2_topic(c.topic);
-  });
+  const auto plain = std::find_if(existing->begin(), existing->end(),
+                                  [](const auto& c) { return c.conversation_id.empty() && wx::is_v2_topic(c.topic); });
   if (plain != existing->end()) {
     asio::post(self->io, [in_conversation, conversation = *plain, done = std::move(done)] {
       done(in_conversation(nullptr, &conversation));
@@ -422,8 +495,9 @@ void XmtpNode::send(const crypto::EthAddress& peer, const wx::EncodedContent& co
   });
 }
 
-void XmtpNode::watch() {
+void XmtpNode::watch(Shown shown) {
   state_->watching = true;
+  state_->watch_shown = shown;
   state_->transport->subscribe(state_->messenger->invite_topic());
   state_->transport->subscribe(state_->messenger->intro_topic());
   auto conversations = state_->messenger->conversations();
@@ -454,35 +528,34 @@ void XmtpNode::sync_consent(Done<void> done) {
     asio::post(self->io, [done = std::move(done), error = identifier.error()] { done(fail(error)); });
     return;
   }
-  self->query_all(
-      wx::user_preferences_topic(*identifier), {},
-      [self, done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) {
-        if (!envelopes) return done(fail(context("reading my consent records", envelopes.error())));
-        std::vector<Bytes> payloads;
-        for (const auto& envelope : *envelopes) payloads.push_back(envelope.message);
-        auto opened = self->keystore->self_decrypt(payloads);
-        done(self->in_transaction([&]() -> Result<void> {
-          for (std::size_t i = 0; i < opened.size(); ++i) {
-            auto action = opened[i] ? wx::decode_private_preferences_action(*opened[i])
-                                    : Result<wx::PrivatePreferencesAction>(fail(opened[i].error()));
-            if (!action) {
-              self->report({messaging::Refusal{(*envelopes)[i].content_topic, action.error()}});
-              continue;
-            }
-            const bool allow = action->kind == wx::PreferenceKind::kAllowAddress;
-            if (!allow && action->kind != wx::PreferenceKind::kDenyAddress) continue;  // groups, inbox ids
-            for (const auto& entry : action->entries) {
-              auto address = crypto::EthAddress::parse(entry);
-              if (!address) continue;
-              auto stored = self->store->set_consent(address->to_string(),
-                                                     allow ? messaging::Consent::kAllowed : messaging::Consent::kDenied,
-                                                     (*envelopes)[i].timestamp_ns);
-              if (!stored) return stored;
-            }
-          }
-          return {};
-        }));
-      });
+  self->query_all(wx::user_preferences_topic(*identifier), {},
+                  [self, done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) {
+                    if (!envelopes) return done(fail(context("reading my consent records", envelopes.error())));
+                    std::vector<Bytes> payloads;
+                    for (const auto& envelope : *envelopes) payloads.push_back(envelope.message);
+                    auto opened = self->keystore->self_decrypt(payloads);
+                    done(self->in_transaction([&]() -> Result<void> {
+                      for (std::size_t i = 0; i < opened.size(); ++i) {
+                        auto action = opened[i] ? wx::decode_private_preferences_action(*opened[i])
+                                                : Result<wx::PrivatePreferencesAction>(fail(opened[i].error()));
+                        if (!action) {
+                          self->report({messaging::Refusal{(*envelopes)[i].content_topic, action.error()}});
+                          continue;
+                        }
+                        const bool allow = action->kind == wx::PreferenceKind::kAllowAddress;
+                        if (!allow && action->kind != wx::PreferenceKind::kDenyAddress) continue;  // groups, inbox ids
+                        for (const auto& entry : action->entries) {
+                          auto address = crypto::EthAddress::parse(entry);
+                          if (!address) continue;
+                          auto stored = self->store->set_consent(
+                              address->to_string(), allow ? messaging::Consent::kAllowed : messaging::Consent::kDenied,
+                              (*envelopes)[i].timestamp_ns);
+                          if (!stored) return stored;
+                        }
+                      }
+                      return {};
+                    }));
+                  });
 }
 
 void XmtpNode::when_sent(std::function<void()> done) {

@@ -6,8 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "keylink/identity/eth_account.h"
+#include "keylink/identity/private_store.h"
+#include "keylink/identity/xmtp_identity.h"
 #include "keylink/wire/errors.h"
+#include "keylink/wire/jsonrpc.h"
 #include "keylink/wire/xmtp/content_types.h"
 #include "keylink/wire/xmtp/relay_mapping.h"
 #include "keylink/wire/xmtp/topics.h"
@@ -40,7 +45,8 @@ struct Party {
     options.url = url;
     options.backoff_initial = std::chrono::milliseconds(10);
     XmtpNodeCallbacks callbacks{
-        .on_message = [this](const messaging::DecodedMessage& m, const identity::ConversationReference&) { live.push_back(m); },
+        .on_message = [this](const messaging::DecodedMessage& m,
+                             const identity::ConversationReference&) { live.push_back(m); },
         .on_refused = [this](const messaging::Refusal& r) { refused.push_back(r.error.message); },
         .on_relay_state = {},
         .on_publish_error = [this](const Error& e) { publish_errors.push_back(e.message); },
@@ -94,12 +100,44 @@ class XmtpNodeTest : public ::testing::Test {
     if (!run_until(io, [&] { return answer.has_value(); })) return fail(wire::Errc::kMalformed, "no answer");
     return std::move(*answer);
   }
+  // Publishes straight into the relay, as a stranger who can write to any topic.
+  void inject(const std::vector<wx::Envelope>& envelopes) {
+    keylink::testing::CorePeer mallory("did:key:mallory");
+    core->attach(mallory);
+    for (const auto& envelope : envelopes) {
+      core->on_frame(mallory, wire::Json{{"id", ++injected},
+                                         {"jsonrpc", "2.0"},
+                                         {"method", "irn_publish"},
+                                         {"params",
+                                          {{"topic", wx::relay_topic(envelope.content_topic)},
+                                           {"message", wx::relay_payload(envelope)},
+                                           {"ttl", wx::kXmtpTtlSeconds},
+                                           {"tag", wx::kXmtpRelayTag}}}}
+                                  .dump());
+    }
+    core->detach(mallory);
+  }
+  // `count` envelopes of distinct junk on `topic`, the relay's clock moving 1 ms every 500.
+  void inject_junk(const std::string& topic, int count) {
+    std::vector<wx::Envelope> junk;
+    for (int i = 0; i < count; ++i) {
+      junk.push_back({topic, 1'000'000ull * static_cast<std::uint64_t>(i + 1), to_bytes("junk " + std::to_string(i))});
+      if (junk.size() == 500) {
+        inject(junk);
+        junk.clear();
+        clock.advance(std::chrono::milliseconds(1));
+      }
+    }
+    inject(junk);
+    clock.advance(std::chrono::milliseconds(1));
+  }
   static std::vector<std::string> texts(const std::vector<messaging::DecodedMessage>& messages) {
     std::vector<std::string> out;
     for (const auto& m : messages) out.push_back(wx::decode_text(m.decoded).value_or("?"));
     return out;
   }
 
+  int injected = 0;
   TempDir dir;
   ManualClock clock;
   boost::asio::io_context io;
@@ -185,9 +223,11 @@ TEST_F(XmtpNodeTest, AReopenedHomeKeepsItsIdentityConversationsAndMessages) {
   bob.node->find_contact(alice.address(), [&](auto r) { contact = std::move(r); });
   ASSERT_TRUE(run_until(io, [&] { return contact.has_value(); }));
   ASSERT_TRUE(*contact) << (*contact).error().message;
-  const auto kept = core->mailbox().history(wx::relay_topic(wx::contact_topic(alice.address())), {}, clock.unix_millis());
+  const auto kept =
+      core->mailbox().history(wx::relay_topic(wx::contact_topic(alice.address())), {}, clock.unix_millis());
   EXPECT_EQ(kept.messages.size(), 2u);  // ContactBundle v1 and v2
-  const auto backup = core->mailbox().history(wx::relay_topic(wx::private_store_topic(alice.address())), {}, clock.unix_millis());
+  const auto backup =
+      core->mailbox().history(wx::relay_topic(wx::private_store_topic(alice.address())), {}, clock.unix_millis());
   EXPECT_EQ(backup.messages.size(), 1u);  // the identity's backup, once
 }
 
@@ -206,7 +246,8 @@ TEST_F(XmtpNodeTest, ANewHomeOfTheSameWalletRestoresTheIdentityAndItsConversatio
   EXPECT_TRUE(**restored);
   again.open();
   EXPECT_EQ(again.node->address(), alice.node->address());
-  EXPECT_EQ(wx::encode(again.node->keystore().public_key_bundle()), wx::encode(alice.node->keystore().public_key_bundle()));
+  EXPECT_EQ(wx::encode(again.node->keystore().public_key_bundle()),
+            wx::encode(alice.node->keystore().public_key_bundle()));
   auto synced = sync(again);
   ASSERT_TRUE(synced) << synced.error().message;
   EXPECT_EQ(texts(synced->messages), std::vector<std::string>{"before the new device"});
@@ -235,6 +276,127 @@ TEST_F(XmtpNodeTest, ConsentIsRecordedForTheIdentityAndReadBackElsewhere) {
   ASSERT_TRUE(run_until(io, [&] { return synced.has_value(); }));
   ASSERT_TRUE(*synced) << (*synced).error().message;
   EXPECT_EQ(alice.node->messages().consent(bob.node->address()).value(), messaging::Consent::kDenied);
+}
+
+// A stranger who knows Bob's topics: junk and impossible dates on his invite topic and on his
+// conversation with Alice. Each is refused alone, no sync fails, reading carries on past them (a bounded
+// amount per sync), and what Alice sends after them arrives.
+TEST_F(XmtpNodeTest, JunkAndImpossibleDatesAreRefusedAloneAndReadingCarriesOn) {
+  Party& alice = party(1);
+  Party& bob = party(2);
+  Party& carol = party(3);
+  ASSERT_TRUE(sent(bob) && sent(carol));
+  ASSERT_TRUE(send(alice, bob, "one"));
+  auto first = sync(bob);
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->conversations.size(), 1u);
+  const std::string topic = first->conversations[0].topic;
+  const std::string invites = wx::invite_topic(bob.address());
+
+  clock.advance(std::chrono::milliseconds(1));
+  constexpr std::uint64_t k2pow63 = 1ull << 63;
+  const std::uint64_t far_future = static_cast<std::uint64_t>(clock.unix_millis() + 3'600'000'000) * 1'000'000;
+  inject({{topic, k2pow63, to_bytes("junk at 2^63")},
+          {topic, far_future, to_bytes("junk in a century")},
+          {invites, k2pow63, to_bytes("junk at 2^63")},
+          {invites, std::numeric_limits<std::uint64_t>::max(), to_bytes("junk at 2^64 - 1")}});
+  inject_junk(invites, 10'250);  // more than one sync reads
+  ASSERT_TRUE(send(alice, bob, "two"));
+  ASSERT_TRUE(send(carol, bob, "from carol, after the junk"));
+
+  // Every sync succeeds; Carol's invitation comes once the junk before it has been read.
+  std::vector<std::string> got;
+  bool carols = false;
+  for (int i = 0; i < 4 && !carols; ++i) {
+    auto synced = sync(bob);
+    ASSERT_TRUE(synced) << i << ": " << synced.error().message;
+    for (const auto& text : texts(synced->messages)) got.push_back(text);
+    for (const auto& c : synced->conversations) carols = carols || c.peer_address == carol.node->address();
+  }
+  EXPECT_TRUE(carols);
+  EXPECT_EQ(got, (std::vector<std::string>{"two", "from carol, after the junk"}));
+  EXPECT_GE(bob.refused.size(), 10'254u);
+
+  // A message after the far-future junk is read too, and Bob's conversation with Alice is as it was.
+  clock.advance(std::chrono::milliseconds(1));
+  ASSERT_TRUE(send(alice, bob, "three"));
+  auto later = sync(bob, alice.address());
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_EQ(texts(later->messages), std::vector<std::string>{"three"});
+  auto conversations = bob.node->conversations(alice.address()).value();
+  ASSERT_EQ(conversations.size(), 1u);
+  EXPECT_EQ(conversations[0].topic, topic);
+  EXPECT_EQ(bob.node->messages().count(topic).value(), 3);
+}
+
+// Contacts and backups are chosen by the creation time their signatures cover: an older bundle of the
+// same wallet, republished later, is still older.
+TEST_F(XmtpNodeTest, AReplayedOldBundleOrBackupDoesNotWin) {
+  Party& alice = party(1);
+  Party& carol = party(3, std::nullopt, /*open=*/false);
+  // Carol's first identity, made and published, then her current one, made an hour later.
+  auto wallet = identity::EthAccount::load(carol.home.db(), carol.home.vault()).value();
+  auto old_identity = identity::XmtpIdentity::create(wallet, clock, carol.rng).value();
+  const auto old_backup = identity::seal_private_store(old_identity, wallet, carol.rng).value();
+  clock.advance(std::chrono::hours(1));
+  carol.open();
+  ASSERT_TRUE(sent(carol));
+  const auto current = wx::encode(carol.node->keystore().public_key_bundle());
+
+  // Mallory republishes the old bundle and the old backup, stamped later than everything.
+  clock.advance(std::chrono::hours(1));
+  auto replayed = old_identity.contact_envelopes(clock);
+  replayed.push_back(identity::private_store_envelope(old_backup, wallet.address(), clock));
+  inject(replayed);
+
+  std::optional<Result<messaging::Contact>> contact;
+  alice.node->find_contact(carol.address(), [&](auto r) { contact = std::move(r); });
+  ASSERT_TRUE(run_until(io, [&] { return contact.has_value(); }));
+  ASSERT_TRUE(*contact) << (*contact).error().message;
+  EXPECT_EQ(wx::encode((*contact)->bundle), current);
+
+  Party& again = party(4, /*wallet_byte=*/3, /*open=*/false);
+  std::optional<Result<bool>> restored;
+  XmtpNode::restore_identity(io, again.home, relay::ClientOptions{.url = url}, again.rng, clock,
+                             [&](Result<bool> r) { restored = std::move(r); });
+  ASSERT_TRUE(run_until(io, [&] { return restored.has_value(); }));
+  ASSERT_TRUE(*restored && **restored);
+  again.open();
+  EXPECT_EQ(wx::encode(again.node->keystore().public_key_bundle()), current);
+}
+
+// `contacts deny`: the views hide the peer's conversations and messages unless asked for all; what the
+// peer sends is still read and kept.
+TEST_F(XmtpNodeTest, DeniedPeersAreHiddenUnlessAllAreAskedFor) {
+  Party& alice = party(1);
+  Party& bob = party(2);
+  Party& carol = party(3);
+  ASSERT_TRUE(sent(bob) && sent(carol));
+  ASSERT_TRUE(send(alice, bob, "from alice"));
+  ASSERT_TRUE(send(carol, bob, "from carol"));
+  ASSERT_TRUE(bob.node->set_consent(carol.address(), messaging::Consent::kDenied));
+  ASSERT_TRUE(sync(bob));
+
+  auto shown = bob.node->conversations().value();
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].peer_address, alice.node->address());
+  EXPECT_TRUE(bob.node->conversations(carol.address()).value().empty());
+  auto all = bob.node->conversations(carol.address(), XmtpNode::Shown::kAll).value();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(bob.node->messages().count(all[0].topic).value(), 1);
+  EXPECT_EQ(bob.node->conversations({}, XmtpNode::Shown::kAll).value().size(), 2u);
+
+  // Watching: only Alice's message comes through.
+  bob.node->watch();
+  ASSERT_TRUE(send(carol, bob, "carol again"));
+  ASSERT_TRUE(send(alice, bob, "alice again"));
+  ASSERT_TRUE(
+      run_until(io, [&] { return bob.node->messages().count(all[0].topic).value() == 2 && !bob.live.empty(); }));
+  EXPECT_EQ(texts(bob.live), std::vector<std::string>{"alice again"});
+
+  // Allowed again: shown again.
+  ASSERT_TRUE(bob.node->set_consent(carol.address(), messaging::Consent::kAllowed));
+  EXPECT_EQ(bob.node->conversations().value().size(), 2u);
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "keylink/runtime/xmtp_transport.h"
 
+#include <algorithm>
+#include <memory>
+
 #include "keylink/store/transaction.h"
 #include "keylink/wire/errors.h"
 #include "keylink/wire/xmtp/relay_mapping.h"
@@ -14,8 +17,8 @@ struct XmtpTransport::QueryState {
   XmtpQueryOptions options;
   relay::QueryRequest request;
   std::size_t seen = 0;  // relay messages, kept or not
-  Envelopes kept;
-  std::function<void(Result<Envelopes>)> done;
+  std::function<Result<bool>(XmtpPage)> on_page;
+  std::function<void(Result<XmtpPagesEnd>)> done;
 };
 
 XmtpTransport::XmtpTransport(relay::RelayClient& client, relay::RelayOutbox& outbox, store::Database& db,
@@ -92,15 +95,43 @@ std::optional<wx::Envelope> XmtpTransport::open(const relay::RelayMessage& messa
 
 void XmtpTransport::query_all(const std::string& xmtp_topic, XmtpQueryOptions options,
                               std::function<void(Result<Envelopes>)> done) {
+  auto kept = std::make_shared<Envelopes>();
+  const std::size_t max_total = options.max_total;
+  query_pages(
+      xmtp_topic, options,
+      [kept](XmtpPage page) -> Result<bool> {
+        kept->insert(kept->end(), std::make_move_iterator(page.envelopes.begin()),
+                     std::make_move_iterator(page.envelopes.end()));
+        return true;
+      },
+      [kept, max_total, xmtp_topic, done = std::move(done)](Result<XmtpPagesEnd> end) {
+        if (!end) return done(fail(end.error()));
+        if (end->more) {
+          return done(fail(wire::Errc::kTooLarge, "XMTP query of '" + xmtp_topic + "': more than " +
+                                                      std::to_string(max_total) +
+                                                      " messages in range; narrow the range"));
+        }
+        done(std::move(*kept));
+      });
+}
+
+void XmtpTransport::query_pages(const std::string& xmtp_topic, XmtpQueryOptions options,
+                                std::function<Result<bool>(XmtpPage)> on_page,
+                                std::function<void(Result<XmtpPagesEnd>)> done) {
   auto state = std::make_shared<QueryState>();
   state->xmtp_topic = xmtp_topic;
   state->request.topic = wx::relay_topic(xmtp_topic);
   // The relay's bounds are in ms: widened to whole ms here, then applied exactly to timestamp_ns.
   if (options.start_ns) state->request.start_ms = static_cast<std::int64_t>(*options.start_ns / 1'000'000);
+  if (options.published_from_ms) {
+    state->request.start_ms =
+        std::max(state->request.start_ms.value_or(*options.published_from_ms), *options.published_from_ms);
+  }
   if (options.end_ns) state->request.end_ms = static_cast<std::int64_t>((*options.end_ns + 999'999) / 1'000'000);
   state->request.limit = options.page_limit;
   state->request.direction = options.direction;
   state->options = options;
+  state->on_page = std::move(on_page);
   state->done = std::move(done);
   next_page(std::move(state));
 }
@@ -115,25 +146,27 @@ void XmtpTransport::next_page(std::shared_ptr<QueryState> state) {
 
 void XmtpTransport::on_page(std::shared_ptr<QueryState> state, Result<relay::QueryPage> page) {
   if (!page) return state->done(fail(context("XMTP query of '" + state->xmtp_topic + "'", page.error())));
-  state->seen += page->messages.size();
-  if (state->seen > state->options.max_total) {
-    return state->done(fail(wire::Errc::kTooLarge, "XMTP query of '" + state->xmtp_topic + "': more than " +
-                                                       std::to_string(state->options.max_total) +
-                                                       " messages in range; narrow the range"));
+  // A cursor with an empty page would ask for the same page forever.
+  if (page->cursor && page->messages.empty()) {
+    return state->done(fail(wire::Errc::kMalformed,
+                            "XMTP query of '" + state->xmtp_topic + "': the relay sent an empty page with a cursor"));
   }
+  state->seen += page->messages.size();
   const auto& start = state->options.start_ns;
   const auto& end = state->options.end_ns;
+  XmtpPage out;
   for (const relay::RelayMessage& message : page->messages) {
+    out.last_published_ms = message.published_at;
     auto envelope = open(message, state->xmtp_topic);
     if (!envelope) continue;
     if ((start && envelope->timestamp_ns < *start) || (end && envelope->timestamp_ns > *end)) continue;
-    state->kept.push_back(std::move(*envelope));
+    out.envelopes.push_back(std::move(*envelope));
   }
-  if (!page->cursor) return state->done(std::move(state->kept));
-  // A cursor with an empty page would ask for the same page forever.
-  if (page->messages.empty()) {
-    return state->done(fail(wire::Errc::kMalformed,
-                            "XMTP query of '" + state->xmtp_topic + "': the relay sent an empty page with a cursor"));
+  auto go_on = state->on_page(std::move(out));
+  if (!go_on) return state->done(fail(go_on.error()));
+  const bool more = page->cursor.has_value();
+  if (!*go_on || !more || state->seen >= state->options.max_total) {
+    return state->done(XmtpPagesEnd{state->seen, more});
   }
   state->request.cursor = std::move(page->cursor);
   next_page(std::move(state));

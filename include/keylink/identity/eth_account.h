@@ -41,7 +41,9 @@ Result<crypto::Secp256k1PrivateKey> eth_account_key(const Mnemonic& mnemonic);
 // XMTP v2: the wallet's signature of "XMTP : Create Identity\n<hex key>..." makes that key the wallet's
 // messaging identity, and the signature of "XMTP : Enable Identity\n<hex pre-key>..." is the very secret
 // that opens the wallet's encrypted XMTP key backup. An app that obtains either can impersonate the
-// wallet in XMTP or read its messages.
+// wallet in XMTP or read its messages. Every text XMTP has the wallet sign begins "XMTP : " (later
+// versions add more: installations, inbox ids), so the whole prefix is reserved, not only these two.
+inline constexpr std::string_view kXmtpPrefix = "XMTP : ";
 inline constexpr std::string_view kXmtpCreateIdentityPrefix = "XMTP : Create Identity";
 inline constexpr std::string_view kXmtpEnableIdentityPrefix = "XMTP : Enable Identity";
 // keylink's own statements signed by the account (say, binding a device or a messaging key) begin with
@@ -50,8 +52,7 @@ inline constexpr std::string_view kKeylinkPrefix = "keylink : ";
 // How both reserved XMTP texts end (xmtp-js WalletSigner.identitySigRequestText, storageSigRequestText).
 inline constexpr std::string_view kXmtpFooter = "\n\nFor more info: https://xmtp.org/signatures/";
 
-inline constexpr std::array<std::string_view, 3> kReservedPrefixes = {kXmtpCreateIdentityPrefix,
-                                                                      kXmtpEnableIdentityPrefix, kKeylinkPrefix};
+inline constexpr std::array<std::string_view, 2> kReservedPrefixes = {kXmtpPrefix, kKeylinkPrefix};
 
 // The reserved prefix `text` begins with, if any.
 std::optional<std::string_view> reserved_prefix(std::string_view text);

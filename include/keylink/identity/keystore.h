@@ -35,9 +35,9 @@ namespace keylink::identity {
 
 // A conversation the keystore holds the keys of (keystore.ConversationReference).
 struct ConversationReference {
-  std::string topic;         // "/xmtp/0/m-…/proto" (V2) or "/xmtp/0/dm-…/proto" (V1)
+  std::string topic;  // "/xmtp/0/m-…/proto" (V2) or "/xmtp/0/dm-…/proto" (V1)
   std::uint64_t created_ns = 0;
-  std::string peer_address;  // EIP-55
+  std::string peer_address;     // EIP-55
   std::string conversation_id;  // the invitation's context, empty when none
   std::map<std::string, std::string> metadata;
 
@@ -121,7 +121,9 @@ class Keystore {
 
   // Opens invitations addressed to (or sent by) this identity and keeps the conversation keys. Refuses,
   // each with its reason, an invitation not for this identity, one whose header is altered or whose
-  // created_ns differs from the envelope's, one whose sender's keys are not signed by a wallet.
+  // created_ns differs from the envelope's, one whose sender's keys are not signed by a wallet, one
+  // dated before either party's keys were made (kBadTime), one whose topic or key is not what the two
+  // parties' keys derive, or that names a known topic with another peer or key (kConflict).
   virtual std::vector<Result<ConversationReference>> save_invites(std::span<const SaveInviteRequest> requests) = 0;
   // The deterministic V2 invitation to `recipient` (xmtp-js >= 9.4: the same two identities and id give
   // the same topic), sealed for both, and kept.

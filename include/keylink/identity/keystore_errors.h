@@ -11,6 +11,9 @@ enum class KeystoreErrc {
   kUnknownConversation,  // no key for this topic: the invitation has not been read (or was refused)
   kNotForMe,             // an invitation or message between other identities: ignore it
   kBadHeader,            // a header that does not belong to the topic it came on: drop the message
+  kConflict,             // an invitation its parties' keys do not derive, or one that claims a known
+                         // conversation with another party or key: drop it, keep the conversation
+  kBadTime,              // an invitation dated before its parties' keys existed or too far ahead: drop it
 };
 const std::error_category& keystore_category() noexcept;
 inline std::error_code make_error_code(KeystoreErrc e) noexcept { return {static_cast<int>(e), keystore_category()}; }

@@ -38,6 +38,13 @@ Result<crypto::EthAddress> verify_contact(const wire::xmtp::ContactBundle& conta
 // read from wallet's contact topic but signed by anyone else, or altered so it recovers another key).
 Result<void> verify_contact_of(const wire::xmtp::ContactBundle& contact, const crypto::EthAddress& wallet);
 
+// When a key was made, in ns, as its signature vouches for it: created_ns, or for a key converted from
+// a V1 bundle, whose millisecond timestamp lands in created_ns (see below), that timestamp × 10^6. No
+// nanosecond time after 1970-01-01 03:00 is below 10^13, and no millisecond time before 2286 above it.
+std::uint64_t key_created_ns(const wire::xmtp::SignedPublicKey& key);
+// When a bundle was made: (identity key, pre-key) creation times, in ns; the greater pair is newer.
+std::pair<std::uint64_t, std::uint64_t> bundle_created_ns(const wire::xmtp::SignedPublicKeyBundle& bundle);
+
 // xmtp-js SignedPublicKeyBundle.fromLegacyBundle: key_bytes = the legacy key's signed bytes (its
 // millisecond timestamp lands in created_ns), the identity key's signature refiled as
 // wallet_ecdsa_compact. Fails with kBadSignature when a key is unsigned.
@@ -49,7 +56,8 @@ Result<wire::xmtp::PrivateKeyBundleV2> bundle_v2_from_legacy(const wire::xmtp::P
 // What xmtp-js Client.ensureUserContactPublished publishes on contact_topic(wallet), in order:
 // ContactBundle{v1} (for pre-v7 clients), then ContactBundle{v2}, each stamped clock.unix_millis() × 10^6
 // ns (the API client stamps new Date()).
-std::vector<wire::xmtp::Envelope> contact_envelopes(const crypto::EthAddress& wallet, const wire::xmtp::PublicKeyBundle& v1,
+std::vector<wire::xmtp::Envelope> contact_envelopes(const crypto::EthAddress& wallet,
+                                                    const wire::xmtp::PublicKeyBundle& v1,
                                                     const wire::xmtp::SignedPublicKeyBundle& v2, const Clock& clock);
 
 // Move-only: it holds private keys. Thread-compatible.

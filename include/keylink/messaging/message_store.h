@@ -3,10 +3,12 @@
 //
 //   xmtp_messages(id TEXT PRIMARY KEY, topic TEXT, sender TEXT, sent_ns INTEGER, sealed_content BLOB)
 //   xmtp_topic_sync(topic TEXT PRIMARY KEY, last_ns INTEGER)   -- the newest envelope read on it
+//   xmtp_read_cursor(topic TEXT PRIMARY KEY, published_ms INTEGER) -- where the next read begins
 //   xmtp_contacts(address TEXT PRIMARY KEY, bundle BLOB, published_ns INTEGER)
 //   xmtp_consent(address TEXT PRIMARY KEY, state TEXT ('unknown' | 'allowed' | 'denied'), updated_ns INTEGER)
-// Message content is private: it is sealed by the home's Vault under "xmtp-message:<id>", so content moved
-// to another row does not open (kCorrupt, naming the message). Addresses are keys as given: the caller
+// Message content is private: it is sealed by the home's Vault under a label that names the whole row
+// (id, sender, sent_ns and topic), so content moved to another row, or a row whose sender, topic or time
+// was altered in the file, does not open (kCorrupt, naming the message). Addresses are keys as given: the caller
 // picks one spelling (EIP-55). Timestamps past INT64_MAX ns (year 2262) do not fit a SQLite integer and
 // are refused with store::Errc::kConstraint. Other errors are the store's, naming the file.
 #pragma once
@@ -41,8 +43,9 @@ struct StoredMessage {
 // Thread-compatible, on the thread of its Database. REQUIRES: db and vault outlive it.
 class MessageStore {
  public:
-  // Creates the tables when missing.
-  static Result<MessageStore> open(store::Database& db, const store::Vault& vault);
+  // Creates the tables when missing. A cache written before rows were sealed whole is resealed once
+  // (in the caller's transaction, or one of its own), with nonces from `rng`.
+  static Result<MessageStore> open(store::Database& db, const store::Vault& vault, Rng& rng);
 
   // Stores a message; false (and nothing written) when its id is known already: a replayed envelope.
   // Cheap enough to call for each message of a long conversation inside the caller's transaction.
@@ -59,6 +62,12 @@ class MessageStore {
   Result<std::uint64_t> last_read(const std::string& topic);
   // Never moves backwards.
   Result<void> set_last_read(const std::string& topic, std::uint64_t timestamp_ns);
+
+  // Where the next read of a topic begins: the relay's receipt time (unix ms) of the last relay message
+  // read on it, refused or not, so that a read carries on after junk instead of reading it again; 0
+  // when never. set_read_cursor never moves it backwards.
+  Result<std::int64_t> read_cursor(const std::string& topic);
+  Result<void> set_read_cursor(const std::string& topic, std::int64_t published_ms);
 
   // A contact's bundle (an encoded SignedPublicKeyBundle), as verified when it was fetched. Replaces the
   // stored one only when published_ns is newer. contact() fails with kCorrupt when the stored bytes do

@@ -25,6 +25,10 @@
 
 namespace keylink::messaging {
 
+// How far ahead of this home's clock another party's may run: an invitation dated later is refused, and
+// no read mark goes past now + this.
+inline constexpr std::uint64_t kMaxClockSkewNs = 3600ull * 1'000'000'000;
+
 // A peer whose bundle was fetched from its contact topic and verified (keylink/messaging/contact.h).
 struct Contact {
   std::string address;  // EIP-55
@@ -40,9 +44,11 @@ struct Refusal {
 
 struct Received {
   std::vector<identity::ConversationReference> conversations;  // new ones (from invitations)
-  std::vector<DecodedMessage> messages;                         // new ones, in the order received
+  std::vector<DecodedMessage> messages;                        // new ones, in the order received
   std::vector<Refusal> refused;
-  std::uint64_t newest_ns = 0;  // the newest envelope timestamp seen, accepted or not
+  // The newest envelope timestamp of what was accepted (refused envelopes never count), at most
+  // now + kMaxClockSkewNs; 0 when nothing was.
+  std::uint64_t newest_ns = 0;
 };
 
 class Messenger {
@@ -74,13 +80,15 @@ class Messenger {
   };
   Result<Sent> send(const identity::ConversationReference& conversation, const wire::xmtp::EncodedContent& content);
 
-  // Invitations read from my invite topic: the conversations they open.
+  // Invitations read from my invite topic: the conversations they open. Each is refused alone when
+  // the keystore refuses it, or when it is dated more than kMaxClockSkewNs ahead of now (kBadTime).
   Result<Received> receive_invites(std::span<const wire::xmtp::Envelope> envelopes);
   // V1 introductions read from my intro topic: the V1 conversations they open, and their first messages.
   Result<Received> receive_intros(std::span<const wire::xmtp::Envelope> envelopes);
   // Envelopes read from a conversation's topic (V2, or a V1 DM topic): the messages not seen before,
   // stored. Refuses messages that belong to another conversation or whose sender is neither party, and
-  // (silently) ids already stored: a replay.
+  // (silently) ids already stored: a replay. Every refusal is the message's alone (one dated past what
+  // the cache keeps too, kBadTime); only a failing store fails the call.
   Result<Received> receive_messages(const identity::ConversationReference& conversation,
                                     std::span<const wire::xmtp::Envelope> envelopes);
 

@@ -5,9 +5,12 @@
 // The home gets its identity on first open (from its wallet account, made when missing) and publishes
 // its contact bundles once, as xmtp-js does, so that any XMTP client on the relay can find it.
 // Everything that publishes commits with its relay outbox rows in one transaction: a message is stored
-// as sent and queued for the relay, or neither. Reading (sync_*) fetches a topic's history with
-// keylink_query from a little before where it was last read, opens it in keystore batches, and stores
-// what is new; refused envelopes go to on_refused and never into the cache.
+// as sent and queued for the relay, or neither. Reading (sync) fetches a topic's history with
+// keylink_query from where it was last read (the relay's receipt time of the last message read, kept
+// per topic whether that message was accepted or refused), at most 10,000 relay messages per topic per
+// sync (the next sync carries on), opens each page in keystore batches and stores what is new with the
+// topic's new read position, in one transaction per page; refused envelopes go to on_refused, each
+// alone, and never into the cache.
 //
 // Not thread-safe: everything runs on the io_context's thread. Completion callbacks run on it, never
 // from within the call that started them.
@@ -59,9 +62,10 @@ class XmtpNode {
 
   // For a home without a messaging identity whose wallet has one already (made by keylink on another
   // device, or by any XMTP app): finds the newest backup on the relay's private store topic that the
-  // home's wallet opens, as xmtp-js Client.create does, and adopts it. Done with true when it did,
-  // false when there was none (open() then makes a new identity), right away when the home has one.
-  // io, home, rng and clock must outlive the call.
+  // home's wallet opens, as xmtp-js Client.create does, and adopts it. Newest by the creation time of
+  // its identity key, which the wallet signed (never by the envelope's time, which anyone sets). Done with true when it
+  // did, false when there was none (open() then makes a new identity), right away when the home has one. io, home, rng
+  // and clock must outlive the call.
   static void restore_identity(boost::asio::io_context& io, Home& home, relay::ClientOptions relay_options, Rng& rng,
                                const Clock& clock, Done<bool> done);
   // io, home, rng and clock must outlive the node.
@@ -77,10 +81,17 @@ class XmtpNode {
   const std::string& address() const noexcept;  // EIP-55
   identity::Keystore& keystore() noexcept;
   messaging::MessageStore& messages() noexcept;
-  // The V2 conversations, oldest first; with `peer` alone when given.
-  Result<std::vector<identity::ConversationReference>> conversations(const std::optional<crypto::EthAddress>& peer = {});
+  // Whether the views of conversations (conversations(), watch()) show those with peers this identity
+  // denied (`contacts deny`, or consent read from another device): hidden, as xmtp-js apps hide them,
+  // unless asked for all. Their messages are still read and kept, so that asking for all shows them.
+  enum class Shown { kNotDenied, kAll };
 
-  // The peer's newest contact bundle on the relay that its wallet signed; kNoContact when none.
+  // The conversations (V2 and V1), oldest first; with `peer` alone when given.
+  Result<std::vector<identity::ConversationReference>> conversations(const std::optional<crypto::EthAddress>& peer = {},
+                                                                     Shown shown = Shown::kNotDenied);
+
+  // The peer's newest contact bundle on the relay that its wallet signed, newest by the creation times
+  // its signatures cover (an old bundle republished later is still old); kNoContact when none.
   void find_contact(const crypto::EthAddress& peer, Done<messaging::Contact> done);
   // New conversations from my invite topic, then new messages of every conversation (with `peer` only,
   // when given). Received::messages holds what was new, in conversation order.
@@ -89,8 +100,9 @@ class XmtpNode {
   // there is none. Done once it is stored and queued; when_sent() tells when the relay has it.
   void send(const crypto::EthAddress& peer, const wire::xmtp::EncodedContent& content,
             Done<messaging::Messenger::Sent> done);
-  // From now on, new invitations and messages as they arrive: on_message for each message stored.
-  void watch();
+  // From now on, new invitations and messages as they arrive: on_message for each message stored in a
+  // conversation `shown` shows.
+  void watch(Shown shown = Shown::kNotDenied);
 
   // Records consent for `peer`, locally and on my private preferences topic (self-encrypted, as
   // xmtp-js Contacts.allow / deny write it).

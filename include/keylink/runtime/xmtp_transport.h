@@ -44,9 +44,25 @@ struct XmtpQueryOptions {
   // from a sender whose clock is ahead of the relay's, before start_ns, is not found.
   std::optional<std::uint64_t> start_ns{};
   std::optional<std::uint64_t> end_ns{};
+  // Only relay messages the relay received at or after this time (its publishedAt, unix ms), whatever
+  // their envelopes' timestamps: where a reader that stopped (XmtpPage::last_published_ms) carries on.
+  std::optional<std::int64_t> published_from_ms{};
   relay::QueryRequest::Direction direction = relay::QueryRequest::Direction::kAscending;
   std::size_t page_limit = 100;     // relay messages per keylink_query, 1 to the relay's max (1000)
-  std::size_t max_total = 100'000;  // relay messages over all pages; more is an error
+  std::size_t max_total = 100'000;  // relay messages over all pages (query_all: more is an error)
+};
+
+// One page of query_pages: the envelopes kept from it, and when the relay received the last relay
+// message of the page (kept or dropped; 0 for an empty page).
+struct XmtpPage {
+  std::vector<wire::xmtp::Envelope> envelopes;
+  std::int64_t last_published_ms = 0;
+};
+
+// How query_pages ended: relay messages seen, and whether more remain past where it stopped.
+struct XmtpPagesEnd {
+  std::size_t seen = 0;
+  bool more = false;
 };
 
 class XmtpTransport {
@@ -91,6 +107,12 @@ class XmtpTransport {
   // and reported to on_dropped. If the transport or the client is destroyed first, `done` never runs.
   void query_all(const std::string& xmtp_topic, XmtpQueryOptions options,
                  std::function<void(Result<std::vector<wire::xmtp::Envelope>>)> done);
+  // The same walk, page by page, for a reader that must not hold a whole topic: on_page runs for each
+  // page in order, before the next is asked for, and returns false to stop there (or an error, which
+  // ends the walk with it). The walk stops once max_total relay messages were seen, with more = true
+  // when the relay holds others: a bound on one read, never an error. `done` runs as query_all's.
+  void query_pages(const std::string& xmtp_topic, XmtpQueryOptions options,
+                   std::function<Result<bool>(XmtpPage)> on_page, std::function<void(Result<XmtpPagesEnd>)> done);
 
  private:
   struct QueryState;
