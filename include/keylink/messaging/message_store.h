@@ -70,7 +70,7 @@ class MessageStore {
   Result<void> set_read_cursor(const std::string& topic, std::int64_t published_ms);
 
   // A contact's bundle (an encoded SignedPublicKeyBundle), as verified when it was fetched. Replaces the
-  // stored one only when published_ns is newer. contact() fails with kCorrupt when the stored bytes do
+  // stored one only when published_ns (Contact::published_ns: the signed creation time) is newer. contact() fails with kCorrupt when the stored bytes do
   // not decode.
   Result<void> put_contact(const std::string& address, const wire::xmtp::SignedPublicKeyBundle& bundle,
                            std::uint64_t published_ns);

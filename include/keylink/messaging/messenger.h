@@ -33,6 +33,8 @@ inline constexpr std::uint64_t kMaxClockSkewNs = 3600ull * 1'000'000'000;
 struct Contact {
   std::string address;  // EIP-55
   wire::xmtp::SignedPublicKeyBundle bundle;
+  // When the bundle's identity key was made (identity::key_created_ns: signed, unlike the envelope's
+  // time); 0 when unknown. The newer bundle of a wallet is the one with the later time.
   std::uint64_t published_ns = 0;
 };
 
