@@ -58,4 +58,7 @@ parsed=$(echo "$uri" | "$keylink" uri parse - --json)
 hostile="${uri}&kl-x=%1B%5B2J%E2%80%AE"
 shown=$("$keylink" uri parse "$hostile" 2>&1 || true)
 [[ $shown != *$'\e'* && $shown != *$'\u202e'* ]] || { echo "uri parse printed raw controls: '$shown'"; exit 1; }
-echo "cli: 5 passed, 0 failed"
+# A parameter that is not UTF-8 is shown, in text and in JSON, instead of aborting the program.
+"$keylink" uri parse "${uri}&kl-x=%FF" >/dev/null || { echo "uri parse failed on a non-UTF-8 parameter"; exit 1; }
+"$keylink" uri parse "${uri}&kl-x=%FF" --json >/dev/null || { echo "uri parse --json failed on a non-UTF-8 parameter"; exit 1; }
+echo "cli: 6 passed, 0 failed"

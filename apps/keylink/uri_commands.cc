@@ -31,7 +31,9 @@ nlohmann::json describe(const wire::PairingUri& uri, const Clock& clock) {
 
 void print(const nlohmann::json& fields, bool json) {
   if (json) {
-    std::cout << fields.dump(2) << '\n';
+    // A kl- parameter may percent-decode to bytes that are not UTF-8, which JSON cannot carry: they
+    // become U+FFFD instead of ending the program.
+    std::cout << fields.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return;
   }
   for (const auto& [key, value] : fields.items()) {

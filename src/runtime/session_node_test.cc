@@ -258,8 +258,9 @@ bool loop_goes_quiet(boost::asio::io_context& io) {
 }
 
 TEST_F(SessionNodeTest, AnExpiryPast2262LeavesTheTimerQuiet) {
-  // A dApp whose pairing URI and proposal expire in 300,000 years (a TimePoint overflows after 2262).
-  dapp.pairing_lifetime = 10'000'000'000'000;
+  // A dApp whose pairing URI and proposal expire in about 2350: in nanoseconds that wraps to a negative
+  // TimePoint, a deadline in the past, at every turn.
+  dapp.pairing_lifetime = 12'000'000'000;
   open_and_start(dapp);
   open_and_start(wallet);
   auto connection = dapp.step([](Engine& e) { return e.connect(required()); });
