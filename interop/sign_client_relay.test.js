@@ -1,7 +1,7 @@
 'use strict';
 // Interop: the real @walletconnect/sign-client 2.25.0, as dApp and as wallet, offline, through
 // keylink-relay on loopback: connect, pair, proposal, approval, session, a personal_sign request and
-// its response, ping, and a disconnect that reaches the other side.
+// its response, session and pairing pings, and a disconnect that reaches the other side.
 //
 //   KEYLINK_RELAY=build/apps/keylink-relay/keylink-relay node --test interop/sign_client_relay.test.js
 // KEYLINK_WC_LOG=debug prints the clients' logs (pino) to stderr.
@@ -120,6 +120,12 @@ test('sign-client 2.25 dApp and wallet through keylink-relay', async (t) => {
     await within(dapp.ping({ topic: session.topic }), STEP_MS, 'dapp.ping');
     await pinged;
     await within(wallet.ping({ topic: session.topic }), STEP_MS, 'wallet.ping');
+
+    // the pairing ping (wc_pairingPing, which sign-client publishes with a ttl of 30 s): resolves once the
+    // wallet answered.
+    const pairingPinged = once(wallet.core.pairing.events, 'pairing_ping', 'the pairing ping at the wallet');
+    await within(dapp.core.pairing.ping({ topic: session.pairingTopic }), STEP_MS, 'dapp.core.pairing.ping');
+    assert.equal((await pairingPinged).topic, session.pairingTopic);
 
     // disconnect from the wallet side reaches the dApp (wc_sessionDelete).
     const deleted = once(dapp, 'session_delete', 'session_delete at the dApp');

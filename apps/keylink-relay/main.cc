@@ -13,6 +13,7 @@
 
 #include "keylink/relay/forwarder.h"
 #include "keylink/relay/journal.h"
+#include "keylink/relay/logfmt.h"
 #include "keylink/relay/relay_core.h"
 #include "keylink/relay/server.h"
 #include "options.h"
@@ -88,7 +89,15 @@ int serve(relay::RelayOptions options) {
       io.stop();
     });
   });
-  io.run();
+  // Connections end themselves on an exception; one from anywhere else is logged, and the relay goes on.
+  for (bool stopped = false; !stopped;) {
+    try {
+      io.run();
+      stopped = true;
+    } catch (const std::exception& e) {
+      options.server.log->error("msg=\"exception in the event loop\" what={}", relay::logfmt_value(e.what()));
+    }
+  }
   if (journal) journal->flush();
   options.server.log->info("msg=\"stopped\"");
   return 0;

@@ -22,7 +22,8 @@ void add_relay_options(CLI::App& app, RelayOptions& options) {
       ->transform(CLI::CheckedTransformer(std::map<std::string, Durability>{
           {"power", Durability::kPower}, {"process", Durability::kProcess}, {"none", Durability::kNone}}))
       ->default_str("power");
-  app.add_option("--min-ttl", limits.min_ttl_seconds, "Shortest ttl a publish may ask for, seconds")
+  app.add_option("--min-ttl", limits.min_ttl_seconds,
+                 "Shortest ttl a publish may ask for, seconds (WalletConnect's pairing ping asks for 30)")
       ->capture_default_str();
   app.add_option("--max-ttl", limits.max_ttl_seconds, "Longest ttl a publish may ask for, seconds")
       ->capture_default_str();
@@ -34,17 +35,36 @@ void add_relay_options(CLI::App& app, RelayOptions& options) {
       ->capture_default_str();
   app.add_option("--max-batch", limits.max_topics_per_batch, "Topics or messages in one batch request")
       ->capture_default_str();
-  app.add_option("--publish-rate", limits.publishes_per_second, "Publishes per second per connection (0: no limit)")
+  app.add_option("--publish-rate", limits.publishes_per_second,
+                 "Publishes per second per client id, across its connections and reconnects (0: no limit)")
       ->capture_default_str();
-  app.add_option("--publish-burst", limits.publish_burst, "Publishes a connection may make at once")
+  app.add_option("--publish-burst", limits.publish_burst, "Publishes a client id may make at once")
       ->capture_default_str();
   app.add_option("--max-queued-bytes", limits.max_queued_bytes,
                  "Outbound bytes queued per connection; past it the slow consumer is closed")
       ->capture_default_str();
   app.add_option("--max-connections", limits.max_connections, "Connections in total")->capture_default_str();
-  app.add_option("--max-connections-per-ip", limits.max_connections_per_ip, "Connections from one IP address")
+  app.add_option("--max-connections-per-ip", limits.max_connections_per_ip,
+                 "Connections from one IPv4 address or IPv6 /64")
       ->capture_default_str();
-  app.add_option("--max-stored-bytes", limits.max_stored_bytes, "Message bytes kept in all; past it publishes fail")
+  app.add_option("--max-pending-connections", limits.max_pending_connections,
+                 "Connections not upgraded to WebSocket yet (HTTP requests, slow upgrades), in total")
+      ->capture_default_str();
+  app.add_option("--max-pending-connections-per-ip", limits.max_pending_connections_per_ip,
+                 "Connections not upgraded yet from one IPv4 address or IPv6 /64")
+      ->capture_default_str();
+  app.add_option_function<std::int64_t>(
+      "--upgrade-timeout", [&limits](std::int64_t s) { limits.upgrade_timeout = std::chrono::seconds(s); },
+      "Seconds a connection may take to upgrade to WebSocket, however many HTTP requests it makes first "
+      "(default 30)");
+  app.add_option("--max-stored-bytes", limits.max_stored_bytes,
+                 "Bytes kept in all (topic, message and an overhead per message); past it publishes fail")
+      ->capture_default_str();
+  app.add_option("--max-stored-bytes-per-client", limits.max_stored_bytes_per_client,
+                 "Bytes kept for the messages one client id published, across reconnects; past it its publishes fail")
+      ->capture_default_str();
+  app.add_option("--max-stored-bytes-per-ip", limits.max_stored_bytes_per_ip,
+                 "Bytes kept for the messages published from one IPv4 address or IPv6 /64 since the relay started")
       ->capture_default_str();
   app.add_option("--delivery-window", limits.delivery_window,
                  "Unacknowledged deliveries per connection; the rest of its mailbox waits for acks")
@@ -90,6 +110,7 @@ void finish_relay_options(RelayOptions& options) {
   if (limits.max_message_bytes > limits.max_frame_bytes) {
     throw CLI::ValidationError("--max-message-bytes", "must not exceed --max-frame-bytes");
   }
+  if (limits.upgrade_timeout.count() < 1) throw CLI::ValidationError("--upgrade-timeout", "must be at least 1 s");
   if (limits.ping_interval.count() < 1 || limits.idle_timeout <= limits.ping_interval) {
     throw CLI::ValidationError("--idle-timeout", "must be longer than --ping-interval (both at least 1 s)");
   }

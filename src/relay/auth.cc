@@ -10,6 +10,9 @@ namespace keylink::relay {
 namespace {
 
 constexpr std::int64_t kMaxClockSkewSeconds = 60;
+// What @walletconnect/core signs (CRYPTO_JWT_TTL, a day): a token that lives longer is one a thief could
+// use for longer.
+constexpr std::int64_t kMaxTokenLifetimeSeconds = 86400;
 
 std::string percent_decode(std::string_view text) {
   std::string out;
@@ -58,6 +61,11 @@ Result<std::string> authenticate(std::string_view token, const std::vector<std::
   if (claims->exp <= now_seconds) return fail(crypto::Errc::kMalformed, "auth token expired; sign a new one");
   if (claims->iat > now_seconds + kMaxClockSkewSeconds) {
     return fail(crypto::Errc::kMalformed, "auth token issued in the future; check the client's clock");
+  }
+  // exp > now and iat <= now + 60 here, so neither side can overflow.
+  if (claims->exp - kMaxTokenLifetimeSeconds > claims->iat) {
+    return fail(crypto::Errc::kMalformed,
+                "auth token valid for more than a day (exp - iat over 86400 s); sign one that lives at most a day");
   }
   if (std::find(audiences.begin(), audiences.end(), claims->aud) == audiences.end()) {
     return fail(crypto::Errc::kMalformed, "auth token is for another relay (aud " + claims->aud + ")");

@@ -37,6 +37,9 @@ TEST_F(AuthTest, RefusesWithAReason) {
   EXPECT_NE(reason(token("ws://127.0.0.1:8787", now + 61)).find("future"), std::string::npos);
   EXPECT_TRUE(authenticate(token("ws://127.0.0.1:8787", now + 60), audiences, now));
   EXPECT_NE(reason(token("wss://elsewhere", now)).find("another relay"), std::string::npos);
+  EXPECT_NE(reason(token("ws://127.0.0.1:8787", now, 86401)).find("more than a day"), std::string::npos);
+  EXPECT_NE(reason(token("ws://127.0.0.1:8787", now - 1000, 365 * 86400)).find("more than a day"), std::string::npos);
+  EXPECT_TRUE(authenticate(token("ws://127.0.0.1:8787", now, 86400), audiences, now));
   std::string tampered = token("wss://relay.example", now);
   tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
   EXPECT_NE(reason(tampered).find("auth token: "), std::string::npos);

@@ -72,14 +72,9 @@ bool is_known(Opcode opcode) {
 
 }  // namespace
 
-std::size_t FrameParser::frame_size(std::span<const char> bytes) {
-  Header header;
-  if (!read_header(bytes, header)) return 0;
-  return header.size + static_cast<std::size_t>(std::min<std::uint64_t>(header.length, SIZE_MAX / 2));
-}
-
 std::size_t FrameParser::parse(std::span<char> bytes, Visitor& visitor) {
   std::size_t used = 0;
+  next_frame_size_ = 0;
   while (!done_) {
     const std::span<char> rest = bytes.subspan(used);
     Header header;
@@ -102,7 +97,10 @@ std::size_t FrameParser::parse(std::span<char> bytes, Visitor& visitor) {
       visitor.on_error(code, reason);
       break;
     }
-    if (rest.size() - header.size < header.length) break;
+    if (rest.size() - header.size < header.length) {
+      next_frame_size_ = header.size + static_cast<std::size_t>(header.length);  // in bounds: checked above
+      break;
+    }
     std::span<char> payload = rest.subspan(header.size, static_cast<std::size_t>(header.length));
     unmask(payload, rest.data() + header.size - 4);
     used += header.size + payload.size();

@@ -45,9 +45,13 @@ class FrameParser {
   // or on_close it parses nothing more.
   std::size_t parse(std::span<char> bytes, Visitor& visitor);
 
-  // How many bytes the frame at the start of `bytes` needs in all, or 0 if its header is incomplete.
-  // Lets the reader grow its buffer for a large frame.
-  static std::size_t frame_size(std::span<const char> bytes);
+  // How many bytes (header included) the incomplete frame that the last parse() stopped at needs in all,
+  // once its header passed every check: at most max_message_bytes plus a header. 0 when its header is
+  // not all there yet, when parse() stopped at no frame, and once the parser is done. The only length
+  // a reader may size its buffer from: a length the peer declares is checked before it sizes anything.
+  std::size_t next_frame_size() const noexcept { return next_frame_size_; }
+  // After on_error or on_close: nothing more will be parsed, so nothing more need be read.
+  bool done() const noexcept { return done_; }
 
  private:
   bool handle(Opcode opcode, bool fin, std::span<char> payload, Visitor& visitor);
@@ -55,6 +59,7 @@ class FrameParser {
   std::size_t max_message_bytes_;
   std::string fragments_;                      // a fragmented message being assembled
   Opcode fragmented_ = Opcode::kContinuation;  // the opcode of that message, or kContinuation for none
+  std::size_t next_frame_size_ = 0;
   bool done_ = false;
 };
 

@@ -59,8 +59,33 @@ TEST(FrameParser, LeavesAnIncompleteFrameForLater) {
   std::size_t used = 99;
   EXPECT_TRUE(parse(frame.substr(0, frame.size() - 1), 1024, &used).empty());
   EXPECT_EQ(used, 0u);
-  EXPECT_EQ(FrameParser::frame_size(std::span<const char>(frame.data(), 6)), frame.size());  // header and mask
-  EXPECT_EQ(FrameParser::frame_size(std::span<const char>(frame.data(), 5)), 0u);
+}
+
+TEST(FrameParser, SaysHowLargeAnAcceptedIncompleteFrameIs) {
+  const std::string frame = client_frame(0x81, std::string(300, 'x'));
+  FrameParser parser(1024);
+  Recorder recorder;
+  std::string bytes = frame.substr(0, 8);  // header and mask
+  EXPECT_EQ(parser.parse(std::span(bytes.data(), bytes.size()), recorder), 0u);
+  EXPECT_EQ(parser.next_frame_size(), frame.size());
+  bytes = frame.substr(0, 7);  // the mask is not all there
+  EXPECT_EQ(parser.parse(std::span(bytes.data(), bytes.size()), recorder), 0u);
+  EXPECT_EQ(parser.next_frame_size(), 0u);
+}
+
+// 14 bytes that declare 2^40 bytes: refused before anything is sized from the length they declare.
+TEST(FrameParser, ARefusedHeaderSizesNothing) {
+  const std::string huge("\x81\xff\x00\x00\x01\x00\x00\x00\x00\x00mask", 14);
+  const std::string unmasked = std::string("\x81\x7f", 2) + huge.substr(2, 8);
+  const std::string reserved_bits = "\xc1" + huge.substr(1);
+  for (std::string bytes : {huge, unmasked, reserved_bits}) {
+    FrameParser parser(1024);
+    Recorder recorder;
+    EXPECT_EQ(parser.parse(std::span(bytes.data(), bytes.size()), recorder), 0u);
+    EXPECT_EQ(recorder.events.size(), 1u);
+    EXPECT_TRUE(parser.done());
+    EXPECT_EQ(parser.next_frame_size(), 0u);
+  }
 }
 
 TEST(FrameParser, CloseCarriesCodeAndReasonAndEndsParsing) {

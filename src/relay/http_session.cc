@@ -6,6 +6,7 @@
 
 #include "keylink/base/encoding.h"
 #include "keylink/relay/auth.h"
+#include "keylink/relay/logfmt.h"
 #include "websocket_session.h"
 
 namespace keylink::relay {
@@ -38,16 +39,33 @@ Stream make_stream(asio::ip::tcp::socket socket, ServerState& server) {
 }  // namespace
 
 template <class Stream>
-BasicHttpSession<Stream>::BasicHttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> server)
-    : stream_(make_stream<Stream>(std::move(socket), *server)), server_(std::move(server)) {}
+BasicHttpSession<Stream>::BasicHttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> server,
+                                           std::string network)
+    : stream_(make_stream<Stream>(std::move(socket), *server)),
+      server_(std::move(server)),
+      network_(std::move(network)),
+      upgrade_deadline_(std::chrono::steady_clock::now() + server_->options.limits.upgrade_timeout) {
+  ++server_->pending;
+  ++server_->pending_per_ip[network_];
+}
+
+template <class Stream>
+BasicHttpSession<Stream>::~BasicHttpSession() {
+  --server_->pending;
+  // Only the server's state here: the handler may be gone already (sessions can outlive it at exit).
+  if (--server_->pending_per_ip[network_] == 0) server_->pending_per_ip.erase(network_);
+}
 
 template <class Stream>
 void BasicHttpSession<Stream>::run() {
   if constexpr (kTls<Stream>) {
-    // The handshake has the request's bound: a client that opens TCP and stays silent is dropped.
+    // The handshake has a request's bound (and the upgrade's): a client that opens TCP and stays silent
+    // is dropped.
     beast::error_code ignored;
     std::string ip = tcp_socket(stream_).remote_endpoint(ignored).address().to_string();
-    beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
+    const auto left = upgrade_deadline_ - std::chrono::steady_clock::now();
+    beast::get_lowest_layer(stream_).expires_after(
+        std::min<std::chrono::steady_clock::duration>(kRequestTimeout, left));
     stream_.async_handshake(asio::ssl::stream_base::server,
                             [self = this->shared_from_this(), ip = std::move(ip)](beast::error_code error) {
                               self->on_handshake(error, ip);
@@ -60,8 +78,8 @@ void BasicHttpSession<Stream>::run() {
 template <class Stream>
 void BasicHttpSession<Stream>::on_handshake(beast::error_code error, const std::string& ip) {
   if (!error) return read();
-  server_->options.log->info("msg=\"tls handshake failed\" ip={} reason=\"{}\"", ip,
-                             error == beast::error::timeout ? std::string("timed out") : error.message());
+  server_->options.log->info("msg=\"tls handshake failed\" ip={} reason={}", ip,
+                             logfmt_value(error == beast::error::timeout ? "timed out" : error.message()));
   ++server_->handler.metrics().errors["tls_handshake"];
 }
 
@@ -70,14 +88,38 @@ void BasicHttpSession<Stream>::read() {
   parser_.emplace();
   parser_->header_limit(kMaxHeaderBytes);
   parser_->body_limit(kMaxBodyBytes);
-  beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
+  // Each request has kRequestTimeout, and all of them together (keep-alive /health loops, say) end at the
+  // upgrade deadline: a connection is not kept waiting for its upgrade for ever.
+  const auto left = upgrade_deadline_ - std::chrono::steady_clock::now();
+  if (left <= std::chrono::steady_clock::duration::zero()) {
+    ++server_->handler.metrics().errors["upgrade_timeout"];
+    beast::error_code ignored;
+    return void(tcp_socket(stream_).close(ignored));
+  }
+  beast::get_lowest_layer(stream_).expires_after(std::min<std::chrono::steady_clock::duration>(kRequestTimeout, left));
   http::async_read(stream_, buffer_, *parser_,
                    [self = this->shared_from_this()](beast::error_code error, std::size_t) { self->on_read(error); });
 }
 
 template <class Stream>
 void BasicHttpSession<Stream>::on_read(beast::error_code error) {
+  if (error == beast::error::timeout && std::chrono::steady_clock::now() >= upgrade_deadline_) {
+    ++server_->handler.metrics().errors["upgrade_timeout"];
+  }
   if (error) return;  // closed, timed out, or not HTTP: nothing to answer
+  // As for a WebSocket connection: an exception while one request is handled ends that connection only.
+  try {
+    handle_request();
+  } catch (const std::exception& e) {
+    ++server_->handler.metrics().errors["exception"];
+    server_->options.log->error("msg=\"connection dropped after an exception\" what={}", logfmt_value(e.what()));
+    beast::error_code ignored;
+    tcp_socket(stream_).close(ignored);
+  }
+}
+
+template <class Stream>
+void BasicHttpSession<Stream>::handle_request() {
   const auto& request = parser_->get();
   if (beast::websocket::is_upgrade(request)) return upgrade();
   const std::string_view target = view(request.target());
@@ -87,7 +129,9 @@ void BasicHttpSession<Stream>::on_read(beast::error_code error) {
                    "{\"status\":\"ok\",\"connections\":" + std::to_string(server_->sessions.size()) + "}\n");
   }
   if (request.method() == http::verb::get && path == "/metrics") {
-    return respond(http::status::ok, "text/plain; version=0.0.4", server_->handler.metrics().to_prometheus());
+    Metrics& metrics = server_->handler.metrics();
+    metrics.pending_connections = server_->pending;
+    return respond(http::status::ok, "text/plain; version=0.0.4", metrics.to_prometheus());
   }
   respond(http::status::not_found, "text/plain", "keylink-relay: WebSocket on /, GET /health, GET /metrics\n");
 }
@@ -127,7 +171,7 @@ void BasicHttpSession<Stream>::upgrade() {
   auto client = authenticate(auth_token(target, view(request[http::field::authorization])),
                              server_->options.public_urls, server_->clock.unix_seconds());
   if (!client) {
-    log.info("msg=\"auth refused\" ip={} reason=\"{}\"", ip, client.error().message);
+    log.info("msg=\"auth refused\" ip={} reason={}", ip, logfmt_value(client.error().message));
     ++metrics.errors["auth"];
     return switch_protocols("", ip, kCloseUnauthorized, client.error().message);
   }
@@ -139,12 +183,12 @@ void BasicHttpSession<Stream>::upgrade() {
         "", ip, kCloseTryAgainLater,
         "relay full: " + std::to_string(limits.max_connections) + " connections (--max-connections)");
   }
-  if (auto found = server_->sessions_per_ip.find(ip);
+  if (auto found = server_->sessions_per_ip.find(network_);
       found != server_->sessions_per_ip.end() && found->second >= limits.max_connections_per_ip) {
     log.info("msg=\"connection refused: per-IP limit\" ip={} limit={}", ip, limits.max_connections_per_ip);
     ++metrics.errors["connection_limit"];
     return switch_protocols("", ip, kCloseTryAgainLater,
-                            "too many connections from " + ip + " (--max-connections-per-ip " +
+                            "too many connections from " + network_ + " (--max-connections-per-ip " +
                                 std::to_string(limits.max_connections_per_ip) + ")");
   }
   log.debug("msg=\"connected\" ip={} client={}", ip, *client);
@@ -180,11 +224,15 @@ void BasicHttpSession<Stream>::hand_over(std::string client_id, std::string ip, 
   const std::string_view target = view(parser_->get().target());
   auto session = [&] {
     if constexpr (kTls<Stream>) {
-      return std::make_shared<TlsWebsocketSession>(std::move(stream_), std::move(client_id), std::move(ip), server_);
+      return std::make_shared<TlsWebsocketSession>(std::move(stream_), std::move(client_id), std::move(ip), network_,
+                                                   server_);
     } else {
-      return std::make_shared<WebsocketSession>(stream_.release_socket(), std::move(client_id), std::move(ip), server_);
+      return std::make_shared<WebsocketSession>(stream_.release_socket(), std::move(client_id), std::move(ip), network_,
+                                                server_);
     }
   }();
+  // A client may send its first frames right behind its request, and the HTTP reader may have read them.
+  session->preload({static_cast<const char*>(buffer_.data().data()), buffer_.size()});
   if (refusal != 0) return session->refuse(refusal, reason);
   if (server_->options.bench_forward) {
     session->bench_group = query_param(target, "group");

@@ -18,14 +18,17 @@ namespace keylink::relay {
 template <class Stream>
 class BasicHttpSession final : public std::enable_shared_from_this<BasicHttpSession<Stream>> {
  public:
+  // Counts itself among the server's connections that have not upgraded, from `network`, while it lives.
   // REQUIRES: for TlsStream, `server` has its TLS context.
-  BasicHttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> server);
+  BasicHttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> server, std::string network);
+  ~BasicHttpSession();
   void run();
 
  private:
   void on_handshake(beast::error_code error, const std::string& ip);
   void read();
   void on_read(beast::error_code error);
+  void handle_request();
   void upgrade();
   // Answers the upgrade with 101 and hands the socket to a WebsocketSession that serves the client, or
   // that closes at once with `refusal` (a close code and its reason) when it has one.
@@ -35,6 +38,8 @@ class BasicHttpSession final : public std::enable_shared_from_this<BasicHttpSess
 
   Stream stream_;
   std::shared_ptr<ServerState> server_;
+  std::string network_;
+  std::chrono::steady_clock::time_point upgrade_deadline_;  // Limits::upgrade_timeout after the accept
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   beast::http::response<beast::http::string_body> response_;

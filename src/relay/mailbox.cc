@@ -12,6 +12,13 @@ Mailbox::Key Mailbox::key(const StoredMessage& message) {
   return Key(absl::HashOf(absl_text(message.topic), absl_text(message.message)));
 }
 
+std::size_t Mailbox::cost(std::size_t topic_bytes, std::size_t message_bytes) {
+  // The entry; two index slots (absl keeps a table at most 7/8 full, and half full after it doubles);
+  // the expiry bucket's ref; and the allocator's header of each string that is too long for its SSO.
+  constexpr std::size_t kOverhead = sizeof(Entry) + 2 * sizeof(Slot) + sizeof(MessageRef) + 2 * 16;
+  return topic_bytes + message_bytes + kOverhead;
+}
+
 ClientNumber Mailbox::hold(std::string_view client_id) {
   if (auto found = clients_.find(client_id); found != clients_.end()) {
     hold(found->second);
@@ -42,7 +49,7 @@ std::optional<ClientNumber> Mailbox::known_client(std::string_view client_id) co
   return found == clients_.end() ? std::nullopt : std::optional(found->second);
 }
 
-Mailbox::Added Mailbox::add(StoredMessage message, Key key, std::optional<ClientNumber> acked_by) {
+Mailbox::Added Mailbox::add(StoredMessage message, Key key, std::optional<ClientNumber> acked_by, Payers payers) {
   const std::size_t hash = key.hash;
   const std::size_t part = part_of(hash);
   Index& index = index_[part];
@@ -55,7 +62,8 @@ Mailbox::Added Mailbox::add(StoredMessage message, Key key, std::optional<Client
     logs_.emplace(log.number, &log);
   }
   const MessageRef ref{log.number, log.first + log.entries.size()};
-  stored_bytes_ += message.topic.size() + message.message.size();
+  const std::size_t bytes = cost(message);
+  stored_bytes_ += bytes;
   // Most messages expire in the same millisecond as the one before or later: append to the last bucket.
   auto bucket = expiries_.empty() ? expiries_.end() : std::prev(expiries_.end());
   if (bucket == expiries_.end() || bucket->first != message.expires_at_ms) {
@@ -63,10 +71,17 @@ Mailbox::Added Mailbox::add(StoredMessage message, Key key, std::optional<Client
   }
   bucket->second.refs.push_back(ref);
   ++log.live;
-  Entry& entry = log.entries.emplace_back(Entry{std::move(message), {}, false});
+  Entry& entry = log.entries.emplace_back(Entry{std::move(message), {}, {kNoPayer, kNoPayer}, false});
   if (acked_by) {
     entry.acked_by.push_back(*acked_by);
     hold(*acked_by);
+  }
+  std::size_t i = 0;
+  for (auto payer : {payers.client, payers.network}) {
+    if (!payer) continue;
+    entry.payers[i++] = *payer;
+    hold(*payer);
+    clients_by_number_[*payer].stored_bytes += bytes;
   }
   index.insert(Slot{hash, &entry});
   grow_early(part);
@@ -174,9 +189,15 @@ void Mailbox::remove(MessageRef ref) {
   const std::size_t hash = key(entry.message).hash;
   index_[part_of(hash)].erase(Slot{hash, &entry});
   --message_count_;
-  stored_bytes_ -= entry.message.topic.size() + entry.message.message.size();
+  const std::size_t bytes = cost(entry.message);
+  stored_bytes_ -= bytes;
   entry.removed = true;
   for (ClientNumber client : entry.acked_by) release(client);
+  for (ClientNumber payer : entry.payers) {
+    if (payer == kNoPayer) continue;
+    clients_by_number_[payer].stored_bytes -= bytes;
+    release(payer);
+  }
   entry.acked_by = {};
   if (--log.live == 0) {
     logs_.erase(log.number);

@@ -32,7 +32,7 @@ TEST(Mailbox, TheSameMessageIsKeptOnce) {
   EXPECT_FALSE(mailbox.add(message("t", "a", 2)).message);
   EXPECT_TRUE(mailbox.add(message("u", "a", 2)).message);  // another topic, another message
   EXPECT_EQ(mailbox.message_count(), 2u);
-  EXPECT_EQ(mailbox.stored_bytes(), 4u);
+  EXPECT_EQ(mailbox.stored_bytes(), 2 * Mailbox::cost(1, 1));
 }
 
 // Enough messages that every part of the index grows several times, each part early at its own size:
@@ -132,7 +132,7 @@ TEST(Mailbox, PruneForgetsExpiredMessagesAndTheirAcks) {
   mailbox.ack(mailbox.hold("alice"), old);
   EXPECT_EQ(mailbox.prune(500), 1u);
   EXPECT_EQ(mailbox.message_count(), 1u);
-  EXPECT_EQ(mailbox.stored_bytes(), 4u);
+  EXPECT_EQ(mailbox.stored_bytes(), Mailbox::cost(1, 3));
   EXPECT_FALSE(mailbox.ack(mailbox.hold("alice"), old));
   EXPECT_TRUE(mailbox.add(message("t", "old", 600)).message);  // the same text may come back once expired
 }
@@ -175,6 +175,33 @@ TEST(Mailbox, PruneGoesInBoundedBatchesSoonestFirst) {
   EXPECT_EQ(mailbox.prune(200), 6u);
   EXPECT_EQ(mailbox.prune(200), 0u);
   EXPECT_EQ(texts(mailbox.pending(mailbox.hold("a"), "t0", 200, 10)), std::vector<std::string>{"lasting"});
+}
+
+// Millions of tiny messages must count for the memory they take, not for their few bytes of text.
+TEST(Mailbox, AMessageCostsItsBytesAndAnOverhead) {
+  EXPECT_GE(Mailbox::cost(0, 0), 128u);
+  EXPECT_EQ(Mailbox::cost(64, 10) - Mailbox::cost(0, 0), 74u);
+}
+
+// Quotas: each payer is charged what its kept messages cost, and refunded as they expire; a payer with
+// messages kept is known after its connection went.
+TEST(Mailbox, PayersAreChargedUntilTheirMessagesGo) {
+  Mailbox mailbox;
+  const ClientNumber alice = mailbox.hold("alice");
+  const ClientNumber network = mailbox.hold(Mailbox::network_account("192.0.2.7"));
+  mailbox.add(message("t", "a", 0, 100), alice, {alice, network});
+  mailbox.add(message("t", "bb", 0, 200), alice, {alice, network});
+  mailbox.add(message("t", "bb", 0, 200), alice, {alice, network});  // the same message: kept and paid once
+  EXPECT_EQ(mailbox.stored_bytes(alice), Mailbox::cost(1, 1) + Mailbox::cost(1, 2));
+  EXPECT_EQ(mailbox.stored_bytes(network), mailbox.stored_bytes(alice));
+  mailbox.release(alice);
+  mailbox.release(network);
+  EXPECT_EQ(mailbox.known_client("alice"), alice);  // its messages hold it
+  EXPECT_EQ(mailbox.prune(150), 1u);
+  EXPECT_EQ(mailbox.stored_bytes(alice), Mailbox::cost(1, 2));
+  EXPECT_EQ(mailbox.prune(250), 1u);
+  EXPECT_EQ(mailbox.known_client("alice"), std::nullopt);
+  EXPECT_EQ(mailbox.client_count(), 0u);
 }
 
 }  // namespace

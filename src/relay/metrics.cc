@@ -14,6 +14,7 @@ std::string Metrics::to_prometheus() const {
   std::string out;
   metric(out, "connections", "gauge", "Open client connections.", connections);
   metric(out, "connections_total", "counter", "Client connections accepted.", connections_total);
+  metric(out, "pending_connections", "gauge", "Connections not upgraded to WebSocket yet.", pending_connections);
   metric(out, "subscriptions", "gauge", "Topic subscriptions of connected clients.", subscriptions);
   metric(out, "publishes_total", "counter", "Messages published.", publishes);
   metric(out, "deliveries_total", "counter", "Messages delivered to subscribers.", deliveries);
@@ -21,8 +22,10 @@ std::string Metrics::to_prometheus() const {
   metric(out, "bytes_in_total", "counter", "WebSocket payload bytes received.", bytes_in);
   metric(out, "bytes_out_total", "counter", "WebSocket payload bytes sent.", bytes_out);
   metric(out, "stored_messages", "gauge", "Messages kept for their ttl.", stored_messages);
-  metric(out, "stored_bytes", "gauge", "Topic and message bytes kept.", stored_bytes);
-  metric(out, "known_clients", "gauge", "Client ids kept: connected, or with acks of kept messages.", known_clients);
+  metric(out, "stored_bytes", "gauge", "What kept messages cost: topic and message bytes, and an overhead per message.",
+         stored_bytes);
+  metric(out, "known_clients", "gauge",
+         "Client ids and networks kept: connected, or with acks or payments of kept messages.", known_clients);
   metric(out, "journal_commits_total", "counter", "Store transactions committed.", journal_commits);
   out +=
       "# HELP keylink_relay_errors_total Requests refused and connections closed, by kind.\n"

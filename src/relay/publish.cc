@@ -48,12 +48,33 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
                                         std::to_string(low ? limits_.min_ttl_seconds : limits_.max_ttl_seconds) +
                                         (low ? " s (--min-ttl)" : " s (--max-ttl)")});
     }
-    auto full = [&] { return mailbox_.stored_bytes() + queued_bytes_ + message->size() > limits_.max_stored_bytes; };
-    if (full()) accept_queued();  // then exact: the publishes waiting may be copies of kept messages
-    if (full()) {
-      return tl::unexpected(
-          Refusal{kLimitExceeded, "store_full", "the relay's store is full (--max-stored-bytes); publish again later"});
+    // What the publishes waiting count (queued_bytes_) are all this peer's.
+    const std::size_t cost = Mailbox::cost(topic->size(), message->size());
+    auto over = [&](std::size_t kept, std::size_t limit) { return kept + queued_bytes_ + cost > limit; };
+    auto refusal = [&]() -> std::optional<Refusal> {
+      if (over(mailbox_.stored_bytes(), limits_.max_stored_bytes)) {
+        return Refusal{kLimitExceeded, "store_full",
+                       "the relay's store is full (--max-stored-bytes); publish again later"};
+      }
+      if (over(mailbox_.stored_bytes(peer.client), limits_.max_stored_bytes_per_client)) {
+        return Refusal{kLimitExceeded, "client_quota",
+                       "this client keeps " + std::to_string(limits_.max_stored_bytes_per_client) +
+                           " bytes in the relay at most (--max-stored-bytes-per-client); publish again once some "
+                           "are acked and expire"};
+      }
+      if (peer.network_account && over(mailbox_.stored_bytes(*peer.network_account), limits_.max_stored_bytes_per_ip)) {
+        return Refusal{kLimitExceeded, "ip_quota",
+                       "clients from " + peer.network + " keep " + std::to_string(limits_.max_stored_bytes_per_ip) +
+                           " bytes in the relay at most (--max-stored-bytes-per-ip); publish again later"};
+      }
+      return std::nullopt;
+    };
+    auto refused = refusal();
+    if (refused) {
+      accept_queued();  // then exact: the publishes waiting may be copies of kept messages
+      refused = refusal();
     }
+    if (refused) return tl::unexpected(std::move(*refused));
   }
   if (!take_token(peer)) {
     return tl::unexpected(Refusal{kLimitExceeded, "rate_limit",
@@ -80,7 +101,8 @@ void RelayCore::accept(Peer& peer, std::string_view id_json, std::span<Publish> 
     }
     publish.message.seq = next_seq_++;
     // The publisher counts as having acked its own message: it never gets it back.
-    const auto [kept, ref] = mailbox_.add(std::move(publish.message), publish.key, peer.client);
+    const auto [kept, ref] =
+        mailbox_.add(std::move(publish.message), publish.key, peer.client, {peer.client, peer.network_account});
     if (!kept) continue;  // the same message again: stored and delivered once
     fan_out(*kept, ref, &peer, false);
     if (journal_) {
@@ -101,7 +123,7 @@ void RelayCore::handle_publish(Peer& peer, Request& request) {
   }
   if (!publish->ephemeral) {
     mailbox_.prefetch(publish->key);
-    queued_bytes_ += publish->message.topic.size() + publish->message.message.size();
+    queued_bytes_ += Mailbox::cost(publish->message);
   }
   queued_.push_back({&peer, queued_ids_.size(), request.id_json.size(), std::move(*publish)});
   queued_ids_ += request.id_json;
@@ -109,6 +131,7 @@ void RelayCore::handle_publish(Peer& peer, Request& request) {
 }
 
 void RelayCore::accept_queued() {
+  if (queued_.empty()) return;  // a batch being read counts its messages in queued_bytes_ too
   for (QueuedPublish& queued : queued_) {
     accept(*queued.peer, std::string_view(queued_ids_).substr(queued.id_at, queued.id_size),
            std::span(&queued.publish, 1));
@@ -128,6 +151,11 @@ void RelayCore::handle_batch_publish(Peer& peer, Request& request) {
                         "batch of " + std::to_string(messages->size()) + " messages is over the limit of " +
                             std::to_string(limits_.max_topics_per_batch) + " (--max-batch)"});
   }
+  // The batch's messages count against the limits as they are read, as queued publishes do.
+  struct Uncount {
+    std::size_t& bytes;
+    ~Uncount() { bytes = 0; }
+  } uncount{queued_bytes_};
   std::vector<Publish> publishes;
   for (simdjson::dom::element item : *messages) {
     simdjson::dom::object object;
@@ -137,6 +165,7 @@ void RelayCore::handle_batch_publish(Peer& peer, Request& request) {
     }
     auto publish = read_publish(peer, object, "topic", "message", std::nullopt);
     if (!publish) return reply_error(peer, request.id_json, publish.error());
+    if (!publish->ephemeral) queued_bytes_ += Mailbox::cost(publish->message);
     publishes.push_back(std::move(*publish));
   }
   accept(peer, request.id_json, publishes);

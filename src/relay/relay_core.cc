@@ -52,7 +52,8 @@ Result<void> RelayCore::load() {
         const std::uint64_t seq = journaled.message.seq;
         std::optional<ClientNumber> publisher;
         if (!journaled.publisher.empty()) publisher = mailbox_.hold(journaled.publisher);
-        auto added = mailbox_.add(std::move(journaled.message), publisher);
+        // Its client pays again; its network is not journaled, so the per-IP quota counts since the start.
+        auto added = mailbox_.add(std::move(journaled.message), publisher, {publisher, std::nullopt});
         if (added.message) kept.emplace(seq, added.ref);
         if (publisher) mailbox_.release(*publisher);  // the message holds it now, if it was kept
       },
@@ -71,9 +72,12 @@ Result<void> RelayCore::load() {
 void RelayCore::attach(Peer& peer) {
   peer.handle = next_handle_++;
   peer.client = mailbox_.hold(peer.client_id());
+  if (!peer.network.empty()) peer.network_account = mailbox_.hold(Mailbox::network_account(peer.network));
   peers_.emplace(peer.handle, &peer);
-  peer.tokens = limits_.publish_burst;
-  peer.tokens_at_ms = clock_.unix_millis();
+  auto [bucket, created] = buckets_.try_emplace(peer.client_id());
+  if (created) bucket->second = {limits_.publish_burst, clock_.unix_millis(), 0};
+  ++bucket->second.connections;
+  peer.bucket = &bucket->second;
   ++metrics_.connections;
   ++metrics_.connections_total;
 }
@@ -85,6 +89,8 @@ void RelayCore::detach(Peer& peer) {
   while (!peer.subscriptions.empty()) unsubscribe(peer, peer.subscriptions.begin()->first);
   peers_.erase(peer.handle);
   mailbox_.release(peer.client);
+  if (peer.network_account) mailbox_.release(*std::exchange(peer.network_account, std::nullopt));
+  release_bucket(peer);
   --metrics_.connections;
 }
 
@@ -206,15 +212,44 @@ void RelayCore::on_ack(Peer& peer, std::int64_t delivery_id) {
   }
 }
 
+void RelayCore::refill(RateBucket& bucket, std::int64_t now_ms) const {
+  bucket.tokens = std::min(limits_.publish_burst, bucket.tokens + static_cast<double>(now_ms - bucket.at_ms) *
+                                                                      limits_.publishes_per_second / 1000);
+  bucket.at_ms = now_ms;
+}
+
 bool RelayCore::take_token(Peer& peer) {
   if (limits_.publishes_per_second <= 0) return true;
-  const std::int64_t now = clock_.unix_millis();
-  peer.tokens = std::min(limits_.publish_burst, peer.tokens + static_cast<double>(now - peer.tokens_at_ms) *
-                                                                  limits_.publishes_per_second / 1000);
-  peer.tokens_at_ms = now;
-  if (peer.tokens < 1) return false;
-  peer.tokens -= 1;
+  RateBucket& bucket = *peer.bucket;
+  refill(bucket, clock_.unix_millis());
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
   return true;
+}
+
+// A bucket that is not full when its client's last connection goes waits, until it is, for the client to
+// come back: a reconnect gets the tokens it left, not a new burst.
+void RelayCore::release_bucket(Peer& peer) {
+  RateBucket& bucket = *std::exchange(peer.bucket, nullptr);
+  if (--bucket.connections > 0) return;
+  const std::int64_t now = clock_.unix_millis();
+  refill(bucket, now);
+  if (limits_.publishes_per_second <= 0 || bucket.tokens >= limits_.publish_burst) {
+    buckets_.erase(peer.client_id());
+    return;
+  }
+  const double ms_to_full = (limits_.publish_burst - bucket.tokens) * 1000 / limits_.publishes_per_second;
+  idle_buckets_.emplace(now + static_cast<std::int64_t>(ms_to_full) + 1, peer.client_id());
+}
+
+void RelayCore::forget_full_buckets(std::int64_t now_ms) {
+  while (!idle_buckets_.empty() && idle_buckets_.begin()->first <= now_ms) {
+    auto due = idle_buckets_.extract(idle_buckets_.begin());
+    auto found = buckets_.find(due.mapped());
+    if (found == buckets_.end() || found->second.connections > 0) continue;
+    refill(found->second, now_ms);
+    if (found->second.tokens >= limits_.publish_burst) buckets_.erase(found);  // else a later entry is due
+  }
 }
 
 void RelayCore::fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral) {
@@ -307,6 +342,7 @@ void RelayCore::deliver_pending(Peer& peer, std::string_view topic) {
 bool RelayCore::prune(std::size_t max) {
   const std::int64_t now = clock_.unix_millis();
   const bool more = mailbox_.prune(now, max) == max;
+  forget_full_buckets(now);
   if (journal_) journal_->prune(now);
   return more;
 }

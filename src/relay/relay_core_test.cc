@@ -184,7 +184,7 @@ TEST_F(RelayCoreTest, SameMessageTwiceIsStoredAndDeliveredOnce) {
 // The publishes of one read are accepted together, but every frame is still answered in order: a frame
 // of another kind first answers the publishes before it, and the store limit counts those waiting.
 TEST_F(RelayCoreTest, ThePublishesOfOneReadAreAnsweredInOrder) {
-  limits.max_stored_bytes = 3 * (kTopic.size() + 1);
+  limits.max_stored_bytes = 3 * Mailbox::cost(kTopic.size(), 1);
   FakePeer& sub = connect("did:key:sub");
   FakePeer& pub = connect("did:key:pub");
   call(sub, "irn_subscribe", {{"topic", kTopic}});
@@ -253,8 +253,10 @@ TEST_F(RelayCoreTest, BadRequestsGetErrorsThatNameTheProblem) {
             "method irn_nope is not supported");
   EXPECT_EQ(error_of(R"({"id":1,"jsonrpc":"2.0","method":"irn_publish","params":{"topic":3}})")["message"],
             "params.topic must be a string of 1 to 256 bytes");
-  json low = publish(peer, "m", {{"ttl", 30}})["error"];
-  EXPECT_EQ(low["message"], "ttl of 30 s is below the minimum of 300 s (--min-ttl)");
+  json low = publish(peer, "m", {{"ttl", 29}})["error"];
+  EXPECT_EQ(low["message"], "ttl of 29 s is below the minimum of 30 s (--min-ttl)");
+  // wc_pairingPing and its answer, as @walletconnect/core publishes them: the shortest ttl it uses.
+  EXPECT_EQ(publish(peer, "ping", {{"ttl", 30}, {"tag", 1002}})["result"], true);
   limits.max_message_bytes = 4;
   core_.reset();
   FakePeer& fresh = connect("did:key:b");
@@ -280,6 +282,65 @@ TEST_F(RelayCoreTest, LimitsOnSubscriptionsBatchesAndRate) {
   EXPECT_NE(publish(peer, "3")["error"]["message"].get<std::string>().find("--publish-rate"), std::string::npos);
   clock.advance(std::chrono::seconds(1));
   EXPECT_EQ(publish(peer, "4")["result"], true);
+}
+
+// Reconnecting gives no fresh burst: the bucket is the client id's, and waits for it while not full.
+TEST_F(RelayCoreTest, ThePublishRateOutlivesReconnects) {
+  limits.publishes_per_second = 1;
+  limits.publish_burst = 2;
+  FakePeer& first = connect("did:key:a");
+  EXPECT_EQ(publish(first, "1")["result"], true);
+  FakePeer& second = connect("did:key:a");  // a second connection shares the bucket
+  EXPECT_EQ(publish(second, "2")["result"], true);
+  EXPECT_NE(publish(second, "3")["error"]["message"].get<std::string>().find("--publish-rate"), std::string::npos);
+  core().detach(first);
+  core().detach(second);
+  core().prune();
+  FakePeer& again = connect("did:key:a");
+  EXPECT_NE(publish(again, "4")["error"]["message"].get<std::string>().find("--publish-rate"), std::string::npos);
+  FakePeer& other = connect("did:key:b");  // another client has its own
+  EXPECT_EQ(publish(other, "5")["result"], true);
+  core().detach(again);
+  clock.advance(std::chrono::seconds(3));
+  core().prune();  // full again: forgotten, and a new connection starts full
+  FakePeer& later = connect("did:key:a");
+  EXPECT_EQ(publish(later, "6")["result"], true);
+  EXPECT_EQ(publish(later, "7")["result"], true);
+}
+
+// One client, or one network, cannot fill the store: each has a quota of what it keeps, which its
+// messages hold after it disconnects, and which frees as they expire.
+TEST_F(RelayCoreTest, QuotasPerClientAndPerNetworkOutliveConnections) {
+  const std::size_t one = Mailbox::cost(kTopic.size(), 1);
+  limits.max_stored_bytes_per_client = 2 * one;
+  limits.max_stored_bytes_per_ip = 3 * one;
+  auto from = [&](const std::string& client, const std::string& network) -> FakePeer& {
+    peers_.push_back(std::make_unique<FakePeer>(client));
+    peers_.back()->network = network;
+    core().attach(*peers_.back());
+    return *peers_.back();
+  };
+  FakePeer& a = from("did:key:a", "192.0.2.7");
+  EXPECT_EQ(publish(a, "1")["result"], true);
+  EXPECT_EQ(publish(a, "2")["result"], true);
+  json refused = publish(a, "3")["error"];
+  EXPECT_NE(refused["message"].get<std::string>().find("--max-stored-bytes-per-client"), std::string::npos);
+  core().detach(a);
+  FakePeer& a_again = from("did:key:a", "198.51.100.1");  // reconnecting, from elsewhere even, resets nothing
+  EXPECT_NE(publish(a_again, "3")["error"]["message"].get<std::string>().find("per-client"), std::string::npos);
+  EXPECT_EQ(publish(a_again, "3", {{"ephemeral", true}})["result"], true);  // never kept: no quota
+  FakePeer& b = from("did:key:b", "192.0.2.7");                             // another client id from the same network
+  EXPECT_EQ(publish(b, "4")["result"], true);
+  EXPECT_NE(publish(b, "5")["error"]["message"].get<std::string>().find("--max-stored-bytes-per-ip"),
+            std::string::npos);
+  FakePeer& c = from("did:key:c", "203.0.113.9");  // and other networks are not affected
+  EXPECT_EQ(publish(c, "5")["result"], true);
+  clock.advance(std::chrono::seconds(301));
+  core().prune();
+  EXPECT_EQ(publish(a_again, "6")["result"], true);
+  EXPECT_EQ(publish(b, "7")["result"], true);
+  EXPECT_EQ(core().metrics().errors["client_quota"], 2u);
+  EXPECT_EQ(core().metrics().errors["ip_quota"], 1u);
 }
 
 TEST_F(RelayCoreTest, ADeliveryWindowHoldsTheRestOfTheMailboxUntilAcks) {

@@ -2,22 +2,41 @@
 
 #include "http_session.h"
 #include "keylink/relay/errors.h"
+#include "keylink/relay/network.h"
 #include "tls_context.h"
 #include "websocket_session.h"
 
 namespace keylink::relay {
 namespace {
 
+// Whether one more connection that has not upgraded yet is allowed from `network`: counted in all and
+// per network, so that slow upgrades and /health loops cannot hold every descriptor.
+bool room_before_upgrade(ServerState& state, const std::string& network) {
+  const Limits& limits = state.options.limits;
+  auto found = state.pending_per_ip.find(network);
+  if (state.pending < limits.max_pending_connections &&
+      (found == state.pending_per_ip.end() || found->second < limits.max_pending_connections_per_ip)) {
+    return true;
+  }
+  ++state.handler.metrics().errors["pending_limit"];
+  state.options.log->debug("msg=\"connection refused: too many not upgraded\" network={}", network);
+  return false;
+}
+
 void accept(const std::shared_ptr<ServerState>& state) {
   state->acceptor.async_accept([state](beast::error_code error, asio::ip::tcp::socket socket) {
     if (error == asio::error::operation_aborted || !state->acceptor.is_open()) return;
     if (!error) {
       socket.set_option(asio::ip::tcp::no_delay(true), error);
-      if (state->tls) {
-        std::make_shared<TlsHttpSession>(std::move(socket), state)->run();
-      } else {
-        std::make_shared<HttpSession>(std::move(socket), state)->run();
-      }
+      const auto peer = socket.remote_endpoint(error);
+      std::string network = network_of(error ? std::string() : peer.address().to_string());
+      if (room_before_upgrade(*state, network)) {
+        if (state->tls) {
+          std::make_shared<TlsHttpSession>(std::move(socket), state, std::move(network))->run();
+        } else {
+          std::make_shared<HttpSession>(std::move(socket), state, std::move(network))->run();
+        }
+      }  // else the socket closes as it goes out of scope
     }
     accept(state);  // a failed accept (out of descriptors, say) must not stop the relay
   });

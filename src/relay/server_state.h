@@ -38,7 +38,10 @@ struct ServerState {
   asio::ip::tcp::acceptor acceptor;
   std::optional<asio::ssl::context> tls;  // with --tls-cert and --tls-key: every connection is TLS
   std::unordered_set<Peer*> sessions;     // the WebSocket sessions attached to the handler
-  std::unordered_map<std::string, std::size_t> sessions_per_ip;
+  std::unordered_map<std::string, std::size_t> sessions_per_ip;  // by network (network.h)
+  // HTTP connections not upgraded (yet): HttpSessions alive.
+  std::size_t pending = 0;
+  std::unordered_map<std::string, std::size_t> pending_per_ip;  // by network
   bool draining = false;
   std::function<void()> on_drained;
 };

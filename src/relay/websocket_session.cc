@@ -1,5 +1,7 @@
 #include "websocket_session.h"
 
+#include "keylink/relay/logfmt.h"
+
 namespace keylink::relay {
 namespace {
 
@@ -20,19 +22,21 @@ constexpr std::chrono::seconds kRefusalTimeout{5};
 
 template <class Stream>
 BasicWebsocketSession<Stream>::BasicWebsocketSession(Stream stream, std::string client_id, std::string ip,
-                                                     std::shared_ptr<ServerState> server)
+                                                     std::string from_network, std::shared_ptr<ServerState> server)
     : Peer(std::move(client_id)),
       socket_(std::move(stream)),
       ip_(std::move(ip)),
       server_(std::move(server)),
       parser_(server_->options.limits.max_frame_bytes),
       read_buffer_(kFirstRead),
-      timer_(server_->io) {}
+      timer_(server_->io) {
+  network = std::move(from_network);
+}
 
 template <class Stream>
 void BasicWebsocketSession<Stream>::start() {
   server_->sessions.insert(this);
-  ++server_->sessions_per_ip[ip_];
+  ++server_->sessions_per_ip[network];
   attached_ = true;
   server_->handler.attach(*this);
   last_heard_ = std::chrono::steady_clock::now();
@@ -55,7 +59,19 @@ void BasicWebsocketSession<Stream>::refuse(std::uint16_t code, std::string_view 
 }
 
 template <class Stream>
+void BasicWebsocketSession<Stream>::preload(std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (read_buffer_.size() < bytes.size()) read_buffer_.resize(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), read_buffer_.begin());
+  read_end_ = bytes.size();
+  preloaded_ = true;
+}
+
+template <class Stream>
 void BasicWebsocketSession<Stream>::read() {
+  if (std::exchange(preloaded_, false)) {
+    return asio::post(server_->io, [self = this->shared_from_this()] { self->on_read({}, 0); });
+  }
   if (read_end_ == read_buffer_.size()) read_buffer_.resize(2 * read_buffer_.size());
   socket_.async_read_some(asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
                           [self = this->shared_from_this()](boost::system::error_code error, std::size_t size) {
@@ -66,6 +82,20 @@ void BasicWebsocketSession<Stream>::read() {
 template <class Stream>
 void BasicWebsocketSession<Stream>::on_read(boost::system::error_code error, std::size_t size) {
   if (error || finished_) return finish();
+  // What one connection sends must not end the relay: an exception (std::bad_alloc, say) while its bytes
+  // are handled ends that connection only.
+  try {
+    handle_read(size);
+  } catch (const std::exception& e) {
+    ++server_->handler.metrics().errors["exception"];
+    server_->options.log->error("msg=\"connection dropped after an exception\" ip={} client={} what={}", ip_,
+                                client_id(), logfmt_value(e.what()));
+    finish();
+  }
+}
+
+template <class Stream>
+void BasicWebsocketSession<Stream>::handle_read(std::size_t size) {
   last_heard_ = std::chrono::steady_clock::now();
   const bool filled = read_end_ + size == read_buffer_.size();
   read_end_ += size;
@@ -74,16 +104,22 @@ void BasicWebsocketSession<Stream>::on_read(boost::system::error_code error, std
   std::copy(read_buffer_.begin() + static_cast<std::ptrdiff_t>(used),
             read_buffer_.begin() + static_cast<std::ptrdiff_t>(read_end_), read_buffer_.begin());
   read_end_ -= used;
-  // A frame larger than the buffer: make room for all of it (the parser has checked it is in bounds).
-  const std::size_t needed = FrameParser::frame_size(std::span<const char>(read_buffer_.data(), read_end_));
+  // After the peer's close frame or a protocol error the parser reads nothing more: neither do we (our
+  // close frame is on its way, and the connection ends once it is out, or after kCloseTimeout).
+  if (finished_ || parser_.done()) return;
+  // A frame larger than the buffer: room for all of it. Only the parser's size of a frame whose header
+  // it accepted counts, never the length a refused header declares (which could be 2^63 bytes).
+  const std::size_t needed = parser_.next_frame_size();
   if (needed > read_buffer_.size()) {
+    // While closing, only the peer's close frame is still of interest: a large frame is not waited for.
+    if (closing_ && needed > kMaxRead) return finish();
     read_buffer_.resize(needed);
   } else if (filled && read_buffer_.size() < kMaxRead) {
     read_buffer_.resize(2 * read_buffer_.size());
   } else if (!filled && read_end_ == 0 && read_buffer_.size() > kFirstRead) {
     read_buffer_ = std::vector<char>(kFirstRead);
   }
-  if (!finished_) read();  // until the peer closes: a closing peer still sends its close frame
+  read();  // until the peer closes: a closing peer still sends its close frame
 }
 
 template <class Stream>
@@ -108,13 +144,16 @@ void BasicWebsocketSession<Stream>::on_close(std::uint16_t code, std::string_vie
 
 template <class Stream>
 void BasicWebsocketSession<Stream>::on_error(std::uint16_t code, std::string_view reason) {
-  // While closing, the parser has stopped: nothing more would be read from this peer but into the buffer.
-  if (closing_) return finish();
+  // While closing, the parser has stopped, so nothing more is read: go once our close frame is out.
+  if (closing_) {
+    if (write_active_ || !pending_.empty()) return void(after_flush_ = AfterFlush::kFinish);
+    return finish();
+  }
   ++server_->handler.metrics().errors[code == kCloseTooBig           ? "frame_size"
                                       : code == kCloseInvalidPayload ? "utf8"
                                                                      : "protocol"];
-  server_->options.log->info("msg=\"protocol error\" ip={} client={} code={} reason=\"{}\"", ip_, client_id(), code,
-                             reason);
+  server_->options.log->info("msg=\"protocol error\" ip={} client={} code={} reason={}", ip_, client_id(), code,
+                             logfmt_value(reason));
   answer_read();
   queue_close(code, reason, AfterFlush::kFinish);
 }
@@ -141,7 +180,8 @@ void BasicWebsocketSession<Stream>::send(std::string_view frame) {
 template <class Stream>
 void BasicWebsocketSession<Stream>::close(std::uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
-  server_->options.log->info("msg=\"closing\" ip={} client={} code={} reason=\"{}\"", ip_, client_id(), code, reason);
+  server_->options.log->info("msg=\"closing\" ip={} client={} code={} reason={}", ip_, client_id(), code,
+                             logfmt_value(reason));
   pending_.clear();  // whole frames only: what was not on its way yet is dropped, the peer is going
   queue_close(code, reason, AfterFlush::kShutdownSend);
 }
@@ -221,7 +261,7 @@ void BasicWebsocketSession<Stream>::finish() {
     server_->handler.detach(*this);
     attached_ = false;
     server_->sessions.erase(this);
-    if (--server_->sessions_per_ip[ip_] == 0) server_->sessions_per_ip.erase(ip_);
+    if (--server_->sessions_per_ip[network] == 0) server_->sessions_per_ip.erase(network);
     if (server_->draining && server_->sessions.empty() && server_->on_drained) std::exchange(server_->on_drained, {})();
   }
   boost::system::error_code ignored;

@@ -27,8 +27,13 @@ class BasicWebsocketSession final : public Peer,
                                     public FrameParser::Visitor,
                                     public std::enable_shared_from_this<BasicWebsocketSession<Stream>> {
  public:
-  BasicWebsocketSession(Stream stream, std::string client_id, std::string ip, std::shared_ptr<ServerState> server);
+  // `from_network` is network_of(ip): what the per-IP limits count by.
+  BasicWebsocketSession(Stream stream, std::string client_id, std::string ip, std::string from_network,
+                        std::shared_ptr<ServerState> server);
 
+  // Bytes the client sent after its upgrade request, which the HTTP reader had read with it: they are
+  // handled first, as if just read. REQUIRES: before start() or refuse(); at most a request's size.
+  void preload(std::string_view bytes);
   // Serves the peer once the 101 response is written, until it goes.
   void start();
   // A refused client: sends a close frame with `code` and `reason` at once, then reads and drops what
@@ -51,6 +56,7 @@ class BasicWebsocketSession final : public Peer,
   void answer_read();
   void read();
   void on_read(boost::system::error_code error, std::size_t size);
+  void handle_read(std::size_t size);
   void queue_close(std::uint16_t code, std::string_view reason, AfterFlush then);
   void schedule_flush();
   void flush();
@@ -65,6 +71,7 @@ class BasicWebsocketSession final : public Peer,
   std::size_t read_end_ = 0;
   std::string pending_;  // frames queued while `writing_` is on its way
   std::string writing_;
+  bool preloaded_ = false;
   bool flush_scheduled_ = false;
   bool write_active_ = false;
   AfterFlush after_flush_ = AfterFlush::kNothing;

@@ -1,6 +1,7 @@
 'use strict';
 // A raw WalletConnect relay client for the end-to-end tests: one WebSocket, JSON-RPC requests with
 // bounded waits, irn_subscription deliveries recorded and (unless told otherwise) acknowledged.
+const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const net = require('node:net');
 const path = require('node:path');
@@ -11,6 +12,7 @@ const interop = path.join(__dirname, '..', '..', 'interop');
 const { Relay, within, until } = require(path.join(interop, 'relay_process.js'));
 
 const REQUEST_MS = 20000;
+const BYSTANDER_WAIT_MS = 30000;
 
 function keyPair(seed = crypto.randomBytes(32)) {
   return relayAuth.generateKeyPair(seed);
@@ -186,8 +188,52 @@ async function rawSocket(relayUrl, jwt, timeoutMs = 10000) {
   return { socket, send, texts, closed };
 }
 
+// An honest pair beside a test's hostile clients: one client publishes a message every 20 ms to a topic
+// another one subscribes to; finish() checks that every publish was answered true and delivered.
+class Bystander {
+  static async start(url) {
+    const b = new Bystander();
+    b.topic = randomTopic();
+    b.receiver = await Client.connect(url);
+    await b.receiver.subscribe(b.topic);
+    b.sender = await Client.connect(url);
+    b.sent = [];
+    b.failures = [];
+    b.running = true;
+    b.loop = (async () => {
+      for (let i = 0; b.running; i++) {
+        const message = `bystander-${i}`;
+        try {
+          if (await b.sender.publish(b.topic, message) !== true) throw new Error('not true');
+          b.sent.push(message);
+        } catch (error) {
+          b.failures.push(`${message}: ${error.message}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    return b;
+  }
+
+  async finish() {
+    this.running = false;
+    await within(this.loop, BYSTANDER_WAIT_MS, 'the bystander loop');
+    assert.deepEqual(this.failures, [], 'the bystander publishes all answered true');
+    await until(() => this.receiver.received(this.topic).length >= this.sent.length, BYSTANDER_WAIT_MS,
+      'the bystander messages delivered');
+    assert.deepEqual(this.receiver.received(this.topic).map((d) => d.message), this.sent);
+    // And it still works now, both ways.
+    const last = `bystander-final-${crypto.randomUUID()}`;
+    assert.equal(await this.sender.publish(this.topic, last), true);
+    await until(() => this.receiver.received(this.topic).some((d) => d.message === last), BYSTANDER_WAIT_MS, 'a last message');
+    assert.equal(this.sender.ws.readyState, 1);
+    assert.equal(this.receiver.ws.readyState, 1);
+    return this.sent.length + 1;
+  }
+}
+
 function randomTopic() {
   return crypto.randomBytes(32).toString('hex');
 }
 
-module.exports = { Relay, Client, within, until, keyPair, token, randomTopic, rawSocket, REQUEST_MS };
+module.exports = { Relay, Client, Bystander, within, until, keyPair, token, randomTopic, rawSocket, REQUEST_MS };

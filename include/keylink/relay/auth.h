@@ -18,9 +18,9 @@ std::string auth_token(std::string_view target, std::string_view authorization_h
 // The value of a query parameter of a request target ("/?a=1&b=2"), percent-decoded; empty when absent.
 std::string query_param(std::string_view target, std::string_view name);
 
-// Checks the signature, that exp is after now, that iat is at most a minute ahead of now, and that aud
-// is one of the relay's public URLs. Returns the client id (the token's iss, a did:key) or an error whose
-// message says what is wrong, for the close reason.
+// Checks the signature, that exp is after now, that iat is at most a minute ahead of now, that exp is
+// at most a day after iat, and that aud is one of the relay's public URLs. Returns the client id (the token's iss, a
+// did:key) or an error whose message says what is wrong, for the close reason.
 Result<std::string> authenticate(std::string_view token, const std::vector<std::string>& audiences,
                                  std::int64_t now_seconds);
 

@@ -59,6 +59,23 @@ class Mailbox {
   std::optional<ClientNumber> known_client(std::string_view client_id) const;
   std::size_t client_count() const noexcept { return clients_.size(); }
 
+  // What keeping a message costs, in the bytes that Limits::max_stored_bytes and the quotas count: its
+  // topic and message, and an overhead per message for its entry, its index slot and its expiry, so that
+  // millions of tiny messages count for the memory they take.
+  static std::size_t cost(std::size_t topic_bytes, std::size_t message_bytes);
+  static std::size_t cost(const StoredMessage& message) { return cost(message.topic.size(), message.message.size()); }
+
+  // Who pays for a kept message: numbers from hold(), of its publisher's client id and of its network
+  // (held under network_account's name: no did:key starts so). The message holds each, and each is
+  // charged its cost, until it goes.
+  struct Payers {
+    std::optional<ClientNumber> client;
+    std::optional<ClientNumber> network;
+  };
+  static std::string network_account(std::string_view network) { return "net " + std::string(network); }
+  // What the messages kept now cost the payer.
+  std::size_t stored_bytes(ClientNumber payer) const { return clients_by_number_[payer].stored_bytes; }
+
   struct Added {
     const StoredMessage* message;  // null when the same message was kept already
     MessageRef ref;
@@ -78,11 +95,11 @@ class Mailbox {
   // in a large index each add otherwise waits on two cache misses.
   void prefetch(Key key) const { index_[part_of(key.hash)].prefetch(Content{key.hash, {}, {}}); }
   // Stores a message unless the same one (topic and message) is kept already; `acked_by` (the
-  // publisher) never gets it. REQUIRES: key == key(message).
-  Added add(StoredMessage message, Key key, std::optional<ClientNumber> acked_by);
-  Added add(StoredMessage message, std::optional<ClientNumber> acked_by = std::nullopt) {
+  // publisher) never gets it; `payers` are charged its cost. REQUIRES: key == key(message).
+  Added add(StoredMessage message, Key key, std::optional<ClientNumber> acked_by, Payers payers = {});
+  Added add(StoredMessage message, std::optional<ClientNumber> acked_by = std::nullopt, Payers payers = {}) {
     const Key k = key(message);
-    return add(std::move(message), k, acked_by);
+    return add(std::move(message), k, acked_by, payers);
   }
   // Records that the client acked the message; a message no longer kept is ignored. Returns whether
   // the ack was new.
@@ -113,10 +130,12 @@ class Mailbox {
   std::size_t stored_bytes() const noexcept { return stored_bytes_; }
 
  private:
+  static constexpr ClientNumber kNoPayer = UINT32_MAX;
   struct Entry {
     StoredMessage message;
     absl::InlinedVector<ClientNumber, 2> acked_by;  // sorted; the publisher and one reader need no allocation
-    bool removed = false;                           // pruned; dropped once it reaches the front of its log
+    std::array<ClientNumber, 2> payers{kNoPayer, kNoPayer};
+    bool removed = false;  // pruned; dropped once it reaches the front of its log
   };
   // A topic's messages in publish order; an entry's position is `first` plus its index.
   struct TopicLog {
@@ -185,7 +204,8 @@ class Mailbox {
   std::map<std::int64_t, ExpiryBucket> expiries_;  // by expires_at_ms
   struct Client {
     const std::string* id = nullptr;  // its key in clients_; null while the number is free
-    std::uint32_t holds = 0;          // connections and acks of kept messages
+    std::uint32_t holds = 0;          // connections, acks and payments of kept messages
+    std::size_t stored_bytes = 0;     // what the messages it pays for cost
   };
   TextNodeMap<ClientNumber> clients_;  // a node each: Client::id points at the keys
   std::vector<Client> clients_by_number_;

@@ -11,14 +11,15 @@ namespace keylink::relay {
 struct Metrics {
   std::uint64_t connections = 0;  // gauge
   std::uint64_t connections_total = 0;
-  std::uint64_t subscriptions = 0;  // gauge
+  std::uint64_t pending_connections = 0;  // gauge: not upgraded yet
+  std::uint64_t subscriptions = 0;        // gauge
   std::uint64_t publishes = 0;
   std::uint64_t deliveries = 0;
   std::uint64_t acks = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   std::uint64_t stored_messages = 0;  // gauge
-  std::uint64_t stored_bytes = 0;     // gauge
+  std::uint64_t stored_bytes = 0;     // gauge: Mailbox::cost of each
   std::uint64_t known_clients = 0;    // gauge
   std::uint64_t journal_commits = 0;
   std::map<std::string, std::uint64_t> errors;  // by kind: "parse", "rate_limit", "auth", ...

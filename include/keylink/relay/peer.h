@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -15,6 +16,14 @@
 #include "keylink/relay/text_map.h"
 
 namespace keylink::relay {
+
+// A client id's publish rate: a token bucket that its connections share, kept after the last one goes
+// until it is full again, so that reconnecting gives no fresh burst. Owned by the relay core.
+struct RateBucket {
+  double tokens = 0;
+  std::int64_t at_ms = 0;
+  std::uint32_t connections = 0;
+};
 
 class Peer {
  public:
@@ -35,10 +44,14 @@ class Peer {
   // Set by the network layer from the upgrade request; read only by the --bench-forward handler.
   std::string bench_group;
   bool bench_publisher = false;
+  // Set by the network layer before attach: the network the peer connects from (network_of its IP),
+  // which pays with its client id for what it keeps; empty for none.
+  std::string network;
 
   // Owned by the relay core.
-  std::uint64_t handle = 0;  // the core's key for this peer
-  ClientNumber client = 0;   // the mailbox's number for client_id
+  std::uint64_t handle = 0;                     // the core's key for this peer
+  ClientNumber client = 0;                      // the mailbox's number for client_id
+  std::optional<ClientNumber> network_account;  // the mailbox's number for its network, if it has one
   struct Subscription {
     std::string id;
     std::uint64_t next = 0;  // the topic position its mailbox delivery has reached
@@ -47,8 +60,7 @@ class Peer {
   TextNodeMap<Subscription> subscriptions;                     // by topic; a node each: the core points at them
   absl::flat_hash_map<std::int64_t, MessageRef> awaiting_ack;  // delivery rpc id -> message: in flight
   std::unordered_set<std::string> backlog;                     // topics whose subscription is behind
-  double tokens = 0;                                           // publish rate bucket
-  std::int64_t tokens_at_ms = 0;
+  RateBucket* bucket = nullptr;                                // its client id's, shared
 
  private:
   std::string client_id_;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -68,6 +69,9 @@ class RelayCore final : public PeerHandler {
   // What the last read stored and acked, in one append; its publishes are answered once it is durable.
   void journal_pending();
   bool take_token(Peer& peer);
+  void refill(RateBucket& bucket, std::int64_t now_ms) const;
+  void release_bucket(Peer& peer);
+  void forget_full_buckets(std::int64_t now_ms);
 
   tl::expected<Publish, Refusal> read_publish(Peer& peer, simdjson::dom::object params, std::string_view topic_key,
                                               std::string_view message_key, std::optional<std::int64_t> tag);
@@ -122,6 +126,10 @@ class RelayCore final : public PeerHandler {
   std::vector<StoredAck> acks_to_journal_;
   std::vector<std::pair<std::uint64_t, std::string>> answers_to_journal_;
   std::unordered_map<std::uint64_t, Peer*> peers_;
+  // Publish rates by client id: of connected clients, and of gone ones until full again (idle_buckets_,
+  // by when each will be full).
+  TextNodeMap<RateBucket> buckets_;
+  std::multimap<std::int64_t, std::string> idle_buckets_;
   // topic -> its subscribers and their subscription (an element of Peer::subscriptions, whose nodes stay put)
   TextMap<absl::flat_hash_map<Peer*, Peer::Subscription*>> subscribers_;
 };
