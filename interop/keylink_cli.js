@@ -205,22 +205,24 @@ class TtyProcess {
 
 // One party's home directory, and the keylink processes run with it.
 class Home {
-  constructor(name, relayUrl, { program = process.env.KEYLINK_CLI } = {}) {
+  // globalArgs: more global options for every command (['--relay-ca', FILE]).
+  constructor(name, relayUrl, { program = process.env.KEYLINK_CLI, globalArgs = [] } = {}) {
     if (!program) throw new Error('set KEYLINK_CLI to the keylink program');
     this.program = program;
     this.relayUrl = relayUrl;
+    this.globalArgs = globalArgs;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `keylink-${name}-`));
     this.processes = [];
   }
 
-  // Starts `keylink --home DIR --relay URL ...args`.
+  // Starts `keylink --home DIR --relay URL ...globalArgs ...args`.
   spawn(args) {
     const env = { ...process.env, KEYLINK_PASSPHRASE: PASSPHRASE };
     // KEYLINK_RELAY is the relay *program* in the test's environment; the CLI reads it as a URL.
     delete env.KEYLINK_RELAY;
     delete env.KEYLINK_HOME;
-    const child = new KeylinkProcess(this.program, ['--home', this.dir, '--relay', this.relayUrl, ...args], env,
-      args.join(' '));
+    const child = new KeylinkProcess(this.program,
+      ['--home', this.dir, '--relay', this.relayUrl, ...this.globalArgs, ...args], env, args.join(' '));
     this.processes.push(child);
     return child;
   }

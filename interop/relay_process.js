@@ -3,15 +3,18 @@
 // interop/sign_client_relay.test.js and the tests in tests/e2e/.
 const { spawn } = require('node:child_process');
 const http = require('node:http');
+const https = require('node:https');
 const readline = require('node:readline');
 
-const READY = /^keylink-relay listening on (ws:\/\/\S+)$/;
+const READY = /^keylink-relay listening on (wss?:\/\/\S+)$/;
 
 class Relay {
-  // args: extra flags (e.g. ['--store', 'memory']). Resolves once the relay printed its URL.
-  static async start(args, { timeoutMs = 15000, path = process.env.KEYLINK_RELAY } = {}) {
+  // args: extra flags (e.g. ['--store', 'memory']). Resolves once the relay printed its URL. ca: the PEM
+  // CA that get() trusts when the relay serves TLS (--tls-cert).
+  static async start(args, { timeoutMs = 15000, path = process.env.KEYLINK_RELAY, ca } = {}) {
     if (!path) throw new Error('set KEYLINK_RELAY to the keylink-relay program');
     const relay = new Relay();
+    relay.ca = ca;
     relay.output = [];
     relay.child = spawn(path, ['--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     relay.exited = new Promise((resolve) => {
@@ -43,10 +46,12 @@ class Relay {
     return this.output.join('\n');
   }
 
-  // GET a path of the relay's HTTP side: {status, body}.
+  // GET a path of the relay's HTTP side (HTTPS for a wss:// relay): {status, body}.
   get(path, timeoutMs = 10000) {
+    const tls = this.url.startsWith('wss:');
     return new Promise((resolve, reject) => {
-      const request = http.get({ host: '127.0.0.1', port: this.port, path, timeout: timeoutMs }, (response) => {
+      const options = { host: '127.0.0.1', port: this.port, path, timeout: timeoutMs, ...(tls ? { ca: this.ca } : {}) };
+      const request = (tls ? https : http).get(options, (response) => {
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk) => { body += chunk; });

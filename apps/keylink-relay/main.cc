@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "keylink-relay: a WalletConnect-compatible relay node. It carries encrypted messages between\n"
       "clients over WebSocket + JSON-RPC, keeps each for its ttl for clients that are offline, and\n"
-      "serves GET /health and GET /metrics on the same port."};
+      "serves GET /health and GET /metrics on the same port (all over TLS with --tls-cert/--tls-key)."};
   app.set_version_flag("--version", "keylink-relay " KEYLINK_VERSION);
   relay::RelayOptions options;
   relay::add_relay_options(app, options);

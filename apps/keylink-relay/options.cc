@@ -11,7 +11,11 @@ void add_relay_options(CLI::App& app, RelayOptions& options) {
       ->capture_default_str();
   app.add_option("--public-url", options.server.public_urls,
                  "URL clients are configured with; their auth token's aud must be one of these "
-                 "(repeatable; default ws://HOST:PORT)");
+                 "(repeatable; default ws://HOST:PORT, or wss://HOST:PORT with --tls-cert)");
+  app.add_option("--tls-cert", options.server.tls_cert_file,
+                 "PEM certificate chain, the relay's own first: serve wss:// and https:// (TLS 1.2+) only")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", options.server.tls_key_file, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
   app.add_option("--store", options.store, "Where messages are kept: sqlite:PATH or memory")->capture_default_str();
   app.add_option("--durability", options.durability,
                  "When a publish is answered: power (fsynced), process (survives kill -9) or none")
@@ -95,6 +99,9 @@ void finish_relay_options(RelayOptions& options) {
     options.store_path = options.store.substr(7);
   } else {
     throw CLI::ValidationError("--store", "expected sqlite:PATH or memory, got '" + options.store + "'");
+  }
+  if (options.server.tls_cert_file.empty() != options.server.tls_key_file.empty()) {
+    throw CLI::ValidationError("--tls-cert", "--tls-cert and --tls-key go together");
   }
   const Limits& limits = options.server.limits;
   if (limits.min_ttl_seconds < 1 || limits.min_ttl_seconds > limits.max_ttl_seconds) {

@@ -101,7 +101,11 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
   options.relay = env_or("KEYLINK_RELAY", "ws://127.0.0.1:8787");
   app.add_option("--home", options.home, "The directory of this party's keys and sessions (env KEYLINK_HOME)")
       ->capture_default_str();
-  app.add_option("--relay", options.relay, "The relay to connect to (env KEYLINK_RELAY)")->capture_default_str();
+  app.add_option("--relay", options.relay, "The relay to connect to, ws:// or wss:// (env KEYLINK_RELAY)")
+      ->capture_default_str();
+  options.relay_ca = env_or("KEYLINK_RELAY_CA", "");
+  app.add_option("--relay-ca", options.relay_ca,
+                 "PEM CA certificates to verify a wss:// relay with, instead of the system's (env KEYLINK_RELAY_CA)");
 }
 
 void die(const std::string& message) {
@@ -157,7 +161,7 @@ bool ask_yes(const std::string& prompt) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-Command::Command(const GlobalOptions& options) : relay_url_(options.relay) {
+Command::Command(const GlobalOptions& options) : relay_options_{.url = options.relay, .ca_file = options.relay_ca} {
   const auto passphrase = passphrase_for(options.home);
   home_.emplace(check(runtime::Home::open(options.home, passphrase, rng_)));
 }
@@ -179,8 +183,8 @@ Command::Command(const GlobalOptions& options, session::Metadata self) : Command
       .on_publish_error = report_publish_error,
       .on_store_error = [](const Error& error) { say("storage: " + escape_for_terminal(error.message)); },
   };
-  node_ = check(runtime::SessionNode::open(io_, *home_, relay::ClientOptions{.url = relay_url_},
-                                           std::move(engine_options), rng_, clock_, std::move(callbacks)));
+  node_ = check(runtime::SessionNode::open(io_, *home_, relay_options_, std::move(engine_options), rng_, clock_,
+                                           std::move(callbacks)));
 }
 
 void Command::open_chat(
@@ -188,13 +192,13 @@ void Command::open_chat(
   // A home without a messaging identity first looks for its wallet's on the relay (another device of
   // the wallet, or an XMTP app, made it): making a second one would split the wallet's conversations.
   std::optional<Result<bool>> restored;
-  runtime::XmtpNode::restore_identity(io_, *home_, relay::ClientOptions{.url = relay_url_}, rng_, clock_,
+  runtime::XmtpNode::restore_identity(io_, *home_, relay_options_, rng_, clock_,
                                       [&](Result<bool> result) { restored = std::move(result); });
   const auto give_up = std::chrono::steady_clock::now() + kRelayWait;
   while (!restored && std::chrono::steady_clock::now() < give_up) io_.run_one_for(std::chrono::milliseconds(100));
   io_.restart();
   if (!restored)
-    die("cannot reach the relay at " + relay_url_ + " to look for this wallet's messaging identity; try again");
+    die("cannot reach the relay at " + relay_options_.url + " to look for this wallet's messaging identity; try again");
   if (!*restored) die("looking for this wallet's messaging identity: " + restored->error().message);
   if (**restored) say("Restored this wallet's messaging identity from its backup on the relay.");
 
@@ -207,8 +211,7 @@ void Command::open_chat(
       .on_relay_state = report_relay_state,
       .on_publish_error = report_publish_error,
   };
-  chat_ = check(runtime::XmtpNode::open(io_, *home_, relay::ClientOptions{.url = relay_url_}, rng_, clock_,
-                                        std::move(callbacks)));
+  chat_ = check(runtime::XmtpNode::open(io_, *home_, relay_options_, rng_, clock_, std::move(callbacks)));
 }
 
 int Command::run(std::optional<std::chrono::seconds> timeout, std::string timeout_message) {

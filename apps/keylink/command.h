@@ -24,11 +24,12 @@
 namespace keylink::cli {
 
 struct GlobalOptions {
-  std::string home;   // --home, KEYLINK_HOME, ~/.keylink
-  std::string relay;  // --relay, KEYLINK_RELAY, ws://127.0.0.1:8787
+  std::string home;      // --home, KEYLINK_HOME, ~/.keylink
+  std::string relay;     // --relay, KEYLINK_RELAY, ws://127.0.0.1:8787
+  std::string relay_ca;  // --relay-ca, KEYLINK_RELAY_CA; empty: the system's trust store
 };
 
-// Adds --home and --relay to `app` (they are inherited by its subcommands).
+// Adds --home, --relay and --relay-ca to `app` (they are inherited by its subcommands).
 void add_global_options(CLI::App& app, GlobalOptions& options);
 
 // Prints "keylink: <message>" to stderr and ends the command with exit code 1 (by CLI11's exception,
@@ -88,7 +89,7 @@ class Command {
  private:
   void stop();
 
-  std::string relay_url_;
+  relay::ClientOptions relay_options_;
   boost::asio::io_context io_{1};
   SystemRng rng_;
   SystemClock clock_;

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cmath>
 #include <deque>
 #include <set>
@@ -18,6 +21,7 @@
 #include "keylink/crypto/did_key.h"
 #include "keylink/crypto/jwt.h"
 #include "keylink/relay/errors.h"
+#include "tls_context.h"
 
 namespace keylink::relay {
 namespace asio = boost::asio;
@@ -35,13 +39,28 @@ constexpr std::int64_t kJwtTtlSeconds = 86400;
 constexpr std::uint16_t kCloseUnauthorized = 3000;  // spec: a relay refuses a bad auth with 3000
 constexpr std::size_t kOutboxPage = 1000;
 
-// One WebSocket connection. Its own handlers keep it alive (so the stream never dies under a pending
-// operation); the client holds it while it is the current connection, and ignores it once it is not.
+// One WebSocket connection, over TCP (ws://) or TLS (wss://). Its own handlers keep it alive (so the
+// stream never dies under a pending operation); the client holds it while it is the current
+// connection, and ignores it once it is not.
 struct Link {
-  explicit Link(asio::io_context& io) : resolver(io), ws(io), silence(io) {}
+  Link(asio::io_context& io, asio::ssl::context* tls) : resolver(io), silence(io) {
+    if (tls) {
+      secure.emplace(io, *tls);
+    } else {
+      plain.emplace(io);
+    }
+  }
+
+  // Calls f with the WebSocket stream, whichever it is.
+  template <class F>
+  decltype(auto) with_ws(F&& f) {
+    return secure ? f(*secure) : f(*plain);
+  }
+  beast::tcp_stream& tcp() { return secure ? beast::get_lowest_layer(*secure) : beast::get_lowest_layer(*plain); }
 
   tcp::resolver resolver;
-  websocket::stream<beast::tcp_stream> ws;
+  std::optional<websocket::stream<beast::tcp_stream>> plain;
+  std::optional<websocket::stream<beast::ssl_stream<beast::tcp_stream>>> secure;
   beast::flat_buffer buffer;
   std::deque<std::string> queue;  // frames to write, the front one being written
   bool writing = false;
@@ -53,7 +72,9 @@ struct Link {
 // The relay's close frame, when one came: its answer to the close may fail (the relay may drop the TCP
 // connection right after its close frame), and then the read reports that failure rather than `closed`.
 std::string describe_loss(Link& link, beast::error_code error) {
-  if (const websocket::close_reason& reason = link.ws.reason(); reason.code != websocket::close_code::none) {
+  const websocket::close_reason& reason =
+      link.with_ws([](auto& ws) -> const websocket::close_reason& { return ws.reason(); });
+  if (reason.code != websocket::close_code::none) {
     const std::string text(reason.reason.data(), reason.reason.size());
     if (reason.code == kCloseUnauthorized) return "relay refused the auth token (close 3000): " + text;
     return "relay closed the connection (close " + std::to_string(reason.code) + (text.empty() ? "" : ": " + text) +
@@ -99,13 +120,18 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     auto parsed = proto::parse_relay_url(options.url);
     if (!parsed) return notify(State::kStopped, parsed.error().message);
     url = std::move(*parsed);
+    if (url.tls && !tls) {
+      auto context = client_tls_context(options.ca_file);
+      if (!context) return notify(State::kStopped, context.error().message);
+      tls.emplace(std::move(*context));
+    }
     state = State::kConnecting;
     backoff = options.backoff_initial;
     connect();
   }
 
   void connect() {
-    auto fresh = std::make_shared<Link>(io);
+    auto fresh = std::make_shared<Link>(io, url.tls ? &*tls : nullptr);
     link = fresh;
     fresh->resolver.async_resolve(
         url.host, url.port,
@@ -118,49 +144,70 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void tcp_connect(const std::shared_ptr<Link>& fresh, const tcp::resolver::results_type& found) {
-    beast::get_lowest_layer(fresh->ws).expires_after(options.request_timeout);
-    beast::get_lowest_layer(fresh->ws).async_connect(
-        found, [weak = weak_from_this(), fresh](beast::error_code error, const tcp::endpoint&) {
-          auto self = weak.lock();
-          if (!self || self->link != fresh) return;
-          if (error) return self->lost("cannot connect to " + self->options.url + ": " + error.message());
-          self->handshake(fresh);
-        });
+    fresh->tcp().expires_after(options.request_timeout);
+    fresh->tcp().async_connect(found, [weak = weak_from_this(), fresh](beast::error_code error, const tcp::endpoint&) {
+      auto self = weak.lock();
+      if (!self || self->link != fresh) return;
+      if (error) return self->lost("cannot connect to " + self->options.url + ": " + error.message());
+      if (fresh->secure) return self->tls_handshake(fresh);
+      self->handshake(fresh);
+    });
+  }
+
+  // wss://: the relay's certificate must chain to a trusted CA and name the URL's host; anything else
+  // ends this connection (and the next attempt does the same), never a fallback to ws://.
+  void tls_handshake(const std::shared_ptr<Link>& fresh) {
+    auto& stream = fresh->secure->next_layer();
+    if (auto named = expect_server_name(stream.native_handle(), url.host); !named) {
+      return lost(options.url + ": " + named.error().message);
+    }
+    fresh->tcp().expires_after(options.request_timeout);
+    stream.async_handshake(asio::ssl::stream_base::client, [weak = weak_from_this(), fresh](beast::error_code error) {
+      auto self = weak.lock();
+      if (!self || self->link != fresh) return;
+      if (error) {
+        return self->lost(self->options.url + ": " +
+                          describe_handshake_failure(fresh->secure->next_layer().native_handle(), error));
+      }
+      self->handshake(fresh);
+    });
   }
 
   void handshake(const std::shared_ptr<Link>& fresh) {
     // Beast: a tcp_stream under a websocket stream has its own timeouts off; the stream's apply.
-    beast::get_lowest_layer(fresh->ws).expires_never();
+    fresh->tcp().expires_never();
     // Small frames go at once: with Nagle on, a frame written while another is unacknowledged waits
     // for the peer's delayed ACK (40 ms), which a request round trip would pay.
     beast::error_code ignored;
-    beast::get_lowest_layer(fresh->ws).socket().set_option(tcp::no_delay(true), ignored);
+    fresh->tcp().socket().set_option(tcp::no_delay(true), ignored);
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = options.request_timeout;
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
-    fresh->ws.set_option(timeouts);
-    fresh->ws.read_message_max(options.max_frame);
-    // Pings and pongs count as signs of life; Beast answers the pings itself.
-    fresh->ws.control_callback([raw = fresh.get()](websocket::frame_type, beast::string_view) {
-      raw->last_heard = std::chrono::steady_clock::now();
-    });
     const std::string jwt =
         crypto::sign_relay_auth_jwt(key, to_hex(rng.bytes<32>()), options.url, clock.unix_seconds(), kJwtTtlSeconds);
     const std::string host =
         (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" + url.port;
-    fresh->ws.async_handshake(host, proto::connect_target(url, jwt, options.project_id),
-                              [weak = weak_from_this(), fresh](beast::error_code error) {
-                                auto self = weak.lock();
-                                if (!self || self->link != fresh) return;
-                                if (error) return self->lost("WebSocket handshake failed: " + error.message());
-                                self->on_open(fresh);
-                              });
+    fresh->with_ws([&](auto& ws) {
+      ws.set_option(timeouts);
+      ws.read_message_max(options.max_frame);
+      // Pings and pongs count as signs of life; Beast answers the pings itself.
+      ws.control_callback([raw = fresh.get()](websocket::frame_type, beast::string_view) {
+        raw->last_heard = std::chrono::steady_clock::now();
+      });
+      ws.async_handshake(host, proto::connect_target(url, jwt, options.project_id),
+                         [weak = weak_from_this(), fresh](beast::error_code error) {
+                           auto self = weak.lock();
+                           if (!self || self->link != fresh) return;
+                           if (error) return self->lost("WebSocket handshake failed: " + error.message());
+                           self->on_open(fresh);
+                         });
+    });
   }
 
   void on_open(const std::shared_ptr<Link>& fresh) {
     fresh->open = true;
-    fresh->ws.text(true);
+    fresh->with_ws([](auto& ws) { ws.text(true); });
     fresh->last_heard = std::chrono::steady_clock::now();
     read(fresh);
     watch_silence(fresh);
@@ -195,7 +242,7 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     auto gone = std::exchange(link, nullptr);
     if (!gone) return;
     beast::error_code ignored;
-    beast::get_lowest_layer(gone->ws).socket().close(ignored);
+    gone->tcp().socket().close(ignored);
     gone->resolver.cancel();
     gone->silence.cancel();
     std::vector<std::int64_t> unanswered(in_flight.begin(), in_flight.end());
@@ -249,10 +296,10 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
       gone->silence.cancel();
       if (gone->open) {
         // The link keeps itself alive until the closing handshake is over (handshake_timeout at most).
-        gone->ws.async_close(websocket::close_code::normal, [gone](beast::error_code) {});
+        gone->with_ws([&](auto& ws) { ws.async_close(websocket::close_code::normal, [gone](beast::error_code) {}); });
       } else {
         beast::error_code ignored;
-        beast::get_lowest_layer(gone->ws).socket().close(ignored);
+        gone->tcp().socket().close(ignored);
       }
     }
     if (!quietly && callbacks.on_state) callbacks.on_state(State::kStopped, "stopped");
@@ -261,15 +308,17 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
   // --- Frames -------------------------------------------------------------------------------------
 
   void read(const std::shared_ptr<Link>& current) {
-    current->ws.async_read(current->buffer, [weak = weak_from_this(), current](beast::error_code error, std::size_t) {
-      auto self = weak.lock();
-      if (!self || self->link != current) return;
-      if (error) return self->lost(describe_loss(*current, error));
-      current->last_heard = std::chrono::steady_clock::now();
-      const std::string frame = beast::buffers_to_string(current->buffer.data());
-      current->buffer.consume(current->buffer.size());
-      self->on_frame(frame);
-      if (self->link == current) self->read(current);
+    current->with_ws([&](auto& ws) {
+      ws.async_read(current->buffer, [weak = weak_from_this(), current](beast::error_code error, std::size_t) {
+        auto self = weak.lock();
+        if (!self || self->link != current) return;
+        if (error) return self->lost(describe_loss(*current, error));
+        current->last_heard = std::chrono::steady_clock::now();
+        const std::string frame = beast::buffers_to_string(current->buffer.data());
+        current->buffer.consume(current->buffer.size());
+        self->on_frame(frame);
+        if (self->link == current) self->read(current);
+      });
     });
   }
 
@@ -292,15 +341,17 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
 
   void write_next(const std::shared_ptr<Link>& current) {
     current->writing = true;
-    current->ws.async_write(asio::buffer(current->queue.front()),
-                            [weak = weak_from_this(), current](beast::error_code error, std::size_t) {
-                              current->queue.pop_front();
-                              current->writing = false;
-                              auto self = weak.lock();
-                              if (!self || self->link != current) return;
-                              if (error) return self->lost("cannot write to the relay: " + error.message());
-                              if (!current->queue.empty()) self->write_next(current);
-                            });
+    current->with_ws([&](auto& ws) {
+      ws.async_write(asio::buffer(current->queue.front()),
+                     [weak = weak_from_this(), current](beast::error_code error, std::size_t) {
+                       current->queue.pop_front();
+                       current->writing = false;
+                       auto self = weak.lock();
+                       if (!self || self->link != current) return;
+                       if (error) return self->lost("cannot write to the relay: " + error.message());
+                       if (!current->queue.empty()) self->write_next(current);
+                     });
+    });
   }
 
   void on_frame(std::string_view frame) {
@@ -478,6 +529,7 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
   const std::string client_id;
 
   proto::RelayUrl url;
+  std::optional<asio::ssl::context> tls;  // made by the first start() with a wss:// URL
   State state = State::kStopped;
   bool silenced = false;  // destroyed: no callbacks at all
   std::shared_ptr<Link> link;

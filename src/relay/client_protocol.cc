@@ -33,19 +33,19 @@ std::optional<RelayMessage> message_of(const Json& data) {
 }  // namespace
 
 Result<RelayUrl> parse_relay_url(std::string_view url) {
-  constexpr std::string_view kScheme = "ws://";
-  if (!url.starts_with(kScheme)) {
-    return fail(Errc::kBadOption, "relay URL '" + std::string(url) + "' must start with ws://");
+  RelayUrl out;
+  out.tls = url.starts_with("wss://");
+  if (!out.tls && !url.starts_with("ws://")) {
+    return fail(Errc::kBadOption, "relay URL '" + std::string(url) + "' must start with ws:// or wss://");
   }
-  std::string_view rest = url.substr(kScheme.size());
+  std::string_view rest = url.substr(out.tls ? 6 : 5);
   if (rest.find_first_of("?#") != std::string_view::npos) {
     return fail(Errc::kBadOption, "relay URL '" + std::string(url) + "' must have no query or fragment");
   }
   const std::size_t slash = rest.find('/');
-  RelayUrl out;
   out.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   std::string_view authority = rest.substr(0, slash);
-  std::string_view port = "80";
+  std::string_view port = out.tls ? "443" : "80";
   if (authority.starts_with('[')) {  // [IPv6]:port
     const std::size_t close = authority.find(']');
     if (close == std::string_view::npos) return fail(Errc::kBadOption, "relay URL: unclosed '[' in the host");

@@ -24,10 +24,11 @@ inline constexpr std::size_t kMaxTopicsPerBatch = 500;
 
 struct RelayUrl {
   std::string host;  // without brackets for IPv6
-  std::string port;
+  std::string port;  // 80 for ws://, 443 for wss:// when the URL has none
   std::string path;  // "/" when the URL has none
+  bool tls = false;  // wss://
 };
-// ws://HOST[:PORT][/PATH]; fails for another scheme, a query or an empty host.
+// ws://HOST[:PORT][/PATH] or wss://...; fails for another scheme, a query or an empty host.
 Result<RelayUrl> parse_relay_url(std::string_view url);
 
 // application/x-www-form-urlencoded, as URLSearchParams writes it.

@@ -19,10 +19,27 @@ TEST(RelayUrl, ParsesHostPortAndPath) {
   url = parse_relay_url("ws://[::1]:9000/x").value();
   EXPECT_EQ(url.host, "::1");
   EXPECT_EQ(url.port, "9000");
-  EXPECT_FALSE(parse_relay_url("wss://relay.example"));
+  EXPECT_FALSE(url.tls);
+  EXPECT_FALSE(parse_relay_url("http://relay.example"));
+  EXPECT_FALSE(parse_relay_url("wss//relay.example"));
+  EXPECT_FALSE(parse_relay_url("wss://:443"));
   EXPECT_FALSE(parse_relay_url("ws://:80"));
   EXPECT_FALSE(parse_relay_url("ws://host:80x"));
   EXPECT_FALSE(parse_relay_url("ws://host/?auth=x"));
+}
+
+TEST(RelayUrl, WssIsTlsOnPort443UnlessTheUrlSaysOtherwise) {
+  auto url = parse_relay_url("wss://relay.example").value();
+  EXPECT_TRUE(url.tls);
+  EXPECT_EQ(url.host, "relay.example");
+  EXPECT_EQ(url.port, "443");
+  EXPECT_EQ(url.path, "/");
+  url = parse_relay_url("wss://[::1]:8443/v1").value();
+  EXPECT_TRUE(url.tls);
+  EXPECT_EQ(url.host, "::1");
+  EXPECT_EQ(url.port, "8443");
+  EXPECT_EQ(url.path, "/v1");
+  EXPECT_FALSE(parse_relay_url("ws://relay.example").value().tls);
 }
 
 TEST(ConnectTarget, SortsAndEncodesTheQuery) {

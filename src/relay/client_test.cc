@@ -311,11 +311,11 @@ TEST_F(RelayClientTest, UnansweredPublishIsRetriedThenReportedAndKept) {
 }
 
 TEST_F(RelayClientTest, BadUrlStopsWithTheReason) {
-  Home& alice = home(1, "wss://relay.example");
+  Home& alice = home(1, "https://relay.example");
   alice.client->start();
   ASSERT_EQ(alice.states.size(), 1u);
   EXPECT_EQ(alice.states.front().first, State::kStopped);
-  EXPECT_NE(alice.states.front().second.find("ws://"), std::string::npos);
+  EXPECT_NE(alice.states.front().second.find("must start with ws:// or wss://"), std::string::npos);
 }
 
 TEST_F(RelayClientTest, DestroyedWhileOperationsArePending) {

@@ -14,6 +14,7 @@ namespace http = beast::http;
 
 namespace {
 
+// The bound on an HTTP request, and before it on a TLS handshake.
 constexpr std::chrono::seconds kRequestTimeout{10};
 constexpr std::uint32_t kMaxHeaderBytes = 8192;
 constexpr std::uint64_t kMaxBodyBytes = 1024;
@@ -23,10 +24,24 @@ constexpr const char* kWebsocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
 
+template <class Stream>
+constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+template <class Stream>
+Stream make_stream(asio::ip::tcp::socket socket, ServerState& server) {
+  if constexpr (kTls<Stream>) {
+    return Stream(std::move(socket), *server.tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+
 }  // namespace
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> server, std::string network)
-    : stream_(std::move(socket)),
+template <class Stream>
+BasicHttpSession<Stream>::BasicHttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> server,
+                                           std::string network)
+    : stream_(make_stream<Stream>(std::move(socket), *server)),
       server_(std::move(server)),
       network_(std::move(network)),
       upgrade_deadline_(std::chrono::steady_clock::now() + server_->options.limits.upgrade_timeout) {
@@ -34,15 +49,42 @@ HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerSta
   ++server_->pending_per_ip[network_];
 }
 
-HttpSession::~HttpSession() {
+template <class Stream>
+BasicHttpSession<Stream>::~BasicHttpSession() {
   --server_->pending;
   // Only the server's state here: the handler may be gone already (sessions can outlive it at exit).
   if (--server_->pending_per_ip[network_] == 0) server_->pending_per_ip.erase(network_);
 }
 
-void HttpSession::run() { read(); }
+template <class Stream>
+void BasicHttpSession<Stream>::run() {
+  if constexpr (kTls<Stream>) {
+    // The handshake has a request's bound (and the upgrade's): a client that opens TCP and stays silent
+    // is dropped.
+    beast::error_code ignored;
+    std::string ip = tcp_socket(stream_).remote_endpoint(ignored).address().to_string();
+    const auto left = upgrade_deadline_ - std::chrono::steady_clock::now();
+    beast::get_lowest_layer(stream_).expires_after(
+        std::min<std::chrono::steady_clock::duration>(kRequestTimeout, left));
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = this->shared_from_this(), ip = std::move(ip)](beast::error_code error) {
+                              self->on_handshake(error, ip);
+                            });
+  } else {
+    read();
+  }
+}
 
-void HttpSession::read() {
+template <class Stream>
+void BasicHttpSession<Stream>::on_handshake(beast::error_code error, const std::string& ip) {
+  if (!error) return read();
+  server_->options.log->info("msg=\"tls handshake failed\" ip={} reason={}", ip,
+                             logfmt_value(error == beast::error::timeout ? "timed out" : error.message()));
+  ++server_->handler.metrics().errors["tls_handshake"];
+}
+
+template <class Stream>
+void BasicHttpSession<Stream>::read() {
   parser_.emplace();
   parser_->header_limit(kMaxHeaderBytes);
   parser_->body_limit(kMaxBodyBytes);
@@ -52,14 +94,15 @@ void HttpSession::read() {
   if (left <= std::chrono::steady_clock::duration::zero()) {
     ++server_->handler.metrics().errors["upgrade_timeout"];
     beast::error_code ignored;
-    return void(stream_.socket().close(ignored));
+    return void(tcp_socket(stream_).close(ignored));
   }
-  stream_.expires_after(std::min<std::chrono::steady_clock::duration>(kRequestTimeout, left));
+  beast::get_lowest_layer(stream_).expires_after(std::min<std::chrono::steady_clock::duration>(kRequestTimeout, left));
   http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_read(error); });
+                   [self = this->shared_from_this()](beast::error_code error, std::size_t) { self->on_read(error); });
 }
 
-void HttpSession::on_read(beast::error_code error) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_read(beast::error_code error) {
   if (error == beast::error::timeout && std::chrono::steady_clock::now() >= upgrade_deadline_) {
     ++server_->handler.metrics().errors["upgrade_timeout"];
   }
@@ -71,11 +114,12 @@ void HttpSession::on_read(beast::error_code error) {
     ++server_->handler.metrics().errors["exception"];
     server_->options.log->error("msg=\"connection dropped after an exception\" what={}", logfmt_value(e.what()));
     beast::error_code ignored;
-    stream_.socket().close(ignored);
+    tcp_socket(stream_).close(ignored);
   }
 }
 
-void HttpSession::handle_request() {
+template <class Stream>
+void BasicHttpSession<Stream>::handle_request() {
   const auto& request = parser_->get();
   if (beast::websocket::is_upgrade(request)) return upgrade();
   const std::string_view target = view(request.target());
@@ -92,20 +136,22 @@ void HttpSession::handle_request() {
   respond(http::status::not_found, "text/plain", "keylink-relay: WebSocket on /, GET /health, GET /metrics\n");
 }
 
-void HttpSession::respond(http::status status, std::string content_type, std::string body) {
+template <class Stream>
+void BasicHttpSession<Stream>::respond(http::status status, std::string content_type, std::string body) {
   response_ = http::response<http::string_body>(status, parser_->get().version());
   response_.set(http::field::server, "keylink-relay");
   response_.set(http::field::content_type, content_type);
   response_.keep_alive(parser_->get().keep_alive());
   response_.body() = std::move(body);
   response_.prepare_payload();
-  http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code error, std::size_t) {
+  http::async_write(stream_, response_, [self = this->shared_from_this()](beast::error_code error, std::size_t) {
     if (!error && self->response_.keep_alive()) return self->read();
-    self->stream_.socket().shutdown(asio::socket_base::shutdown_send, error);
+    tcp_socket(self->stream_).shutdown(asio::socket_base::shutdown_send, error);
   });
 }
 
-void HttpSession::upgrade() {
+template <class Stream>
+void BasicHttpSession<Stream>::upgrade() {
   const auto& request = parser_->get();
   if (request[http::field::sec_websocket_version] != "13") {
     response_ = {};
@@ -117,7 +163,7 @@ void HttpSession::upgrade() {
     return respond(http::status::bad_request, "text/plain", "Sec-WebSocket-Key must be 16 bytes in base64\n");
   }
   beast::error_code ignored;
-  std::string ip = stream_.socket().remote_endpoint(ignored).address().to_string();
+  std::string ip = tcp_socket(stream_).remote_endpoint(ignored).address().to_string();
   const Limits& limits = server_->options.limits;
   Metrics& metrics = server_->handler.metrics();
   auto& log = *server_->options.log;
@@ -149,7 +195,9 @@ void HttpSession::upgrade() {
   switch_protocols(std::move(*client), std::move(ip), 0, "");
 }
 
-void HttpSession::switch_protocols(std::string client_id, std::string ip, std::uint16_t refusal, std::string reason) {
+template <class Stream>
+void BasicHttpSession<Stream>::switch_protocols(std::string client_id, std::string ip, std::uint16_t refusal,
+                                                std::string reason) {
   const auto& request = parser_->get();
   // RFC 6455 section 4.2.2: the accept key is base64(sha1(key ‖ the protocol's GUID)).
   const std::string salted = std::string(view(request[http::field::sec_websocket_key])) + kWebsocketGuid;
@@ -160,20 +208,29 @@ void HttpSession::switch_protocols(std::string client_id, std::string ip, std::u
   switching_.set(http::field::upgrade, "websocket");
   switching_.set(http::field::connection, "Upgrade");
   switching_.set(http::field::sec_websocket_accept, to_base64(digest));
-  stream_.expires_after(kRequestTimeout);
+  beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
   http::async_write(stream_, switching_,
-                    [self = shared_from_this(), client_id = std::move(client_id), ip = std::move(ip), refusal,
+                    [self = this->shared_from_this(), client_id = std::move(client_id), ip = std::move(ip), refusal,
                      reason = std::move(reason)](beast::error_code error, std::size_t) mutable {
                       if (error) return;
-                      self->stream_.expires_never();
+                      beast::get_lowest_layer(self->stream_).expires_never();
                       self->hand_over(std::move(client_id), std::move(ip), refusal, reason);
                     });
 }
 
-void HttpSession::hand_over(std::string client_id, std::string ip, std::uint16_t refusal, std::string_view reason) {
+template <class Stream>
+void BasicHttpSession<Stream>::hand_over(std::string client_id, std::string ip, std::uint16_t refusal,
+                                         std::string_view reason) {
   const std::string_view target = view(parser_->get().target());
-  auto session = std::make_shared<WebsocketSession>(stream_.release_socket(), std::move(client_id), std::move(ip),
-                                                    network_, server_);
+  auto session = [&] {
+    if constexpr (kTls<Stream>) {
+      return std::make_shared<TlsWebsocketSession>(std::move(stream_), std::move(client_id), std::move(ip), network_,
+                                                   server_);
+    } else {
+      return std::make_shared<WebsocketSession>(stream_.release_socket(), std::move(client_id), std::move(ip), network_,
+                                                server_);
+    }
+  }();
   // A client may send its first frames right behind its request, and the HTTP reader may have read them.
   session->preload({static_cast<const char*>(buffer_.data().data()), buffer_.size()});
   if (refusal != 0) return session->refuse(refusal, reason);
@@ -183,5 +240,8 @@ void HttpSession::hand_over(std::string client_id, std::string ip, std::uint16_t
   }
   session->start();
 }
+
+template class BasicHttpSession<beast::tcp_stream>;
+template class BasicHttpSession<TlsStream>;
 
 }  // namespace keylink::relay

@@ -3,6 +3,7 @@
 #include "http_session.h"
 #include "keylink/relay/errors.h"
 #include "keylink/relay/network.h"
+#include "tls_context.h"
 #include "websocket_session.h"
 
 namespace keylink::relay {
@@ -30,7 +31,11 @@ void accept(const std::shared_ptr<ServerState>& state) {
       const auto peer = socket.remote_endpoint(error);
       std::string network = network_of(error ? std::string() : peer.address().to_string());
       if (room_before_upgrade(*state, network)) {
-        std::make_shared<HttpSession>(std::move(socket), state, std::move(network))->run();
+        if (state->tls) {
+          std::make_shared<TlsHttpSession>(std::move(socket), state, std::move(network))->run();
+        } else {
+          std::make_shared<HttpSession>(std::move(socket), state, std::move(network))->run();
+        }
       }  // else the socket closes as it goes out of scope
     }
     accept(state);  // a failed accept (out of descriptors, say) must not stop the relay
@@ -50,6 +55,15 @@ Server::~Server() {
 }
 
 Result<std::string> Server::listen() {
+  const ServerOptions& options = state_->options;
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return fail(Errc::kBadOption, "TLS needs both a certificate (--tls-cert) and its key (--tls-key)");
+  }
+  if (!options.tls_cert_file.empty()) {
+    auto context = server_tls_context(options.tls_cert_file, options.tls_key_file);
+    if (!context) return fail(std::move(context.error()));
+    state_->tls.emplace(std::move(*context));
+  }
   beast::error_code error;
   const auto address = asio::ip::make_address(state_->options.host, error);
   if (error) return fail(Errc::kBadAddress, "cannot listen on '" + state_->options.host + "': not an IP address");
@@ -66,7 +80,7 @@ Result<std::string> Server::listen() {
   const auto bound = acceptor.local_endpoint();
   const std::string host =
       bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
-  const std::string url = "ws://" + host + ":" + std::to_string(bound.port());
+  const std::string url = (state_->tls ? "wss://" : "ws://") + host + ":" + std::to_string(bound.port());
   if (state_->options.public_urls.empty()) state_->options.public_urls.push_back(url);
   accept(state_);
   return url;
@@ -85,7 +99,7 @@ void Server::drain(std::chrono::milliseconds grace, std::function<void()> done) 
   auto timer = std::make_shared<asio::steady_timer>(state_->io, grace);
   timer->async_wait([timer, finish](beast::error_code) { finish(); });
   // Closing removes sessions from the set as they finish, so close a copy.
-  for (WebsocketSession* session : std::vector(state_->sessions.begin(), state_->sessions.end())) {
+  for (Peer* session : std::vector(state_->sessions.begin(), state_->sessions.end())) {
     session->close(kCloseGoingAway, "relay shutting down");
   }
 }

@@ -1,6 +1,7 @@
 // What the listener and the sessions of one server share. Lives on the event loop; not thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -8,7 +9,9 @@
 #include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include "keylink/relay/server.h"
 
 namespace keylink::relay {
@@ -16,7 +19,13 @@ namespace keylink::relay {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-class WebsocketSession;
+// A wss:// connection: TLS over a stream whose timeouts bound the handshake and the HTTP request.
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// The socket under a connection's stream, for what TLS leaves to TCP (the address, shutdown, close).
+inline asio::ip::tcp::socket& tcp_socket(asio::ip::tcp::socket& socket) { return socket; }
+inline asio::ip::tcp::socket& tcp_socket(beast::tcp_stream& stream) { return stream.socket(); }
+inline asio::ip::tcp::socket& tcp_socket(TlsStream& stream) { return beast::get_lowest_layer(stream).socket(); }
 
 struct ServerState {
   ServerState(asio::io_context& io_, ServerOptions options_, PeerHandler& handler_, const Clock& clock_)
@@ -27,7 +36,8 @@ struct ServerState {
   PeerHandler& handler;
   const Clock& clock;
   asio::ip::tcp::acceptor acceptor;
-  std::unordered_set<WebsocketSession*> sessions;
+  std::optional<asio::ssl::context> tls;  // with --tls-cert and --tls-key: every connection is TLS
+  std::unordered_set<Peer*> sessions;     // the WebSocket sessions attached to the handler
   std::unordered_map<std::string, std::size_t> sessions_per_ip;  // by network (network.h)
   // HTTP connections not upgraded (yet): HttpSessions alive.
   std::size_t pending = 0;

@@ -20,10 +20,11 @@ constexpr std::chrono::seconds kRefusalTimeout{5};
 
 }  // namespace
 
-WebsocketSession::WebsocketSession(asio::ip::tcp::socket socket, std::string client_id, std::string ip,
-                                   std::string from_network, std::shared_ptr<ServerState> server)
+template <class Stream>
+BasicWebsocketSession<Stream>::BasicWebsocketSession(Stream stream, std::string client_id, std::string ip,
+                                                     std::string from_network, std::shared_ptr<ServerState> server)
     : Peer(std::move(client_id)),
-      socket_(std::move(socket)),
+      socket_(std::move(stream)),
       ip_(std::move(ip)),
       server_(std::move(server)),
       parser_(server_->options.limits.max_frame_bytes),
@@ -32,7 +33,8 @@ WebsocketSession::WebsocketSession(asio::ip::tcp::socket socket, std::string cli
   network = std::move(from_network);
 }
 
-void WebsocketSession::start() {
+template <class Stream>
+void BasicWebsocketSession<Stream>::start() {
   server_->sessions.insert(this);
   ++server_->sessions_per_ip[network];
   attached_ = true;
@@ -42,20 +44,22 @@ void WebsocketSession::start() {
   read();
 }
 
-void WebsocketSession::refuse(std::uint16_t code, std::string_view reason) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::refuse(std::uint16_t code, std::string_view reason) {
   // The client may have sent frames already (its subscribe): closing the socket with them unread makes
   // the kernel reset the connection, and the reset can overtake the close frame. So, as close() does,
   // shut down our sending side only and read (dropping everything but the client's close frame) until
   // the client closes, or kRefusalTimeout. The session never attached: it is nobody's peer.
   queue_close(code, reason, AfterFlush::kShutdownSend);
   timer_.expires_after(kRefusalTimeout);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+  timer_.async_wait([self = this->shared_from_this()](boost::system::error_code error) {
     if (!error) self->finish();
   });
   read();
 }
 
-void WebsocketSession::preload(std::string_view bytes) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::preload(std::string_view bytes) {
   if (bytes.empty()) return;
   if (read_buffer_.size() < bytes.size()) read_buffer_.resize(bytes.size());
   std::copy(bytes.begin(), bytes.end(), read_buffer_.begin());
@@ -63,17 +67,20 @@ void WebsocketSession::preload(std::string_view bytes) {
   preloaded_ = true;
 }
 
-void WebsocketSession::read() {
+template <class Stream>
+void BasicWebsocketSession<Stream>::read() {
   if (std::exchange(preloaded_, false)) {
-    return asio::post(server_->io, [self = shared_from_this()] { self->on_read({}, 0); });
+    return asio::post(server_->io, [self = this->shared_from_this()] { self->on_read({}, 0); });
   }
   if (read_end_ == read_buffer_.size()) read_buffer_.resize(2 * read_buffer_.size());
-  socket_.async_read_some(
-      asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
-      [self = shared_from_this()](boost::system::error_code error, std::size_t size) { self->on_read(error, size); });
+  socket_.async_read_some(asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
+                          [self = this->shared_from_this()](boost::system::error_code error, std::size_t size) {
+                            self->on_read(error, size);
+                          });
 }
 
-void WebsocketSession::on_read(boost::system::error_code error, std::size_t size) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::on_read(boost::system::error_code error, std::size_t size) {
   if (error || finished_) return finish();
   // What one connection sends must not end the relay: an exception (std::bad_alloc, say) while its bytes
   // are handled ends that connection only.
@@ -87,7 +94,8 @@ void WebsocketSession::on_read(boost::system::error_code error, std::size_t size
   }
 }
 
-void WebsocketSession::handle_read(std::size_t size) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::handle_read(std::size_t size) {
   last_heard_ = std::chrono::steady_clock::now();
   const bool filled = read_end_ + size == read_buffer_.size();
   read_end_ += size;
@@ -114,24 +122,28 @@ void WebsocketSession::handle_read(std::size_t size) {
   read();  // until the peer closes: a closing peer still sends its close frame
 }
 
-void WebsocketSession::on_text(std::string_view message) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::on_text(std::string_view message) {
   if (!closing_) server_->handler.on_frame(*this, message);
 }
 
-void WebsocketSession::on_ping(std::string_view payload) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::on_ping(std::string_view payload) {
   if (closing_) return;
   append_frame(pending_, Opcode::kPong, payload);
   schedule_flush();
 }
 
-void WebsocketSession::on_close(std::uint16_t code, std::string_view) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::on_close(std::uint16_t code, std::string_view) {
   // The peer's close: answer it (RFC 6455 section 5.5.1) and go once the answer is out.
   if (closing_) return finish();
   answer_read();
   queue_close(code == 1005 ? kCloseNormal : code, "", AfterFlush::kFinish);
 }
 
-void WebsocketSession::on_error(std::uint16_t code, std::string_view reason) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::on_error(std::uint16_t code, std::string_view reason) {
   // While closing, the parser has stopped, so nothing more is read: go once our close frame is out.
   if (closing_) {
     if (write_active_ || !pending_.empty()) return void(after_flush_ = AfterFlush::kFinish);
@@ -148,11 +160,13 @@ void WebsocketSession::on_error(std::uint16_t code, std::string_view reason) {
 
 // The frames of this read before the peer's close or error get their answers ahead of our close frame:
 // the handler may hold some until the end of the read.
-void WebsocketSession::answer_read() {
+template <class Stream>
+void BasicWebsocketSession<Stream>::answer_read() {
   if (attached_) server_->handler.on_read_end(*this);
 }
 
-void WebsocketSession::send(std::string_view frame) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::send(std::string_view frame) {
   if (!attached_ || closing_ || finished_) return;
   const std::size_t limit = server_->options.limits.max_queued_bytes;
   if (pending_.size() + writing_.size() + frame.size() > limit) {
@@ -163,7 +177,8 @@ void WebsocketSession::send(std::string_view frame) {
   schedule_flush();
 }
 
-void WebsocketSession::close(std::uint16_t code, std::string_view reason) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::close(std::uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
   server_->options.log->info("msg=\"closing\" ip={} client={} code={} reason={}", ip_, client_id(), code,
                              logfmt_value(reason));
@@ -171,7 +186,8 @@ void WebsocketSession::close(std::uint16_t code, std::string_view reason) {
   queue_close(code, reason, AfterFlush::kShutdownSend);
 }
 
-void WebsocketSession::queue_close(std::uint16_t code, std::string_view reason, AfterFlush then) {
+template <class Stream>
+void BasicWebsocketSession<Stream>::queue_close(std::uint16_t code, std::string_view reason, AfterFlush then) {
   if (closing_ || finished_) return;
   closing_ = true;
   closing_since_ = std::chrono::steady_clock::now();
@@ -181,20 +197,23 @@ void WebsocketSession::queue_close(std::uint16_t code, std::string_view reason, 
 }
 
 // Writes are posted, so every frame of the socket reads now being handled joins one write.
-void WebsocketSession::schedule_flush() {
+template <class Stream>
+void BasicWebsocketSession<Stream>::schedule_flush() {
   if (flush_scheduled_ || write_active_) return;
   flush_scheduled_ = true;
-  asio::post(server_->io, [self = shared_from_this()] {
+  asio::post(server_->io, [self = this->shared_from_this()] {
     self->flush_scheduled_ = false;
     self->flush();
   });
 }
 
-void WebsocketSession::flush() {
+template <class Stream>
+void BasicWebsocketSession<Stream>::flush() {
   if (write_active_ || finished_) return;
   if (pending_.empty()) {
     boost::system::error_code ignored;
-    if (after_flush_ == AfterFlush::kShutdownSend) socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+    if (after_flush_ == AfterFlush::kShutdownSend)
+      tcp_socket(socket_).shutdown(asio::socket_base::shutdown_send, ignored);
     if (after_flush_ == AfterFlush::kFinish) finish();
     after_flush_ = AfterFlush::kNothing;
     return;
@@ -202,7 +221,7 @@ void WebsocketSession::flush() {
   std::swap(pending_, writing_);
   write_active_ = true;
   asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](boost::system::error_code error, std::size_t) {
+                    [self = this->shared_from_this()](boost::system::error_code error, std::size_t) {
                       self->write_active_ = false;
                       self->writing_.clear();
                       if (error) return self->finish();
@@ -212,9 +231,10 @@ void WebsocketSession::flush() {
 
 // Every ping_interval: ping a peer quiet that long, drop one silent for idle_timeout, and drop one that
 // has not answered our close frame in time.
-void WebsocketSession::tick() {
+template <class Stream>
+void BasicWebsocketSession<Stream>::tick() {
   timer_.expires_after(server_->options.limits.ping_interval);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+  timer_.async_wait([self = this->shared_from_this()](boost::system::error_code error) {
     if (error || self->finished_) return;
     const auto now = std::chrono::steady_clock::now();
     const Limits& limits = self->server_->options.limits;
@@ -231,7 +251,8 @@ void WebsocketSession::tick() {
   });
 }
 
-void WebsocketSession::finish() {
+template <class Stream>
+void BasicWebsocketSession<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
   timer_.cancel();
@@ -244,7 +265,10 @@ void WebsocketSession::finish() {
     if (server_->draining && server_->sessions.empty() && server_->on_drained) std::exchange(server_->on_drained, {})();
   }
   boost::system::error_code ignored;
-  socket_.close(ignored);
+  tcp_socket(socket_).close(ignored);
 }
+
+template class BasicWebsocketSession<asio::ip::tcp::socket>;
+template class BasicWebsocketSession<TlsStream>;
 
 }  // namespace keylink::relay

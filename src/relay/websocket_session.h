@@ -2,6 +2,9 @@
 // in them to the PeerHandler, and only then writes what those frames produced, in one socket write per
 // connection. A bounded outbound buffer closes a slow consumer; a quiet peer is pinged and a silent one
 // dropped. Not thread-safe: one event loop.
+//
+// A template over the stream, so that ws:// (a plain socket) and wss:// (TLS over a socket) each get
+// their own code and the plain path pays nothing per frame for TLS being possible.
 #pragma once
 
 #include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
@@ -18,13 +21,15 @@
 
 namespace keylink::relay {
 
-class WebsocketSession final : public Peer,
-                               public FrameParser::Visitor,
-                               public std::enable_shared_from_this<WebsocketSession> {
+// Stream: asio::ip::tcp::socket or TlsStream (server_state.h), connected and upgraded.
+template <class Stream>
+class BasicWebsocketSession final : public Peer,
+                                    public FrameParser::Visitor,
+                                    public std::enable_shared_from_this<BasicWebsocketSession<Stream>> {
  public:
   // `from_network` is network_of(ip): what the per-IP limits count by.
-  WebsocketSession(asio::ip::tcp::socket socket, std::string client_id, std::string ip, std::string from_network,
-                   std::shared_ptr<ServerState> server);
+  BasicWebsocketSession(Stream stream, std::string client_id, std::string ip, std::string from_network,
+                        std::shared_ptr<ServerState> server);
 
   // Bytes the client sent after its upgrade request, which the HTTP reader had read with it: they are
   // handled first, as if just read. REQUIRES: before start() or refuse(); at most a request's size.
@@ -58,7 +63,7 @@ class WebsocketSession final : public Peer,
   void tick();
   void finish();
 
-  asio::ip::tcp::socket socket_;
+  Stream socket_;
   std::string ip_;
   std::shared_ptr<ServerState> server_;
   FrameParser parser_;
@@ -77,5 +82,8 @@ class WebsocketSession final : public Peer,
   std::chrono::steady_clock::time_point last_heard_;
   std::chrono::steady_clock::time_point closing_since_;
 };
+
+using WebsocketSession = BasicWebsocketSession<asio::ip::tcp::socket>;
+using TlsWebsocketSession = BasicWebsocketSession<TlsStream>;
 
 }  // namespace keylink::relay

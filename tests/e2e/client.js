@@ -25,8 +25,8 @@ async function token(relayUrl, { key = keyPair(), aud = relayUrl, ttl = 86400, i
 
 class Client {
   // Opens a connection authenticated with `key` (the same key is the same client id). `jwt` replaces
-  // the token; `rawUrl` replaces the whole URL.
-  static async connect(relayUrl, { key = keyPair(), jwt, rawUrl, headers, autoAck = true, timeoutMs = 10000 } = {}) {
+  // the token; `rawUrl` replaces the whole URL; `ca` is the PEM CA a wss:// relay's certificate chains to.
+  static async connect(relayUrl, { key = keyPair(), jwt, rawUrl, headers, ca, autoAck = true, timeoutMs = 10000 } = {}) {
     const client = new Client();
     client.key = key;
     client.autoAck = autoAck;
@@ -36,7 +36,7 @@ class Client {
     client.listeners = new Set();
     client.unexpected = [];  // frames that were neither answers nor deliveries
     const url = rawUrl ?? `${relayUrl}/?auth=${encodeURIComponent(jwt ?? await token(relayUrl, { key }))}`;
-    client.ws = new WebSocket(url, { maxPayload: 64 << 20, headers });
+    client.ws = new WebSocket(url, { maxPayload: 64 << 20, headers, ...(ca ? { ca } : {}) });
     client.closed = new Promise((resolve) => {
       client.ws.on('close', (code, reason) => {
         for (const { reject } of client.pending.values()) reject(new Error(`connection closed (${code} ${reason})`));

@@ -29,7 +29,10 @@
 namespace keylink::relay {
 
 struct ClientOptions {
-  std::string url = "ws://127.0.0.1:8787";  // ws://HOST:PORT[/PATH]; also the JWT's aud
+  std::string url = "ws://127.0.0.1:8787";  // ws:// or wss://HOST[:PORT][/PATH]; also the JWT's aud
+  // wss://: the PEM CA certificates that the relay's certificate must chain to; empty: the system's
+  // trust store (OpenSSL's default paths). The certificate must also name the URL's host or address.
+  std::string ca_file{};
   std::string project_id = "keylink";
   std::chrono::milliseconds request_timeout{5000};  // an unanswered request counts as a failed attempt
   int max_publish_attempts = 5;                     // then on_published reports an error
@@ -74,8 +77,10 @@ class RelayClient {
     std::function<bool(const RelayMessage&)> on_message;
     // Connected (subscriptions sent and acknowledged; with no topics, the handshake done), connecting
     // again (with the reason: "relay refused the auth token (close 3000): ...", "cannot connect to ...",
-    // "relay did not answer irn_publish within 5000 ms", ...), stopped (by stop(), or by start() with a
-    // URL it cannot use, with the reason).
+    // "wss://...: the relay's TLS certificate does not verify: certificate has expired", "relay did not
+    // answer irn_publish within 5000 ms", ...), stopped (by stop(), or by start() with a URL it cannot
+    // use or a ca_file it cannot load, with the reason). A certificate that does not verify is retried
+    // like any failed connection, never bypassed.
     std::function<void(State, const std::string& why)> on_state;
     // An outbox row was acknowledged by the relay (ok) or given up (an error that names the cause: the
     // relay's refusal, which removes the row, code relay::Errc::kRefused, "relay refused the publish:
