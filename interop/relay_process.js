@@ -46,11 +46,14 @@ class Relay {
     return this.output.join('\n');
   }
 
-  // GET a path of the relay's HTTP side (HTTPS for a wss:// relay): {status, body}.
+  // GET a path of the relay's HTTP side (HTTPS for a wss:// relay): {status, body}. Each GET has a
+  // connection of its own, on every Node version (Node 19+ keeps the global agent's connections alive,
+  // Node 18 does not): the relay counts a connection that is not upgraded against its per-IP cap and
+  // closes it at --upgrade-timeout.
   get(path, timeoutMs = 10000) {
     const tls = this.url.startsWith('wss:');
     return new Promise((resolve, reject) => {
-      const options = { host: '127.0.0.1', port: this.port, path, timeout: timeoutMs, ...(tls ? { ca: this.ca } : {}) };
+      const options = { host: '127.0.0.1', port: this.port, path, timeout: timeoutMs, agent: false, ...(tls ? { ca: this.ca } : {}) };
       const request = (tls ? https : http).get(options, (response) => {
         let body = '';
         response.setEncoding('utf8');
