@@ -39,6 +39,7 @@ class ConversationStore {
   Result<const StoredConversation*> add(StoredConversation conversation, Rng& rng);
   // V2 (with a key) or V1 conversations, oldest first.
   std::vector<identity::ConversationReference> list(bool v2) const;
+  const std::map<std::string, StoredConversation>& all() const noexcept { return by_topic_; }
 
  private:
   ConversationStore(store::Database& db, const store::Vault& vault) : db_(&db), vault_(&vault) {}

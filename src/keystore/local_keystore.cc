@@ -96,19 +96,30 @@ struct LocalKeystore::State {
   }
 };
 
-Result<std::unique_ptr<LocalKeystore>> LocalKeystore::create(store::Database& db, const store::Vault& vault,
-                                                              identity::XmtpIdentity identity, Rng& rng) {
-  auto txn = store::Transaction::begin(db);
-  if (!txn) return fail(txn.error());
+namespace {
+
+// The identity row, in the caller's transaction.
+Result<void> store_identity(store::Database& db, const store::Vault& vault, const identity::XmtpIdentity& identity,
+                            Rng& rng) {
   if (auto made = db.exec(kCreateTable); !made) return fail(made.error());
-  const std::string address = identity.wallet().to_string();
   auto insert = db.prepare("INSERT OR IGNORE INTO xmtp_identity (id, address, sealed_bundle) VALUES (1, ?1, ?2)");
   if (!insert) return fail(insert.error());
-  insert->bind_text(1, address).bind_blob(2, vault.seal(wx::encode(identity.bundle_v1()), kXmtpIdentityLabel, rng));
+  insert->bind_text(1, identity.wallet().to_string())
+      .bind_blob(2, vault.seal(wx::encode(identity.bundle_v1()), kXmtpIdentityLabel, rng));
   if (auto stored = insert->run(); !stored) return fail(stored.error());
   if (db.changes() == 0) {
     return fail(identity::KeystoreErrc::kIdentityExists, "this home already has a messaging identity");
   }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LocalKeystore>> LocalKeystore::create(store::Database& db, const store::Vault& vault,
+                                                              identity::XmtpIdentity identity, Rng& rng) {
+  auto txn = store::Transaction::begin(db);
+  if (!txn) return fail(txn.error());
+  if (auto stored = store_identity(db, vault, identity, rng); !stored) return fail(stored.error());
   auto conversations = ConversationStore::open(db, vault);
   if (!conversations) return fail(conversations.error());
   if (auto committed = txn->commit(); !committed) return fail(committed.error());
@@ -143,6 +154,38 @@ Result<std::unique_ptr<LocalKeystore>> LocalKeystore::load(store::Database& db, 
 
 LocalKeystore::LocalKeystore(std::unique_ptr<State> state) : state_(std::move(state)) {}
 LocalKeystore::~LocalKeystore() = default;
+
+Result<void> LocalKeystore::adopt(store::Database& db, const store::Vault& vault, wx::LinkedAccount account, Rng& rng) {
+  auto identity = identity::XmtpIdentity::from_bundle(std::move(account.identity), account.wallet);
+  if (!identity) return fail(context("the linked identity", identity.error()));
+  if (auto stored = store_identity(db, vault, *identity, rng); !stored) return fail(stored.error());
+  auto conversations = ConversationStore::open(db, vault);
+  if (!conversations) return fail(conversations.error());
+  for (auto& linked : account.conversations) {
+    StoredConversation conversation{{linked.topic, linked.created_ns, linked.peer_address, {}, {}}, std::nullopt};
+    if (linked.invitation) {
+      conversation.reference.conversation_id = linked.invitation->conversation_id;
+      conversation.reference.metadata = linked.invitation->metadata;
+      conversation.key_material = std::move(linked.invitation->key_material);
+    }
+    if (auto kept = conversations->add(std::move(conversation), rng); !kept) return fail(kept.error());
+  }
+  return {};
+}
+
+SecretBytes LocalKeystore::linked_account() const {
+  std::vector<wx::LinkedConversation> conversations;
+  for (const auto& [topic, stored] : state_->conversations.all()) {
+    const auto& reference = stored.reference;
+    wx::LinkedConversation& linked =
+        conversations.emplace_back(wx::LinkedConversation{topic, reference.created_ns, reference.peer_address, {}});
+    if (stored.key_material) {
+      linked.invitation.emplace(wx::InvitationV1{topic, reference.conversation_id, reference.metadata,
+                                                 Secret<32>(stored.key_material->expose()), std::nullopt});
+    }
+  }
+  return wx::encode_linked_account(state_->identity.bundle_v1(), state_->identity.wallet(), conversations);
+}
 
 std::string LocalKeystore::account_address() const { return state_->address; }
 

@@ -10,12 +10,16 @@
 #include "keylink/crypto/xmtp/conversation_keys.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/store/errors.h"
+#include "keylink/store/transaction.h"
+#include "keylink/wire/errors.h"
 #include "keylink/wire/xmtp/content.h"
 #include "keylink/wire/xmtp/invitation.h"
+#include "keylink/wire/xmtp/linked_account.h"
 #include "keylink/wire/xmtp/private_keys.h"
 #include "keylink/wire/xmtp/signatures.h"
 #include "keylink/wire/xmtp/topics.h"
 #include "keystore/conversation_store.h"
+#include "testing/temp_dir.h"
 
 namespace keylink::keystore {
 namespace {
@@ -304,6 +308,92 @@ TEST(LocalKeystore, ATamperedIdentityRowDoesNotLoad) {
   auto loaded = LocalKeystore::load(alice.wallet.db, alice.wallet.vault, alice.wallet.rng);
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().code, store::Errc::kCorrupt) << loaded.error().message;
+}
+
+}  // namespace
+}  // namespace keylink::keystore
+
+namespace keylink::keystore {
+namespace {
+
+// A device with no identity yet, as a new device is before its link.
+struct NewDevice {
+  NewDevice() : rng(9), db(store::Database::open(dir.file("home.db")).value()),
+                vault(store::Vault::open(db, SecretBytes(as_bytes("pass")), rng, {1, std::size_t{8} << 20}).value()) {}
+  Result<std::unique_ptr<LocalKeystore>> adopt(ByteView linked) {
+    auto account = wx::decode_linked_account(linked);
+    if (!account) return fail(account.error());
+    auto txn = store::Transaction::begin(db).value();
+    if (auto adopted = LocalKeystore::adopt(db, vault, std::move(*account), rng); !adopted) return fail(adopted.error());
+    if (auto committed = txn.commit(); !committed) return fail(committed.error());
+    return LocalKeystore::load(db, vault, rng);
+  }
+  keylink::testing::TempDir dir;
+  FixedRng rng;
+  store::Database db;
+  store::Vault vault;
+};
+
+TEST(LinkedAccount, ANewDeviceReadsAndWritesTheConversationsOfTheAccount) {
+  Home alice(1), bob(2);
+  auto invite = alice.keystore->create_invite(invite_to(bob, "chat/1"));
+  ASSERT_TRUE(invite);
+  const auto& topic = invite->conversation.topic;
+  const identity::EncryptV2Request before{text_content("before the link"), header_for(topic), topic};
+  auto sealed = alice.keystore->encrypt_v2({&before, 1});
+  ASSERT_TRUE(sealed[0]);
+
+  NewDevice laptop;
+  auto adopted = laptop.adopt(alice.keystore->linked_account().expose());
+  ASSERT_TRUE(adopted) << adopted.error().message;
+  auto& linked = **adopted;
+  EXPECT_EQ(linked.account_address(), alice.keystore->account_address());
+  EXPECT_EQ(wx::encode(linked.public_key_bundle()), wx::encode(alice.keystore->public_key_bundle()));
+  EXPECT_EQ(linked.v2_conversations().value(), alice.keystore->v2_conversations().value());
+  const identity::DecryptV2Request decrypt{sealed[0]->ciphertext, before.header_bytes, topic};
+  EXPECT_TRUE(linked.decrypt_v2({&decrypt, 1})[0]);
+
+  // What the new device writes, Bob reads as from Alice's account: signed with her bundle.
+  const auto saved_request = save_request(*invite);
+  ASSERT_TRUE(bob.keystore->save_invites({&saved_request, 1})[0]);
+  const identity::EncryptV2Request after{text_content("from the laptop"), header_for(topic), topic};
+  auto from_laptop = linked.encrypt_v2({&after, 1});
+  ASSERT_TRUE(from_laptop[0]);
+  const identity::DecryptV2Request read{from_laptop[0]->ciphertext, after.header_bytes, topic};
+  auto opened = bob.keystore->decrypt_v2({&read, 1});
+  ASSERT_TRUE(opened[0]) << opened[0].error().message;
+  auto signed_content = wx::decode_signed_content(*opened[0]);
+  ASSERT_TRUE(signed_content);
+  EXPECT_EQ(wx::encode(signed_content->sender), wx::encode(alice.keystore->public_key_bundle()));
+  EXPECT_TRUE(wx::verify_signed_content(*signed_content, after.header_bytes));
+}
+
+TEST(LinkedAccount, IsRefusedByAHomeWithAnIdentityAndLeavesItAsItWas) {
+  Home alice(1), carol(3);
+  auto account = wx::decode_linked_account(alice.keystore->linked_account().expose());
+  ASSERT_TRUE(account);
+  {
+    auto txn = store::Transaction::begin(carol.wallet.db).value();
+    auto adopted = LocalKeystore::adopt(carol.wallet.db, carol.wallet.vault, std::move(*account), carol.wallet.rng);
+    ASSERT_FALSE(adopted);
+    EXPECT_EQ(adopted.error().code, KeystoreErrc::kIdentityExists);
+  }
+  auto reloaded = LocalKeystore::load(carol.wallet.db, carol.wallet.vault, carol.wallet.rng);
+  ASSERT_TRUE(reloaded);
+  EXPECT_EQ((*reloaded)->account_address(), carol.keystore->account_address());
+  EXPECT_TRUE((*reloaded)->v2_conversations().value().empty());
+}
+
+TEST(LinkedAccount, DecodeRefusesWhatDoesNotCheckOut) {
+  Home alice(1);
+  const SecretBytes good = alice.keystore->linked_account();
+  EXPECT_TRUE(wx::decode_linked_account(good.expose()));
+  Bytes truncated(good.expose().begin(), good.expose().end() - 3);
+  EXPECT_FALSE(wx::decode_linked_account(truncated));
+  EXPECT_FALSE(wx::decode_linked_account(to_bytes("not a protobuf at all, just text")));
+  EXPECT_FALSE(wx::decode_linked_account(Bytes{}));  // no bundle
+  Bytes big(wx::kMaxLinkedAccountSize + 1, 0);
+  EXPECT_EQ(wx::decode_linked_account(big).error().code, wire::Errc::kTooLarge);
 }
 
 }  // namespace

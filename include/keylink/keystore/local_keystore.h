@@ -18,6 +18,7 @@
 #include "keylink/identity/xmtp_identity.h"
 #include "keylink/store/database.h"
 #include "keylink/store/vault.h"
+#include "keylink/wire/xmtp/linked_account.h"
 
 namespace keylink::keystore {
 
@@ -32,6 +33,17 @@ class LocalKeystore final : public identity::Keystore {
   // Loads it; kNoIdentity when the home has none; store::Errc::kCorrupt when it does not open or no
   // longer checks out (identity::XmtpIdentity::from_bundle).
   static Result<std::unique_ptr<LocalKeystore>> load(store::Database& db, const store::Vault& vault, Rng& rng);
+  // Device linking, the new device's side: writes the identity and the conversations a link carried
+  // (an account's messaging keys, made on another device) as this home's, in the caller's transaction,
+  // so that the link commits them with the rest of its state or not at all. load() reads them after the
+  // commit. Fails with kIdentityExists when the home has an identity, or with the first conversation
+  // that does not check out. REQUIRES: a transaction is open on db.
+  static Result<void> adopt(store::Database& db, const store::Vault& vault, wire::xmtp::LinkedAccount account,
+                            Rng& rng);
+  // Device linking, the side that has the account: the identity and every conversation with its key,
+  // encoded (wire::xmtp::LinkedAccount), for a link to carry, sealed, to a new device of this account.
+  // The only way keys leave a keystore.
+  SecretBytes linked_account() const;
 
   std::string account_address() const override;
   wire::xmtp::SignedPublicKeyBundle public_key_bundle() const override;
