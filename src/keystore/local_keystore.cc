@@ -187,6 +187,10 @@ SecretBytes LocalKeystore::linked_account() const {
   return wx::encode_linked_account(state_->identity.bundle_v1(), state_->identity.wallet(), conversations);
 }
 
+const crypto::Secp256k1PrivateKey& LocalKeystore::identity_key() const noexcept {
+  return state_->v1().identity_key.secret;
+}
+
 std::string LocalKeystore::account_address() const { return state_->address; }
 
 wx::SignedPublicKeyBundle LocalKeystore::public_key_bundle() const { return state_->public_bundle; }

@@ -133,6 +133,10 @@ Result<MessageStore> MessageStore::open(store::Database& db, const store::Vault&
 }
 
 Result<bool> MessageStore::add(const DecodedMessage& message, Rng& rng) {
+  return add(StoredMessage{message.id, message.topic, message.sender_address, message.sent_ns, message.content}, rng);
+}
+
+Result<bool> MessageStore::add(const StoredMessage& message, Rng& rng) {
   auto sent_ns = to_column(message.sent_ns, "message " + message.id);
   if (!sent_ns) return fail(sent_ns.error());
   auto insert = db_->cached(
@@ -180,6 +184,37 @@ Result<std::vector<StoredMessage>> MessageStore::messages(const std::string& top
     }
     out.push_back(std::move(*message));
   }
+}
+
+Result<MessageStore::Page> MessageStore::page(std::int64_t after, std::size_t limit) {
+  auto select = db_->cached(
+      "SELECT id, topic, sender, sent_ns, sealed_content, rowid FROM xmtp_messages WHERE rowid > ?1 ORDER BY rowid "
+      "LIMIT ?2");
+  if (!select) return fail(select.error());
+  (*select)->bind_int64(1, after).bind_int64(2, static_cast<std::int64_t>(limit));
+  Page out{{}, after};
+  for (;;) {
+    auto step = (*select)->step();
+    if (!step) return fail(step.error());
+    if (*step == store::Statement::Step::kDone) return out;
+    auto message = read_message(**select);
+    if (!message) {
+      (*select)->reset();
+      return fail(message.error());
+    }
+    out.next = (*select)->column_int64(5);
+    out.messages.push_back(std::move(*message));
+  }
+}
+
+Result<std::int64_t> MessageStore::count_all() {
+  auto select = db_->cached("SELECT COUNT(*) FROM xmtp_messages");
+  if (!select) return fail(select.error());
+  auto step = (*select)->step();
+  if (!step) return fail(step.error());
+  const std::int64_t count = (*select)->column_int64(0);
+  (*select)->reset();
+  return count;
 }
 
 Result<std::optional<StoredMessage>> MessageStore::last_message(const std::string& topic) {

@@ -96,6 +96,34 @@ TEST(MessageStore, AReplayedMessageWritesNothing) {
   EXPECT_EQ(listed[0].sent_ns, 100u);
 }
 
+// A link's history: every message, a page at a time in the order stored, copied into another home.
+TEST(MessageStore, PagesEveryMessageIntoAnotherHome) {
+  TempDir dir;
+  TestHome home(dir.file("a.db")), other(dir.file("b.db"), 9);
+  for (int i = 0; i < 7; ++i) {
+    const std::string topic = i % 2 ? "/xmtp/0/m-one/proto" : "/xmtp/0/m-two/proto";
+    ASSERT_TRUE(home.messages.add(text_message("id" + std::to_string(i), topic, 100 - i, "m"), home.rng));
+  }
+  EXPECT_EQ(home.messages.count_all().value(), 7);
+  std::vector<StoredMessage> copied;
+  std::int64_t after = 0;
+  for (;;) {
+    auto page = home.messages.page(after, 3).value();
+    if (page.messages.empty()) break;
+    EXPECT_LE(page.messages.size(), 3u);
+    after = page.next;
+    for (auto& message : page.messages) {
+      ASSERT_TRUE(other.messages.add(message, other.rng).value());
+      copied.push_back(std::move(message));
+    }
+  }
+  EXPECT_EQ(ids(copied), (std::vector<std::string>{"id0", "id1", "id2", "id3", "id4", "id5", "id6"}));
+  EXPECT_EQ(other.messages.messages("/xmtp/0/m-one/proto").value().size(), 3u);
+  EXPECT_EQ(other.messages.messages("/xmtp/0/m-two/proto").value()[0].content,
+            home.messages.messages("/xmtp/0/m-two/proto").value()[0].content);
+  EXPECT_FALSE(other.messages.add(copied[0], other.rng).value());  // again: nothing written
+}
+
 TEST(MessageStore, ListsOldestFirstThenById) {
   TempDir dir;
   TestHome home(dir.file("home.db"));

@@ -44,6 +44,9 @@ class LocalKeystore final : public identity::Keystore {
   // encoded (wire::xmtp::LinkedAccount), for a link to carry, sealed, to a new device of this account.
   // The only way keys leave a keystore.
   SecretBytes linked_account() const;
+  // The identity key, for what this home signs as the account beside XMTP: its list of devices
+  // (keylink/sync). It never leaves the process.
+  const crypto::Secp256k1PrivateKey& identity_key() const noexcept;
 
   std::string account_address() const override;
   wire::xmtp::SignedPublicKeyBundle public_key_bundle() const override;

@@ -50,6 +50,16 @@ class MessageStore {
   // Stores a message; false (and nothing written) when its id is known already: a replayed envelope.
   // Cheap enough to call for each message of a long conversation inside the caller's transaction.
   Result<bool> add(const DecodedMessage& message, Rng& rng);
+  // The same, for a message another device of the account stored (a link's history).
+  Result<bool> add(const StoredMessage& message, Rng& rng);
+  // Every stored message in the order it was stored, a page at a time: at most `limit` after position
+  // `after` (0: from the first). A page's `next` is where the next one starts.
+  struct Page {
+    std::vector<StoredMessage> messages;
+    std::int64_t next = 0;
+  };
+  Result<Page> page(std::int64_t after, std::size_t limit);
+  Result<std::int64_t> count_all();
   // Whether a message with this id is stored: a reader skips opening it again.
   Result<bool> contains(const std::string& id);
   // The messages of a topic, oldest first (sent_ns, then id).

@@ -89,4 +89,31 @@ SecretBytes encode_linked_account(const PrivateKeyBundleV1& identity, const cryp
   return out;
 }
 
+Result<std::vector<HistoryMessage>> decode_history_chunk(ByteView bytes) {
+  auto proto = parse_message<lpb::HistoryChunk>(bytes, "HistoryChunk", kMaxHistoryChunkSize);
+  if (!proto) return fail(proto.error());
+  std::vector<HistoryMessage> out;
+  out.reserve(static_cast<std::size_t>(proto->messages_size()));
+  for (const auto& message : proto->messages()) {
+    if (message.id().empty()) return missing("HistoryMessage.id");
+    if (message.topic().empty()) return missing("HistoryMessage.topic");
+    if (message.sender_address().empty()) return missing("HistoryMessage.sender_address");
+    out.push_back({message.id(), message.topic(), message.sender_address(), message.sent_ns(), to_bytes(message.content())});
+  }
+  return out;
+}
+
+Bytes encode_history_chunk(const std::vector<HistoryMessage>& messages) {
+  lpb::HistoryChunk proto;
+  for (const auto& message : messages) {
+    auto* out = proto.add_messages();
+    out->set_id(message.id);
+    out->set_topic(message.topic);
+    out->set_sender_address(message.sender_address);
+    out->set_sent_ns(message.sent_ns);
+    out->set_content(to_field(message.content));
+  }
+  return serialize_message(proto);
+}
+
 }  // namespace keylink::wire::xmtp

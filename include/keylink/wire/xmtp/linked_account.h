@@ -36,11 +36,27 @@ struct LinkedAccount {
   std::vector<LinkedConversation> conversations;
 };
 
+// One message of the history a link streams to the new device (keylink.link.HistoryMessage), as the
+// message cache keeps it; a chunk is at most kMaxHistoryChunkSize encoded.
+struct HistoryMessage {
+  std::string id;
+  std::string topic;
+  std::string sender_address;
+  std::uint64_t sent_ns = 0;
+  Bytes content;  // an encoded EncodedContent
+
+  friend bool operator==(const HistoryMessage&, const HistoryMessage&) = default;
+};
+inline constexpr std::size_t kMaxHistoryChunkSize = 1 << 20;
+
 // Refuses input over kMaxLinkedAccountSize, more than kMaxLinkedConversations, a bundle that is not V1
 // or does not check out (decode_private_key_bundle), a bad wallet address, and a V2 conversation whose
 // invitation names another topic.
 Result<LinkedAccount> decode_linked_account(ByteView bytes);
 SecretBytes encode(const LinkedAccount& account);
+// Refuses input over kMaxHistoryChunkSize and a message without id, topic or sender.
+Result<std::vector<HistoryMessage>> decode_history_chunk(ByteView bytes);
+Bytes encode_history_chunk(const std::vector<HistoryMessage>& messages);
 SecretBytes encode_linked_account(const PrivateKeyBundleV1& identity, const crypto::EthAddress& wallet,
                                   const std::vector<LinkedConversation>& conversations);
 
