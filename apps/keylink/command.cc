@@ -240,6 +240,7 @@ void Command::finish(int code) {
     say("relay: some messages were not acknowledged; they stay queued in the home and go at the next run");
     stop();
   });
+  if (!node_ && !chat_) return stop();  // nothing queued: a device link has no outbox
   // A command runs one node or the other.
   auto when_sent = [this](std::function<void()> done) {
     node_ ? node_->when_sent(std::move(done)) : chat_->when_sent(std::move(done));

@@ -207,6 +207,29 @@ Result<MessageStore::Page> MessageStore::page(std::int64_t after, std::size_t li
   }
 }
 
+Result<std::vector<MessageStore::PageBound>> MessageStore::page_bounds(std::size_t max_bytes) {
+  auto select = db_->prepare(
+      "SELECT rowid, length(id) + length(topic) + length(sender) + length(sealed_content) FROM xmtp_messages "
+      "ORDER BY rowid");
+  if (!select) return fail(select.error());
+  std::vector<PageBound> out;
+  std::size_t bytes = 0;
+  std::int64_t last = 0;
+  for (;;) {
+    auto step = select->step();
+    if (!step) return fail(step.error());
+    if (*step == store::Statement::Step::kDone) return out;
+    const auto size = static_cast<std::size_t>(select->column_int64(1));
+    if (out.empty() || (bytes + size > max_bytes && out.back().count > 0)) {
+      out.push_back({last, 0});
+      bytes = 0;
+    }
+    ++out.back().count;
+    bytes += size;
+    last = select->column_int64(0);
+  }
+}
+
 Result<std::int64_t> MessageStore::count_all() {
   auto select = db_->cached("SELECT COUNT(*) FROM xmtp_messages");
   if (!select) return fail(select.error());

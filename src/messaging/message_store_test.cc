@@ -122,6 +122,19 @@ TEST(MessageStore, PagesEveryMessageIntoAnotherHome) {
   EXPECT_EQ(other.messages.messages("/xmtp/0/m-two/proto").value()[0].content,
             home.messages.messages("/xmtp/0/m-two/proto").value()[0].content);
   EXPECT_FALSE(other.messages.add(copied[0], other.rng).value());  // again: nothing written
+
+  // Pages by size: every message once, in order.
+  std::vector<std::string> paged;
+  const auto bounds = home.messages.page_bounds(300).value();
+  EXPECT_GT(bounds.size(), 1u);
+  for (const auto& bound : bounds) {
+    auto page = home.messages.page(bound.after, bound.count).value();
+    EXPECT_EQ(page.messages.size(), bound.count);
+    for (const auto& message : page.messages) paged.push_back(message.id);
+  }
+  EXPECT_EQ(paged, ids(copied));
+  EXPECT_EQ(home.messages.page_bounds(1).value().size(), 7u);  // each alone when larger than the budget
+  EXPECT_EQ(home.messages.page_bounds(1 << 20).value().size(), 1u);
 }
 
 TEST(MessageStore, ListsOldestFirstThenById) {

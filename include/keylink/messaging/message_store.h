@@ -59,6 +59,13 @@ class MessageStore {
     std::int64_t next = 0;
   };
   Result<Page> page(std::int64_t after, std::size_t limit);
+  // Where pages of about max_bytes each begin (page(after, count) reads one), by the stored sizes alone:
+  // every message once, a message larger than max_bytes on a page of its own.
+  struct PageBound {
+    std::int64_t after = 0;
+    std::size_t count = 0;
+  };
+  Result<std::vector<PageBound>> page_bounds(std::size_t max_bytes);
   Result<std::int64_t> count_all();
   // Whether a message with this id is stored: a reader skips opening it again.
   Result<bool> contains(const std::string& id);

@@ -1,0 +1,62 @@
+// This home as a device of its account (DESIGN.md "Device linking", "Sync between linked devices"): its
+// installation keys, the signed installation list it holds, the device-group keys, the account state it
+// shares with the other devices, and the one-time code it shows while a new device is linked. In the
+// home database:
+//   device_self(id = 1, sealed_keys BLOB)      -- Ed25519 seed ‖ X25519 private key, sealed
+//   device_list(id = 1, list BLOB)             -- sync::encode(InstallationList), signed by the identity
+//   device_group_keys(epoch, key_id, sealed_key, PRIMARY KEY (epoch, key_id))  -- each key sealed
+//   device_state(id = 1, state BLOB)           -- sync::SyncState::encode()
+//   device_link_code(id = 1, sealed_digits BLOB, made_at_ms INTEGER, used INTEGER)
+// Secrets are sealed by the home's Vault under labels that name their row. Writes go in the caller's
+// transaction when one is open (a link commits the account, the keys and the list at once).
+//
+// Thread-compatible, on the thread of its Database. REQUIRES: db and vault outlive the store.
+#pragma once
+
+#include <optional>
+
+#include "keylink/base/result.h"
+#include "keylink/base/rng.h"
+#include "keylink/link/one_time_code.h"
+#include "keylink/store/database.h"
+#include "keylink/store/vault.h"
+#include "keylink/sync/group_key.h"
+#include "keylink/sync/installation.h"
+#include "keylink/sync/installation_list.h"
+#include "keylink/sync/sync_state.h"
+
+namespace keylink::runtime {
+
+class DeviceStore {
+ public:
+  // Creates the tables when missing.
+  static Result<DeviceStore> open(store::Database& db, const store::Vault& vault);
+
+  // This device's installation keys; nullopt before it is a device of an account.
+  Result<std::optional<sync::InstallationKeys>> keys() const;
+  Result<void> save_keys(const sync::InstallationKeys& keys, Rng& rng);
+
+  // The newest installation list this device accepted (decoded; its signature was checked then).
+  Result<std::optional<sync::InstallationList>> list() const;
+  Result<void> save_list(const sync::InstallationList& list);
+
+  Result<sync::GroupKeyRing> group_keys() const;
+  // Idempotent for a key already held.
+  Result<void> add_group_key(const sync::GroupKey& key, Rng& rng);
+
+  // The account state; empty (clock 0) before the first change.
+  Result<sync::SyncState> state(const sync::InstallationId& self) const;
+  Result<void> save_state(const sync::SyncState& state);
+
+  // The code this device shows while it links a new one; nullopt when it never made one.
+  Result<std::optional<link::OneTimeCode>> code() const;
+  // Replaces the code (a new one, or the same one burnt).
+  Result<void> save_code(const link::OneTimeCode& code, Rng& rng);
+
+ private:
+  DeviceStore(store::Database& db, const store::Vault& vault) : db_(&db), vault_(&vault) {}
+  store::Database* db_;
+  const store::Vault* vault_;
+};
+
+}  // namespace keylink::runtime

@@ -1,0 +1,162 @@
+#include "keylink/runtime/device_store.h"
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "keylink/base/encoding.h"
+#include "keylink/store/errors.h"
+
+namespace keylink::runtime {
+namespace {
+
+constexpr const char* kCreateTables = R"sql(
+  CREATE TABLE IF NOT EXISTS device_self (id INTEGER PRIMARY KEY CHECK (id = 1), sealed_keys BLOB NOT NULL);
+  CREATE TABLE IF NOT EXISTS device_list (id INTEGER PRIMARY KEY CHECK (id = 1), list BLOB NOT NULL);
+  CREATE TABLE IF NOT EXISTS device_group_keys (
+    epoch INTEGER NOT NULL, key_id BLOB NOT NULL, sealed_key BLOB NOT NULL, PRIMARY KEY (epoch, key_id));
+  CREATE TABLE IF NOT EXISTS device_state (id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL);
+  CREATE TABLE IF NOT EXISTS device_link_code (
+    id INTEGER PRIMARY KEY CHECK (id = 1), sealed_digits BLOB NOT NULL, made_at_ms INTEGER NOT NULL,
+    used INTEGER NOT NULL)
+)sql";
+
+constexpr std::string_view kKeysLabel = "device-installation-keys";
+constexpr std::string_view kCodeLabel = "device-link-code";
+
+// A group key's label names its row: a sealed key moved to another epoch or id does not open.
+std::string group_key_label(std::uint64_t epoch, const sync::GroupKeyId& id) {
+  return "device-group-key:" + std::to_string(epoch) + ":" + to_hex(id);
+}
+
+// The one row of a one-row table, or nullopt.
+template <class T, class Fn>
+Result<std::optional<T>> one_row(store::Database& db, std::string_view sql, Fn&& read) {
+  auto select = db.prepare(sql);
+  if (!select) return fail(select.error());
+  auto step = select->step();
+  if (!step) return fail(step.error());
+  if (*step == store::Statement::Step::kDone) return std::optional<T>();
+  auto value = read(*select);
+  if (!value) return fail(value.error());
+  return std::optional<T>(std::move(*value));
+}
+
+}  // namespace
+
+Result<DeviceStore> DeviceStore::open(store::Database& db, const store::Vault& vault) {
+  if (auto made = db.exec(kCreateTables); !made) return fail(made.error());
+  return DeviceStore(db, vault);
+}
+
+Result<std::optional<sync::InstallationKeys>> DeviceStore::keys() const {
+  return one_row<sync::InstallationKeys>(*db_, "SELECT sealed_keys FROM device_self WHERE id = 1",
+                 [this](store::Statement& row) -> Result<sync::InstallationKeys> {
+                   auto opened = vault_->open_fixed<64>(row.column_blob(0), kKeysLabel);
+                   if (!opened) return fail(context("device_self", opened.error()));
+                   const auto bytes = opened->expose();
+                   return sync::InstallationKeys{
+                       crypto::Ed25519KeyPair::from_seed(Secret<32>(bytes.first<32>())),
+                       crypto::X25519KeyPair::from_private(Secret<32>(bytes.last<32>()))};
+                 });
+}
+
+Result<void> DeviceStore::save_keys(const sync::InstallationKeys& keys, Rng& rng) {
+  Secret<64> both;
+  auto out = both.expose_mutable();
+  const Secret<32> seed = keys.signing.seed();
+  std::copy(seed.expose().begin(), seed.expose().end(), out.begin());
+  std::copy(keys.sealing.private_key.expose().begin(), keys.sealing.private_key.expose().end(), out.begin() + 32);
+  auto insert = db_->prepare("INSERT OR REPLACE INTO device_self (id, sealed_keys) VALUES (1, ?1)");
+  if (!insert) return fail(insert.error());
+  insert->bind_blob(1, vault_->seal(both.expose(), kKeysLabel, rng));
+  return insert->run();
+}
+
+Result<std::optional<sync::InstallationList>> DeviceStore::list() const {
+  return one_row<sync::InstallationList>(*db_, "SELECT list FROM device_list WHERE id = 1",
+                 [](store::Statement& row) -> Result<sync::InstallationList> {
+                   auto list = sync::decode_installation_list(row.column_blob(0));
+                   if (!list) return fail(store::Errc::kCorrupt, "device_list: " + list.error().message);
+                   return list;
+                 });
+}
+
+Result<void> DeviceStore::save_list(const sync::InstallationList& list) {
+  auto insert = db_->prepare("INSERT OR REPLACE INTO device_list (id, list) VALUES (1, ?1)");
+  if (!insert) return fail(insert.error());
+  insert->bind_blob(1, sync::encode(list));
+  return insert->run();
+}
+
+Result<sync::GroupKeyRing> DeviceStore::group_keys() const {
+  auto select = db_->prepare("SELECT epoch, key_id, sealed_key FROM device_group_keys");
+  if (!select) return fail(select.error());
+  sync::GroupKeyRing ring;
+  for (;;) {
+    auto step = select->step();
+    if (!step) return fail(step.error());
+    if (*step == store::Statement::Step::kDone) return ring;
+    const auto epoch = static_cast<std::uint64_t>(select->column_int64(0));
+    const ByteView id = select->column_blob(1);
+    if (id.size() != sync::GroupKeyId{}.size()) return fail(store::Errc::kCorrupt, "device_group_keys: a bad key id");
+    sync::GroupKeyId key_id{};
+    std::copy(id.begin(), id.end(), key_id.begin());
+    auto key = vault_->open_fixed<32>(select->column_blob(2), group_key_label(epoch, key_id));
+    if (!key) return fail(context("device_group_keys", key.error()));
+    ring.add(sync::GroupKey(epoch, std::move(*key)));
+  }
+}
+
+Result<void> DeviceStore::add_group_key(const sync::GroupKey& key, Rng& rng) {
+  auto insert = db_->prepare("INSERT OR IGNORE INTO device_group_keys (epoch, key_id, sealed_key) VALUES (?1, ?2, ?3)");
+  if (!insert) return fail(insert.error());
+  insert->bind_int64(1, static_cast<std::int64_t>(key.epoch()))
+      .bind_blob(2, key.id())
+      .bind_blob(3, vault_->seal(key.key().expose(), group_key_label(key.epoch(), key.id()), rng));
+  return insert->run();
+}
+
+Result<sync::SyncState> DeviceStore::state(const sync::InstallationId& self) const {
+  auto stored = one_row<sync::SyncState>(*db_, "SELECT state FROM device_state WHERE id = 1",
+                        [&self](store::Statement& row) -> Result<sync::SyncState> {
+                          auto state = sync::SyncState::decode(row.column_blob(0), self);
+                          if (!state) return fail(store::Errc::kCorrupt, "device_state: " + state.error().message);
+                          return state;
+                        });
+  if (!stored) return fail(stored.error());
+  if (!*stored) return sync::SyncState(self);
+  return std::move(**stored);
+}
+
+Result<void> DeviceStore::save_state(const sync::SyncState& state) {
+  auto insert = db_->prepare("INSERT OR REPLACE INTO device_state (id, state) VALUES (1, ?1)");
+  if (!insert) return fail(insert.error());
+  insert->bind_blob(1, state.encode());
+  return insert->run();
+}
+
+Result<std::optional<link::OneTimeCode>> DeviceStore::code() const {
+  return one_row<link::OneTimeCode>(*db_, "SELECT sealed_digits, made_at_ms, used FROM device_link_code WHERE id = 1",
+                 [this](store::Statement& row) -> Result<link::OneTimeCode> {
+                   auto digits = vault_->open_fixed<link::kCodeDigits>(row.column_blob(0), kCodeLabel);
+                   if (!digits) return fail(context("device_link_code", digits.error()));
+                   return link::OneTimeCode{std::move(*digits),
+                                            TimePoint(std::chrono::milliseconds(row.column_int64(1))),
+                                            row.column_int64(2) != 0};
+                 });
+}
+
+Result<void> DeviceStore::save_code(const link::OneTimeCode& code, Rng& rng) {
+  auto insert = db_->prepare(
+      "INSERT OR REPLACE INTO device_link_code (id, sealed_digits, made_at_ms, used) VALUES (1, ?1, ?2, ?3)");
+  if (!insert) return fail(insert.error());
+  const auto made_at_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(code.made_at.time_since_epoch()).count();
+  insert->bind_blob(1, vault_->seal(code.digits.expose(), kCodeLabel, rng))
+      .bind_int64(2, made_at_ms)
+      .bind_int64(3, code.used ? 1 : 0);
+  return insert->run();
+}
+
+}  // namespace keylink::runtime

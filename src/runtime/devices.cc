@@ -1,0 +1,73 @@
+#include "keylink/runtime/devices.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "keylink/store/errors.h"
+#include "keylink/store/transaction.h"
+#include "keylink/wire/errors.h"
+
+namespace keylink::runtime {
+
+Result<void> enroll_first_device(Home& home, const keystore::LocalKeystore& keystore, const std::string& name,
+                                 const std::string& platform, Rng& rng, const Clock& clock) {
+  auto txn = store::Transaction::begin(home.db());
+  if (!txn) return fail(txn.error());
+  auto devices = DeviceStore::open(home.db(), home.vault());
+  if (!devices) return fail(devices.error());
+  auto keys = devices->keys();
+  if (!keys) return fail(keys.error());
+  if (*keys) return {};
+  auto made = sync::InstallationKeys::generate(rng);
+  const std::int64_t now_s = clock.unix_millis() / 1000;
+  auto record = sync::make_installation_record(made, name, platform, now_s, keystore.identity_key());
+  if (!record) return fail(record.error());
+  const auto list = sync::make_first_list(record->installation, keystore.identity_key());
+  if (auto saved = devices->save_keys(made, rng); !saved) return fail(saved.error());
+  if (auto saved = devices->save_list(list); !saved) return fail(saved.error());
+  if (auto saved = devices->add_group_key(sync::GroupKey::generate(1, rng), rng); !saved) return fail(saved.error());
+  return txn->commit();
+}
+
+Result<std::optional<std::vector<DeviceEntry>>> list_devices(Home& home) {
+  auto devices = DeviceStore::open(home.db(), home.vault());
+  if (!devices) return fail(devices.error());
+  auto keys = devices->keys();
+  if (!keys) return fail(keys.error());
+  auto list = devices->list();
+  if (!list) return fail(list.error());
+  if (!*keys || !*list) return std::optional<std::vector<DeviceEntry>>();
+  const auto& self = (*keys)->id();
+  auto state = devices->state(self);
+  if (!state) return fail(state.error());
+  std::vector<DeviceEntry> out;
+  for (const auto& installation : (*list)->installations) {
+    DeviceEntry entry{installation, sync::classify(**list, self, installation.id), installation.name};
+    if (auto agreed = state->device_name(installation.id)) entry.name = *agreed;
+    out.push_back(std::move(entry));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const DeviceEntry& a, const DeviceEntry& b) {
+    const bool a_self = a.status == sync::InstallationClass::kThisDevice;
+    const bool b_self = b.status == sync::InstallationClass::kThisDevice;
+    if (a_self != b_self) return a_self;
+    return a.installation.linked_at < b.installation.linked_at;
+  });
+  return std::optional<std::vector<DeviceEntry>>(std::move(out));
+}
+
+SecretBytes encode_group_key(const sync::GroupKey& key) {
+  SecretBytes out(8 + 32);
+  auto bytes = out.expose_mutable();
+  for (int i = 0; i < 8; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(key.epoch() >> (56 - 8 * i));
+  std::copy(key.key().expose().begin(), key.key().expose().end(), bytes.begin() + 8);
+  return out;
+}
+
+Result<sync::GroupKey> decode_group_key(ByteView bytes) {
+  if (bytes.size() != 8 + 32) return fail(wire::Errc::kMalformed, "the device-group key a link carried is not 40 bytes");
+  std::uint64_t epoch = 0;
+  for (int i = 0; i < 8; ++i) epoch = (epoch << 8) | bytes[static_cast<std::size_t>(i)];
+  return sync::GroupKey(epoch, Secret<32>(bytes.subspan(8)));
+}
+
+}  // namespace keylink::runtime
