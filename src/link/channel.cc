@@ -10,7 +10,7 @@ namespace {
 constexpr std::string_view kLabel = "keylink-link-v1";
 constexpr std::string_view kTranscriptLabel = "keylink-link-v1 transcript";
 constexpr std::size_t kBaseHeader = 1 + 1 + 8;
-constexpr std::size_t kChunkHeader = 4 + 4 + 1;
+constexpr std::size_t kChunkHeader = 4 + 4 + 4 + 1;
 
 std::size_t header_size(MessageType type) {
   if (type == MessageType::kHello) return kBaseHeader + 32;
@@ -33,8 +33,9 @@ Bytes aad_of(Direction direction, ByteView header) {
 Result<ChunkHeader> parse_chunk_header(Reader& reader) {
   auto index = reader.u32();
   auto total = reader.u32();
+  auto round = reader.u32();
   auto last = reader.u8();
-  if (!index || !total || !last) return fail(Errc::kMalformed, "the chunk header ends early");
+  if (!index || !total || !round || !last) return fail(Errc::kMalformed, "the chunk header ends early");
   if (*total == 0 || *total > kMaxChunks || *index >= *total) {
     return fail(Errc::kMalformed, "the chunk index or total is out of range");
   }
@@ -42,7 +43,7 @@ Result<ChunkHeader> parse_chunk_header(Reader& reader) {
   if (*last > 1 || (*last == 1) != (*index + 1 == *total)) {
     return fail(Errc::kMalformed, "the last-chunk flag does not match the index");
   }
-  return ChunkHeader{*index, *total, *last == 1};
+  return ChunkHeader{*index, *total, *round, *last == 1};
 }
 
 }  // namespace
@@ -147,6 +148,7 @@ Bytes Channel::seal(MessageType type, ByteView body, const crypto::X25519PublicK
   if (chunk != nullptr) {
     writer.u32(chunk->index);
     writer.u32(chunk->total);
+    writer.u32(chunk->round);
     writer.u8(chunk->last ? 1 : 0);
   }
   KEYLINK_CHECK(writer.full());

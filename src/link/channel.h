@@ -2,7 +2,7 @@
 // per-direction keys and sequence numbers. Internal to the link layer; docs/linking.md describes it.
 //
 // Frame: version (1) ‖ type (1) ‖ seq (u64) ‖ [Hello: A's public key (32)]
-//        ‖ [HistoryChunk: index (u32) ‖ total (u32) ‖ last (1)] ‖ ChaCha20-Poly1305(body) ‖ tag (16)
+//        ‖ [HistoryChunk: index (u32) ‖ total (u32) ‖ round (u32) ‖ last (1)] ‖ ChaCha20-Poly1305(body) ‖ tag (16)
 // AAD:   "keylink-link-v1" ‖ direction (1) ‖ the frame up to the ciphertext
 // Nonce: direction (1) ‖ 0 0 0 ‖ seq (u64)
 #pragma once
@@ -47,6 +47,7 @@ Direction direction_of(MessageType type) noexcept;
 struct ChunkHeader {
   std::uint32_t index = 0;
   std::uint32_t total = 0;
+  std::uint32_t round = 0;  // how many times B asked to resume when A sealed this chunk
   bool last = false;
 };
 

@@ -38,6 +38,8 @@ struct LinkInitiator::State {
   std::uint32_t total = 0;          // history chunks
   std::uint32_t acked = 0;          // chunks B has stored
   std::uint32_t requested_end = 0;  // NeedHistoryChunk emitted for every index below
+  std::uint32_t send_next = 0;      // the chunk to seal next; an answer for another index is stale
+  std::uint32_t round = 0;          // B's latest resume request
 
   std::string waiting_for() const {
     switch (step) {
@@ -70,7 +72,7 @@ struct LinkInitiator::State {
 
   Actions handle(MessageType type, ByteView body, TimePoint now);
   Actions on_history_ack(std::uint32_t next, TimePoint now);
-  Actions on_history_resume(std::uint32_t from, TimePoint now);
+  Actions on_history_resume(detail::ResumeRequest request, TimePoint now);
 };
 
 Result<LinkInitiator> LinkInitiator::create(const LinkUri& uri, OneTimeCode& code, Rng& rng, TimePoint now,
@@ -154,16 +156,16 @@ Actions LinkInitiator::State::handle(MessageType type, ByteView body, TimePoint 
     return on_history_ack(*next, now);
   }
   if (step == InitiatorStep::kHistory && type == MessageType::kHistoryResume) {
-    auto from = detail::decode_index(body);
-    if (!from) return malformed(from.error());
-    return on_history_resume(*from, now);
+    auto request = detail::decode_resume(body);
+    if (!request) return malformed(request.error());
+    return on_history_resume(*request, now);
   }
   return fail("the new device sent " + std::string(detail::name_of(type)) + " while this device waited for " +
               waiting_for());
 }
 
 Actions LinkInitiator::State::on_history_ack(std::uint32_t next, TimePoint now) {
-  if (next < acked || next > requested_end) return fail("the new device acknowledged history it was not sent");
+  if (next < acked || next > send_next) return fail("the new device acknowledged history it was not sent");
   if (next == acked) return {};
   acked = next;
   idle_deadline = now + options.history_idle_timeout;
@@ -179,14 +181,20 @@ Actions LinkInitiator::State::on_history_ack(std::uint32_t next, TimePoint now) 
   return out;
 }
 
-Actions LinkInitiator::State::on_history_resume(std::uint32_t from, TimePoint now) {
-  if (from < acked || from > requested_end || from >= total) {
+// Each resume request starts a new round: the chunks sealed from then on carry it, so B can tell a resent
+// chunk from one that was already on the way.
+Actions LinkInitiator::State::on_history_resume(detail::ResumeRequest request, TimePoint now) {
+  if (request.round <= round) return {};
+  const std::uint32_t from = request.from;
+  if (from < acked || from > send_next || from >= total) {
     return fail("the new device asked to resume the history from a chunk it cannot lack");
   }
   Actions out;
   if (from > acked) out.emplace_back(Progress{from, total});
+  round = request.round;
   acked = from;
   requested_end = from;
+  send_next = from;
   idle_deadline = now + options.history_idle_timeout;
   request_more(out);
   return out;
@@ -237,7 +245,9 @@ Actions LinkInitiator::on_history_chunk(std::uint32_t index, ByteView bytes, Tim
   State& s = *state_;
   if (s.step != InitiatorStep::kHistory) return {};
   KEYLINK_CHECK(index < s.total && bytes.size() <= kMaxChunkLength);
-  const detail::ChunkHeader chunk{index, s.total, index + 1 == s.total};
+  if (index != s.send_next) return {};  // asked for before a resume: it comes again in order
+  ++s.send_next;
+  const detail::ChunkHeader chunk{index, s.total, s.round, index + 1 == s.total};
   return detail::actions(detail::publish(s.channel, MessageType::kHistoryChunk, bytes, &chunk));
 }
 

@@ -38,8 +38,7 @@ struct LinkJoiner::State {
   std::uint32_t unopened = 0;
   std::uint32_t next_index = 0;  // the next history chunk B needs
   std::uint32_t total = 0;       // chunks in the stream; 0 until the first one
-  std::uint32_t resumes = 0;
-  std::optional<std::uint32_t> resume_pending_for;
+  std::uint32_t round = 0;       // resume requests sent; A stamps each chunk with the round it was sent in
 
   std::string topic() const { return topic_text(uri.topic); }
 
@@ -61,12 +60,13 @@ struct LinkJoiner::State {
   }
 
   Actions request_resume() {
-    if (++resumes > options.max_resumes) {
-      return fail("the history stream arrived out of order or was interrupted " + std::to_string(resumes - 1) +
+    if (round >= options.max_resumes) {
+      return fail("the history stream arrived out of order or was interrupted " + std::to_string(round) +
                   " times; giving up");
     }
-    resume_pending_for = next_index;
-    return detail::actions(detail::publish(*channel, MessageType::kHistoryResume, detail::encode_index(next_index)));
+    ++round;
+    return detail::actions(
+        detail::publish(*channel, MessageType::kHistoryResume, detail::encode_resume({round, next_index})));
   }
 
   Actions on_hello(ByteView message);
@@ -182,13 +182,11 @@ Actions LinkJoiner::State::on_chunk(const detail::ChunkHeader& chunk, ByteView b
   if (body.size() > kMaxChunkLength) return fail("the other device sent a history chunk over the size limit");
   if (total == 0) total = chunk.total;
   if (chunk.total != total) return fail("the history stream changed its length part way: it was altered");
-  if (chunk.index < next_index) return {};  // sent again after a resume
-  if (chunk.index > next_index) {
-    // A chunk is missing or came late: never store out of order; ask once per gap for a resend.
-    if (resume_pending_for == next_index) return {};
-    return request_resume();
-  }
-  resume_pending_for.reset();
+  if (chunk.round < round) return {};  // sent before A read B's latest resume request
+  if (chunk.round > round) return fail("the history stream names a resume this device never asked for");
+  if (chunk.index < next_index) return {};
+  // A chunk of this round is missing: never store out of order; ask for the stream again from the gap.
+  if (chunk.index > next_index) return request_resume();
   ++next_index;
   idle_deadline = now + options.history_idle_timeout;
   Actions out;

@@ -172,6 +172,7 @@ Result<LinkUri> LinkUri::parse(std::string_view text, TimePoint now) {
   auto params = parse_query(rest.substr(question + 1));
   if (!params) return fail(context("link URI", params.error()));
   auto uri = from_params(path.substr(0, at), *params, now);
+  if (!uri && uri.error().code == Errc::kExpired) return fail(uri.error());  // its message says it all
   if (!uri) return fail(context("link URI", uri.error()));
   return uri;
 }

@@ -93,6 +93,23 @@ Result<std::uint32_t> decode_index(ByteView body) {
   return Reader(body).u32();
 }
 
+Bytes encode_resume(ResumeRequest request) {
+  Bytes out(8);
+  Writer writer(out);
+  writer.u32(request.round);
+  writer.u32(request.from);
+  return out;
+}
+
+Result<ResumeRequest> decode_resume(ByteView body) {
+  if (body.size() != 8) return fail(Errc::kMalformed, "a resume request is 8 bytes");
+  Reader reader(body);
+  auto round = reader.u32();
+  auto from = reader.u32();
+  if (!round || !from) return fail(Errc::kMalformed, "a resume request is 8 bytes");
+  return ResumeRequest{*round, *from};
+}
+
 Result<Bytes> decode_bounded(ByteView body, std::size_t max) {
   if (body.size() > max) return fail(Errc::kTooLarge, "the message body is over its limit");
   return Bytes(body.begin(), body.end());

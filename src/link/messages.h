@@ -6,7 +6,8 @@
 //                      ‖ blob device-group key ‖ has phrase (1) ‖ [blob recovery phrase]
 // Installed, Welcome,  the bytes themselves (≤ kMaxBlobLength, ≤ kMaxChunkLength)
 //   HistoryChunk:
-// HistoryAck, Resume:  index (u32)
+// HistoryAck:          index (u32)
+// HistoryResume:       round (u32) ‖ index (u32)
 // Hello, Refused,      empty
 //   Committed:
 // A blob is a u32 length and that many bytes.
@@ -29,6 +30,13 @@ Result<AccountPayload> decode_account(ByteView body);
 
 Bytes encode_index(std::uint32_t index);
 Result<std::uint32_t> decode_index(ByteView body);
+
+struct ResumeRequest {
+  std::uint32_t round = 0;
+  std::uint32_t from = 0;
+};
+Bytes encode_resume(ResumeRequest request);
+Result<ResumeRequest> decode_resume(ByteView body);
 
 // Installed and Welcome carry one blob as the whole body.
 Result<Bytes> decode_bounded(ByteView body, std::size_t max);
