@@ -71,8 +71,12 @@ class Run {
     const std::uint8_t op = in.byte();
     switch (op % 10) {
       case 0: deliver_front(); break;
-      case 1: if (!in_flight_.empty()) in_flight_.pop_front(); break;
-      case 2: if (!in_flight_.empty()) in_flight_.push_back(in_flight_.front()); break;
+      case 1:
+        if (!in_flight_.empty()) in_flight_.pop_front();
+        break;
+      case 2:
+        if (!in_flight_.empty()) in_flight_.push_back(in_flight_.front());
+        break;
       case 3:
         if (!in_flight_.empty()) {
           in_flight_.push_back(std::move(in_flight_.front()));
@@ -82,7 +86,8 @@ class Run {
       case 4:
         if (!in_flight_.empty() && !in_flight_.front().message.empty()) {
           Bytes& message = in_flight_.front().message;
-          message[(std::size_t{in.byte()} << 8 | in.byte()) % message.size()] ^= static_cast<std::uint8_t>(in.byte() | 1);
+          message[(std::size_t{in.byte()} << 8 | in.byte()) % message.size()] ^=
+              static_cast<std::uint8_t>(in.byte() | 1);
         }
         break;
       case 5: {

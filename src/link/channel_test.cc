@@ -46,8 +46,8 @@ TEST(ChannelTest, BothSidesDeriveTheSameChannel) {
 }
 
 TEST(ChannelTest, AnotherCodeOrCapabilityGivesAnotherChannel) {
-  for (auto [a_code, a_caps] : {std::pair{"654321", Capabilities::kLightAndFull},
-                                std::pair{"123456", Capabilities::kLight}}) {
+  for (auto [a_code, a_caps] :
+       {std::pair{"654321", Capabilities::kLightAndFull}, std::pair{"123456", Capabilities::kLight}}) {
     Pair pair = make_pair(a_code, "123456", a_caps, Capabilities::kLightAndFull);
     EXPECT_NE(pair.a->receive_topic(), pair.b->send_topic());
     EXPECT_EQ(pair.b->receive(pair.a->seal(MessageType::kAccount, as_bytes("account"))).arrival, Arrival::kUnopened);

@@ -80,7 +80,8 @@ class Writer {
   template <class T>
   void big_endian(T value) {
     std::uint8_t buffer[sizeof(T)];
-    for (std::size_t i = 0; i < sizeof(T); ++i) buffer[i] = static_cast<std::uint8_t>(value >> (8 * (sizeof(T) - 1 - i)));
+    for (std::size_t i = 0; i < sizeof(T); ++i)
+      buffer[i] = static_cast<std::uint8_t>(value >> (8 * (sizeof(T) - 1 - i)));
     bytes(ByteView(buffer, sizeof(T)));
   }
 

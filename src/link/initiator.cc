@@ -50,8 +50,8 @@ struct LinkInitiator::State {
       case InitiatorStep::kWaitCommitted: return "the new device to commit";
       case InitiatorStep::kWaitHistoryStart: return "the history to start";
       case InitiatorStep::kHistory:
-        return "the new device to acknowledge the history (" + std::to_string(acked) + " of " +
-               std::to_string(total) + " chunks)";
+        return "the new device to acknowledge the history (" + std::to_string(acked) + " of " + std::to_string(total) +
+               " chunks)";
       default: return "nothing";
     }
   }
@@ -65,8 +65,8 @@ struct LinkInitiator::State {
   }
 
   void request_more(Actions& out) {
-    const std::uint32_t end = static_cast<std::uint32_t>(
-        std::min<std::uint64_t>(total, std::uint64_t{acked} + options.history_window));
+    const std::uint32_t end =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(total, std::uint64_t{acked} + options.history_window));
     while (requested_end < end) out.emplace_back(NeedHistoryChunk{requested_end++});
   }
 

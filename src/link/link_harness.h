@@ -72,8 +72,8 @@ struct Link {
   std::vector<Action> a_events;  // every action but the transport ones
   std::vector<Action> b_events;
   std::vector<std::uint32_t> needed;  // NeedHistoryChunk not answered (answer_history false)
-  std::vector<Bytes> b_history;        // chunks B stored, in order
-  std::vector<Publish> log;            // every message either side published, in order
+  std::vector<Bytes> b_history;       // chunks B stored, in order
+  std::vector<Publish> log;           // every message either side published, in order
   std::deque<Publish> in_flight;
   Path path = [](Publish message) { return std::vector<Publish>{std::move(message)}; };
 

@@ -158,7 +158,8 @@ TEST(LinkHistoryTest, ResumesAfterAnInterruption) {
   link.pump();
   ASSERT_EQ(link.b_history.size(), 2u);
   offline = true;
-  for (std::uint32_t index : {2u, 3u, 4u, 5u}) link.absorb_a(link.initiator->on_history_chunk(index, link.history[index], link.now()));
+  for (std::uint32_t index : {2u, 3u, 4u, 5u})
+    link.absorb_a(link.initiator->on_history_chunk(index, link.history[index], link.now()));
   link.pump();
   link.answer_history = true;
   link.needed.clear();

@@ -77,8 +77,7 @@ TEST(LinkUriTest, ChecksEveryField) {
   EXPECT_EQ(code_of(replace("kl-caps=light,full", "kl-caps=full")), Errc::kMalformed);
   EXPECT_EQ(code_of(replace("relay-protocol=irn", "relay-protocol=waku")), Errc::kUnsupported);
   EXPECT_EQ(code_of(replace("expiryTimestamp=1700000300", "expiryTimestamp=-5")), Errc::kMalformed);
-  EXPECT_EQ(code_of(replace("expiryTimestamp=1700000300", "expiryTimestamp=99999999999999999999")),
-            Errc::kMalformed);
+  EXPECT_EQ(code_of(replace("expiryTimestamp=1700000300", "expiryTimestamp=99999999999999999999")), Errc::kMalformed);
   EXPECT_EQ(code_of(uri_with(base_params() + "&kl-code=123456")), Errc::kMalformed);  // twice
   EXPECT_EQ(code_of(uri_with(base_params() + "&kl-lan=host")), Errc::kMalformed);
   EXPECT_EQ(code_of(uri_with(base_params() + "&kl-lan=host:0")), Errc::kMalformed);

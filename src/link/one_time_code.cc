@@ -51,7 +51,8 @@ Result<void> check_code(const OneTimeCode& code, std::string_view offered, TimeP
 }
 
 bool is_code_text(std::string_view text) noexcept {
-  return text.size() == kCodeDigits && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return text.size() == kCodeDigits &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace keylink::link

@@ -21,9 +21,9 @@ std::string_view to_string(AccountKind kind) noexcept;
 bool offers(Capabilities caps, AccountKind kind) noexcept;
 
 // Limits on what one link carries; checked on both sides, before any length sizes a buffer.
-inline constexpr std::size_t kMaxNameLength = 64;       // bytes of B's device name
-inline constexpr std::size_t kMaxPlatformLength = 32;   // bytes of B's platform
-inline constexpr std::size_t kMaxBlobLength = 1 << 20;  // each account blob, record or list
+inline constexpr std::size_t kMaxNameLength = 64;        // bytes of B's device name
+inline constexpr std::size_t kMaxPlatformLength = 32;    // bytes of B's platform
+inline constexpr std::size_t kMaxBlobLength = 1 << 20;   // each account blob, record or list
 inline constexpr std::size_t kMaxChunkLength = 1 << 20;  // one history chunk
 inline constexpr std::uint32_t kMaxChunks = 1 << 20;     // chunks in one history stream
 
@@ -31,10 +31,10 @@ inline constexpr std::uint32_t kMaxChunks = 1 << 20;     // chunks in one histor
 // checks their sizes and nothing else. recovery_phrase is set exactly when kind is kFull.
 struct AccountPayload {
   AccountKind kind = AccountKind::kLight;
-  SecretBytes identity_bundle;    // the XMTP identity key and pre-keys
-  SecretBytes conversation_keys;  // the conversations' keys
-  SecretBytes installation_list;  // the signed installation list as it is now (before B)
-  SecretBytes device_group_key;   // the key of the sync topic
+  SecretBytes identity_bundle;                 // the XMTP identity key and pre-keys
+  SecretBytes conversation_keys;               // the conversations' keys
+  SecretBytes installation_list;               // the signed installation list as it is now (before B)
+  SecretBytes device_group_key;                // the key of the sync topic
   std::optional<SecretBytes> recovery_phrase;  // the wallet's phrase: full only
 
   AccountPayload clone() const;

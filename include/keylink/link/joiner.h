@@ -41,9 +41,8 @@ class LinkJoiner {
   // `code` is what the user typed (kMalformed unless kCodeDigits digits); device.name and
   // device.platform must fit kMaxNameLength and kMaxPlatformLength (kTooLarge); lan, when given, must
   // be a LAN address (kMalformed). The URI expires kLinkUriLifetime after now.
-  static Result<LinkJoiner> create(std::string_view code, Capabilities caps, DeviceInfo device, Rng& rng,
-                                   TimePoint now, std::optional<std::string> lan = std::nullopt,
-                                   LinkOptions options = {});
+  static Result<LinkJoiner> create(std::string_view code, Capabilities caps, DeviceInfo device, Rng& rng, TimePoint now,
+                                   std::optional<std::string> lan = std::nullopt, LinkOptions options = {});
 
   const LinkUri& uri() const;
 

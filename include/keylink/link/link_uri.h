@@ -28,7 +28,7 @@ using LinkTopic = std::array<std::uint8_t, 32>;
 struct LinkUri {
   LinkTopic topic{};
   crypto::X25519PublicKey joiner_key{};
-  std::string code;     // kCodeDigits ASCII digits
+  std::string code;         // kCodeDigits ASCII digits
   std::int64_t expiry = 0;  // unix seconds
   Capabilities caps = Capabilities::kLight;
   std::optional<std::string> lan;  // "host:port" or "[v6]:port"
