@@ -41,7 +41,7 @@ class LinkInitiator {
   // Burns `code` first (code.used = true, whatever follows), then refuses the URI unless it carries this
   // code, the code is fresh and unused, and the URI has not expired (errors as check_code() and
   // LinkUri::parse()). Then makes A's throwaway X25519 key and derives the channel from A's own code.
-  // rng must outlive the initiator.
+  // The Rng is used here only (for that key); it is not kept.
   static Result<LinkInitiator> create(const LinkUri& uri, OneTimeCode& code, Rng& rng, TimePoint now,
                                       LinkOptions options = {});
 
