@@ -96,6 +96,36 @@ std::vector<std::string> GroupKeyRing::topics() const {
   return out;
 }
 
+SecretBytes encode(const GroupKeyRing& ring) {
+  SecretBytes out(2 + ring.keys().size() * 40);
+  std::span<std::uint8_t> bytes = out.expose_mutable();
+  bytes[0] = static_cast<std::uint8_t>(ring.keys().size() >> 8);
+  bytes[1] = static_cast<std::uint8_t>(ring.keys().size());
+  std::size_t at = 2;
+  for (const auto& key : ring.keys()) {
+    for (int shift = 56; shift >= 0; shift -= 8) bytes[at++] = static_cast<std::uint8_t>(key.epoch() >> shift);
+    std::copy(key.key().expose().begin(), key.key().expose().end(), bytes.begin() + static_cast<std::ptrdiff_t>(at));
+    at += 32;
+  }
+  return out;
+}
+
+Result<GroupKeyRing> decode_group_key_ring(ByteView bytes) {
+  codec::Reader r(bytes);
+  const std::size_t count = r.u16();
+  if (count > GroupKeyRing::kMaxKeys) return fail(Errc::kTooLarge, "group key ring: more than 64 keys");
+  GroupKeyRing ring;
+  for (std::size_t i = 0; i < count && r.ok(); ++i) {
+    const std::uint64_t epoch = r.u64();
+    ByteView key = r.take(32);
+    if (!r.ok()) break;
+    if (epoch == 0) return fail(Errc::kMalformed, "group key ring: epoch 0");
+    ring.add(GroupKey(epoch, Secret<32>(key)));
+  }
+  if (!r.at_end()) return fail(Errc::kMalformed, "group key ring: truncated or trailing bytes");
+  return ring;
+}
+
 Result<RotationResult> rotate_group_key(const GroupKeyRing& ring, const InstallationList& list,
                                         const InstallationKeys& sender, Rng& rng) {
   const Installation* self = list.find(sender.id());

@@ -37,6 +37,20 @@ TEST(GroupKeyTest, RingSendsWithTheGreatestKeyAndKeepsOldOnes) {
   EXPECT_EQ(ring.keys().size(), 3u);
 }
 
+TEST(GroupKeyTest, RingRoundTripsAsSecretBytes) {
+  FixedRng rng(3);
+  GroupKeyRing ring;
+  ring.add(GroupKey::generate(1, rng));
+  ring.add(GroupKey::generate(2, rng));
+  SecretBytes stored = encode(ring);
+  auto decoded = decode_group_key_ring(stored.expose());
+  ASSERT_TRUE(decoded);
+  ASSERT_EQ(decoded->keys().size(), 2u);
+  EXPECT_EQ(decoded->current().key(), ring.current().key());
+  EXPECT_EQ(decoded->current().topic(), ring.current().topic());
+  for (std::size_t n = 1; n < stored.size(); ++n) EXPECT_FALSE(decode_group_key_ring(stored.expose().first(n)));
+}
+
 class RotationTest : public ::testing::Test {
  protected:
   Account account;

@@ -64,6 +64,12 @@ class GroupKeyRing {
   std::vector<GroupKey> keys_;  // sorted by (epoch, id)
 };
 
+// The ring as secret bytes: for the runtime to store (sealed by its Vault) and for the link layer to
+// carry to a new device inside its encrypted channel (step 4, "light"). Format: u16 n, then n × (u64
+// epoch ‖ key(32)). decode is total; it fails with kMalformed / kTooLarge (more than kMaxKeys).
+SecretBytes encode(const GroupKeyRing& ring);
+Result<GroupKeyRing> decode_group_key_ring(ByteView bytes);
+
 inline constexpr std::size_t kMaxKeyRotationSize = 64 * 1024;
 
 // A new group key sealed to each enabled installation of a list (except the sender, which keeps it),
