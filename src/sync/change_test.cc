@@ -12,7 +12,7 @@ Change stamped(Change change, std::uint64_t clock) {
   return change;
 }
 
-TEST(ChangeTest, BatchRoundTrips) {
+TEST(SyncChangeTest, BatchRoundTrips) {
   std::vector<Change> batch = {stamped(changes::contact_added("0xabc"), 1),
                                stamped(changes::consent("0xabc", Consent::kDenied), 2),
                                stamped(changes::contact_name("0xabc", "Bob"), 3),
@@ -23,7 +23,7 @@ TEST(ChangeTest, BatchRoundTrips) {
   EXPECT_EQ(*decoded, batch);
 }
 
-TEST(ChangeTest, ValidateRefusesOutOfRange) {
+TEST(SyncChangeTest, ValidateRefusesOutOfRange) {
   EXPECT_TRUE(validate(changes::muted("t", true)));
   Change consent = changes::consent("0xabc", Consent::kAllowed);
   consent.number = 3;
@@ -40,7 +40,7 @@ TEST(ChangeTest, ValidateRefusesOutOfRange) {
   EXPECT_FALSE(validate(changes::setting("", "v")));
 }
 
-TEST(ChangeTest, DecodeRefusesUnstampedTruncatedAndTooMany) {
+TEST(SyncChangeTest, DecodeRefusesUnstampedTruncatedAndTooMany) {
   Bytes unstamped = encode_batch({changes::contact_added("0xabc")});
   EXPECT_FALSE(decode_batch(unstamped));
   Bytes good = encode_batch({stamped(changes::contact_added("0xabc"), 1)});

@@ -13,7 +13,7 @@ namespace {
 using testing::Account;
 using testing::Device;
 
-TEST(GroupKeyTest, TopicIsHexSha256OfLabelAndKey) {
+TEST(SyncGroupKeyTest, TopicIsHexSha256OfLabelAndKey) {
   FixedRng rng(1);
   GroupKey key = GroupKey::generate(1, rng);
   const std::string topic = key.topic();
@@ -24,7 +24,7 @@ TEST(GroupKeyTest, TopicIsHexSha256OfLabelAndKey) {
   EXPECT_NE(other.id(), key.id());
 }
 
-TEST(GroupKeyTest, RingSendsWithTheGreatestKeyAndKeepsOldOnes) {
+TEST(SyncGroupKeyTest, RingSendsWithTheGreatestKeyAndKeepsOldOnes) {
   FixedRng rng(2);
   GroupKeyRing ring;
   ring.add(GroupKey::generate(1, rng));
@@ -37,7 +37,7 @@ TEST(GroupKeyTest, RingSendsWithTheGreatestKeyAndKeepsOldOnes) {
   EXPECT_EQ(ring.keys().size(), 3u);
 }
 
-TEST(GroupKeyTest, RingRoundTripsAsSecretBytes) {
+TEST(SyncGroupKeyTest, RingRoundTripsAsSecretBytes) {
   FixedRng rng(3);
   GroupKeyRing ring;
   ring.add(GroupKey::generate(1, rng));
@@ -51,14 +51,14 @@ TEST(GroupKeyTest, RingRoundTripsAsSecretBytes) {
   for (std::size_t n = 1; n < stored.size(); ++n) EXPECT_FALSE(decode_group_key_ring(stored.expose().first(n)));
 }
 
-class RotationTest : public ::testing::Test {
+class SyncRotationTest : public ::testing::Test {
  protected:
   Account account;
   Device a = account.device("a"), b = account.device("b"), c = account.device("c");
   InstallationList list = account.list_of({&a, &b, &c});
 };
 
-TEST_F(RotationTest, RemovedDeviceOpensNothingWrittenAfterwards) {
+TEST_F(SyncRotationTest, RemovedDeviceOpensNothingWrittenAfterwards) {
   GroupKeyRing ring_a, ring_b, ring_c;
   GroupKey first = GroupKey::generate(1, account.rng);
   ring_a.add(first.clone());
@@ -104,7 +104,7 @@ TEST_F(RotationTest, RemovedDeviceOpensNothingWrittenAfterwards) {
   EXPECT_FALSE(open_sync_message(altered, ring_c, list));
 }
 
-TEST_F(RotationTest, RefusesARotationFromARemovedDeviceOrAlteredOne) {
+TEST_F(SyncRotationTest, RefusesARotationFromARemovedDeviceOrAlteredOne) {
   GroupKeyRing ring;
   ring.add(GroupKey::generate(1, account.rng));
   auto removed = remove_installation(list, c.keys.id(), account.identity);
@@ -129,7 +129,7 @@ TEST_F(RotationTest, RefusesARotationFromARemovedDeviceOrAlteredOne) {
   EXPECT_FALSE(open_rotation(flipped, *removed, b.keys));
 }
 
-TEST_F(RotationTest, ConcurrentRotationsConvergeOnOneSendingKey) {
+TEST_F(SyncRotationTest, ConcurrentRotationsConvergeOnOneSendingKey) {
   GroupKeyRing ring_a, ring_b;
   GroupKey first = GroupKey::generate(1, account.rng);
   ring_a.add(first.clone());
@@ -148,7 +148,7 @@ TEST_F(RotationTest, ConcurrentRotationsConvergeOnOneSendingKey) {
   EXPECT_EQ(ring_a.current().epoch(), 2u);
 }
 
-TEST(KeyRotationCodecTest, RefusesTruncations) {
+TEST(SyncKeyRotationCodecTest, RefusesTruncations) {
   Account account;
   Device a = account.device("a"), b = account.device("b");
   InstallationList list = account.list_of({&a, &b});

@@ -11,7 +11,7 @@ namespace {
 using testing::Account;
 using testing::Device;
 
-TEST(InstallationRecordTest, VerifiesAndRoundTrips) {
+TEST(SyncInstallationRecordTest, VerifiesAndRoundTrips) {
   Account account;
   Device b = account.device("laptop");
   ASSERT_TRUE(verify_installation_record(b.record, account.identity_public()));
@@ -21,7 +21,7 @@ TEST(InstallationRecordTest, VerifiesAndRoundTrips) {
   EXPECT_TRUE(verify_installation_record(*decoded, account.identity_public()));
 }
 
-TEST(InstallationRecordTest, RefusesAnotherIdentityOrAStolenId) {
+TEST(SyncInstallationRecordTest, RefusesAnotherIdentityOrAStolenId) {
   Account account, stranger(99);
   Device b = account.device("laptop");
   auto other = verify_installation_record(b.record, stranger.identity_public());
@@ -35,7 +35,7 @@ TEST(InstallationRecordTest, RefusesAnotherIdentityOrAStolenId) {
   EXPECT_FALSE(verify_installation_record(forged, account.identity_public()));
 }
 
-TEST(InstallationRecordTest, RefusesOversizeNames) {
+TEST(SyncInstallationRecordTest, RefusesOversizeNames) {
   Account account;
   auto keys = InstallationKeys::generate(account.rng);
   auto record = make_installation_record(keys, std::string(65, 'x'), "linux", 1, account.identity);
@@ -43,7 +43,7 @@ TEST(InstallationRecordTest, RefusesOversizeNames) {
   EXPECT_EQ(record.error().code, Errc::kTooLarge);
 }
 
-TEST(InstallationListTest, AppendsChainsAndRoundTrips) {
+TEST(SyncInstallationListTest, AppendsChainsAndRoundTrips) {
   Account account;
   Device a = account.device("phone"), b = account.device("laptop");
   InstallationList v1 = account.list_of({&a});
@@ -61,7 +61,7 @@ TEST(InstallationListTest, AppendsChainsAndRoundTrips) {
   EXPECT_EQ(*judge_list(*v2, *decoded, account.identity_public()), ListVerdict::kUnchanged);
 }
 
-TEST(InstallationListTest, RefusesAListNotSignedByTheIdentity) {
+TEST(SyncInstallationListTest, RefusesAListNotSignedByTheIdentity) {
   Account account, relay(42);
   Device a = account.device("phone"), intruder = relay.device("intruder");
   InstallationList v1 = account.list_of({&a});
@@ -80,7 +80,7 @@ TEST(InstallationListTest, RefusesAListNotSignedByTheIdentity) {
   EXPECT_FALSE(judge_list(v1, *v2, account.identity_public()));
 }
 
-TEST(InstallationListTest, RefusesARollback) {
+TEST(SyncInstallationListTest, RefusesARollback) {
   Account account;
   Device a = account.device("phone"), b = account.device("laptop"), c = account.device("tablet");
   InstallationList v2 = account.list_of({&a, &b});
@@ -96,7 +96,7 @@ TEST(InstallationListTest, RefusesARollback) {
   (void)c;
 }
 
-TEST(InstallationListTest, NextVersionNotChainedIsMergedNotAccepted) {
+TEST(SyncInstallationListTest, NextVersionNotChainedIsMergedNotAccepted) {
   Account account;
   Device a = account.device("a"), b = account.device("b");
   InstallationList ours = account.list_of({&a});
@@ -113,7 +113,7 @@ TEST(InstallationListTest, NextVersionNotChainedIsMergedNotAccepted) {
   EXPECT_EQ((*update)->list.parents.size(), 2u);
 }
 
-TEST(InstallationListTest, ForkedVersionsMergeTheSameOnEveryDevice) {
+TEST(SyncInstallationListTest, ForkedVersionsMergeTheSameOnEveryDevice) {
   Account account;
   Device a = account.device("a"), b = account.device("b"), c = account.device("c"), d = account.device("d");
   InstallationList v2 = account.list_of({&a, &b});
@@ -139,7 +139,7 @@ TEST(InstallationListTest, ForkedVersionsMergeTheSameOnEveryDevice) {
   EXPECT_FALSE(judge_list(merged, *from_a, account.identity_public()));  // an old fork adds nothing: rollback
 }
 
-TEST(InstallationListTest, RemovedBeatsEnabledInAMerge) {
+TEST(SyncInstallationListTest, RemovedBeatsEnabledInAMerge) {
   Account account;
   Device a = account.device("a"), b = account.device("b"), c = account.device("c"), d = account.device("d");
   InstallationList v3 = account.list_of({&a, &b, &c});
@@ -157,7 +157,7 @@ TEST(InstallationListTest, RemovedBeatsEnabledInAMerge) {
   EXPECT_EQ(again.error().code, Errc::kRollback);
 }
 
-TEST(InstallationListTest, NewerVersionThatDropsADeviceIsMergedBack) {
+TEST(SyncInstallationListTest, NewerVersionThatDropsADeviceIsMergedBack) {
   Account account;
   Device a = account.device("a"), b = account.device("b"), c = account.device("c"), d = account.device("d");
   InstallationList v2 = account.list_of({&a, &b});
@@ -175,7 +175,7 @@ TEST(InstallationListTest, NewerVersionThatDropsADeviceIsMergedBack) {
   EXPECT_EQ(merged.find(b.keys.id())->status, InstallationStatus::kRemoved);
 }
 
-TEST(InstallationListTest, SeventeenDevicesAndGhosts) {
+TEST(SyncInstallationListTest, SeventeenDevicesAndGhosts) {
   Account account;
   std::vector<Device> devices;
   for (int i = 0; i < 17; ++i) devices.push_back(account.device("device " + std::to_string(i)));
@@ -198,7 +198,7 @@ TEST(InstallationListTest, SeventeenDevicesAndGhosts) {
   EXPECT_EQ(classify(*removed, devices[5].keys.id(), devices[5].keys.id()), InstallationClass::kRemoved);
 }
 
-TEST(InstallationListTest, RefusesToAddTwiceOrRemoveTheLast) {
+TEST(SyncInstallationListTest, RefusesToAddTwiceOrRemoveTheLast) {
   Account account;
   Device a = account.device("a"), b = account.device("b");
   InstallationList v2 = account.list_of({&a, &b});
@@ -209,7 +209,7 @@ TEST(InstallationListTest, RefusesToAddTwiceOrRemoveTheLast) {
   EXPECT_FALSE(remove_installation(*v3, a.keys.id(), account.identity));
 }
 
-TEST(InstallationListTest, DecoderRefusesMalformedLists) {
+TEST(SyncInstallationListTest, DecoderRefusesMalformedLists) {
   Account account;
   Device a = account.device("a"), b = account.device("b");
   Bytes good = encode(account.list_of({&a, &b}));
