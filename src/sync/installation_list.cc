@@ -239,7 +239,6 @@ Result<InstallationList> decode_installation_list(ByteView bytes) {
     if (installation.removed_at_version > list.version)
       return fail(Errc::kMalformed, "installation list: removed at a later version than its own");
   }
-  if (list.enabled_count() == 0) return fail(Errc::kMalformed, "installation list: no enabled installation");
   return list;
 }
 

@@ -157,6 +157,21 @@ TEST(SyncInstallationListTest, RemovedBeatsEnabledInAMerge) {
   EXPECT_EQ(again.error().code, Errc::kRollback);
 }
 
+TEST(SyncInstallationListTest, TwoDevicesRemovingEachOtherAtOnceEndBothRemoved) {
+  Account account;
+  Device a = account.device("a"), b = account.device("b");
+  InstallationList v2 = account.list_of({&a, &b});
+  auto by_a = remove_installation(v2, b.keys.id(), account.identity);
+  auto by_b = remove_installation(v2, a.keys.id(), account.identity);
+  ASSERT_TRUE(by_a && by_b);
+  auto merged = merge(*by_a, *by_b, account.identity);
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(merged->enabled_count(), 0u);  // deterministic, if unhappy: docs/sync.md says so
+  auto decoded = decode_installation_list(encode(*merged));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(classify(*decoded, a.keys.id(), a.keys.id()), InstallationClass::kRemoved);
+}
+
 TEST(SyncInstallationListTest, NewerVersionThatDropsADeviceIsMergedBack) {
   Account account;
   Device a = account.device("a"), b = account.device("b"), c = account.device("c"), d = account.device("d");

@@ -11,7 +11,8 @@
 // a sender that is not enabled in this device's installation list (kNotEnabled: a removed device or a
 // ghost, whatever epoch it uses; a removed device holds the old keys, so this is what refuses it),
 // a bad signature (kBadSignature), a seal that does not open (kDecryptFailed), a batch that does not
-// decode or names an author not in the list (kMalformed).
+// decode (kMalformed / kTooLarge), a change whose author is not in the list (kNotEnabled). Authors may
+// be removed installations: an enabled device may forward changes it accepted before their removal.
 #pragma once
 
 #include <cstddef>
