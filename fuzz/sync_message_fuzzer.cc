@@ -51,7 +51,8 @@ struct World {
     const GroupKey& key = ring.current();
     const crypto::AeadNonce nonce = rng.bytes<crypto::kAeadNonceSize>();
     Bytes epoch(8);
-    for (int i = 0; i < 8; ++i) epoch[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(key.epoch() >> (56 - 8 * i));
+    for (int i = 0; i < 8; ++i)
+      epoch[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(key.epoch() >> (56 - 8 * i));
     const Bytes header = concat(as_bytes("KLS1"), epoch, key.id(), sender.id(), nonce);
     const Bytes sealed = crypto::chacha20poly1305_seal(key.key(), nonce, plaintext, header);
     const std::uint32_t n = static_cast<std::uint32_t>(sealed.size());

@@ -62,13 +62,15 @@ Change device_name(const InstallationId& id, std::string_view name) {
 
 Result<void> validate(const Change& change) {
   const auto kind = static_cast<std::uint8_t>(change.kind);
-  if (kind < static_cast<std::uint8_t>(RecordKind::kContact) || kind > static_cast<std::uint8_t>(RecordKind::kDeviceName))
+  if (kind < static_cast<std::uint8_t>(RecordKind::kContact) ||
+      kind > static_cast<std::uint8_t>(RecordKind::kDeviceName))
     return fail(Errc::kMalformed, "change: unknown record kind " + std::to_string(kind));
   if (change.key.empty()) return fail(Errc::kMalformed, "change: empty key");
   if (change.key.size() > kMaxChangeKeySize) return fail(Errc::kTooLarge, "change: key longer than 256 bytes");
   if (change.text.size() > kMaxChangeTextSize) return fail(Errc::kTooLarge, "change: text longer than 1024 bytes");
   if (change.number > max_number(change.kind)) return fail(Errc::kMalformed, "change: value out of range for its kind");
-  if (!is_text_kind(change.kind) && !change.text.empty()) return fail(Errc::kMalformed, "change: text on a number record");
+  if (!is_text_kind(change.kind) && !change.text.empty())
+    return fail(Errc::kMalformed, "change: text on a number record");
   return {};
 }
 

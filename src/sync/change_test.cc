@@ -13,11 +13,10 @@ Change stamped(Change change, std::uint64_t clock) {
 }
 
 TEST(SyncChangeTest, BatchRoundTrips) {
-  std::vector<Change> batch = {stamped(changes::contact_added("0xabc"), 1),
-                               stamped(changes::consent("0xabc", Consent::kDenied), 2),
-                               stamped(changes::contact_name("0xabc", "Bob"), 3),
-                               stamped(changes::read_up_to("topic", 123456789), 4),
-                               stamped(changes::device_name(InstallationId{7}, "laptop"), 5)};
+  std::vector<Change> batch = {
+      stamped(changes::contact_added("0xabc"), 1), stamped(changes::consent("0xabc", Consent::kDenied), 2),
+      stamped(changes::contact_name("0xabc", "Bob"), 3), stamped(changes::read_up_to("topic", 123456789), 4),
+      stamped(changes::device_name(InstallationId{7}, "laptop"), 5)};
   auto decoded = decode_batch(encode_batch(batch));
   ASSERT_TRUE(decoded);
   EXPECT_EQ(*decoded, batch);

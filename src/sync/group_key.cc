@@ -54,7 +54,9 @@ Bytes rotation_body(const KeyRotation& rotation) {
   return w.take();
 }
 
-Bytes rotation_signed_bytes(const KeyRotation& rotation) { return concat(as_bytes(kRotationLabel), rotation_body(rotation)); }
+Bytes rotation_signed_bytes(const KeyRotation& rotation) {
+  return concat(as_bytes(kRotationLabel), rotation_body(rotation));
+}
 
 }  // namespace
 
@@ -143,15 +145,16 @@ Result<RotationResult> rotate_group_key(const GroupKeyRing& ring, const Installa
     auto shared = crypto::x25519(ephemeral.private_key, installation.seal_key);
     if (!shared) return tl::unexpected(context("sealing the group key to an installation", shared.error()));
     const Secret<32> k = seal_key(*shared, ephemeral.public_key, installation.seal_key);
-    Bytes sealed = crypto::chacha20poly1305_seal(k, crypto::AeadNonce{}, key.key().expose(),
-                                                 seal_aad(rotation, installation.id));
+    Bytes sealed =
+        crypto::chacha20poly1305_seal(k, crypto::AeadNonce{}, key.key().expose(), seal_aad(rotation, installation.id));
     rotation.keys.push_back({installation.id, ephemeral.public_key, std::move(sealed)});
   }
   rotation.signature = sender.signing.sign(rotation_signed_bytes(rotation));
   return RotationResult{std::move(key), std::move(rotation)};
 }
 
-Result<GroupKey> open_rotation(const KeyRotation& rotation, const InstallationList& list, const InstallationKeys& self) {
+Result<GroupKey> open_rotation(const KeyRotation& rotation, const InstallationList& list,
+                               const InstallationKeys& self) {
   const Installation* sender = list.find(rotation.sender);
   if (sender == nullptr || sender->status != InstallationStatus::kEnabled)
     return fail(Errc::kNotEnabled, "key rotation from an installation that is not enabled in the list");
@@ -173,9 +176,7 @@ Result<GroupKey> open_rotation(const KeyRotation& rotation, const InstallationLi
   return key;
 }
 
-Bytes encode(const KeyRotation& rotation) {
-  return concat(rotation_body(rotation), rotation.signature);
-}
+Bytes encode(const KeyRotation& rotation) { return concat(rotation_body(rotation), rotation.signature); }
 
 Result<KeyRotation> decode_key_rotation(ByteView bytes) {
   if (bytes.size() > kMaxKeyRotationSize) return fail(Errc::kTooLarge, "key rotation longer than 64 KiB");

@@ -70,8 +70,9 @@ Result<InstallationRecord> make_installation_record(const InstallationKeys& keys
   if (name.size() > kMaxInstallationNameSize) return fail(Errc::kTooLarge, "device name longer than 64 bytes");
   if (platform.size() > kMaxInstallationPlatformSize) return fail(Errc::kTooLarge, "platform longer than 32 bytes");
   InstallationRecord record;
-  record.installation = {keys.id(), keys.sealing.public_key, std::move(name), std::move(platform), linked_at,
-                         InstallationStatus::kEnabled, 0};
+  record.installation = {
+      keys.id(), keys.sealing.public_key, std::move(name), std::move(platform), linked_at, InstallationStatus::kEnabled,
+      0};
   const Bytes message = signed_bytes(record.installation);
   record.identity_signature = identity_key.sign_recoverable(crypto::sha256(message));
   record.self_signature = keys.signing.sign(message);

@@ -135,7 +135,8 @@ Result<InstallationList> remove_installation(const InstallationList& current, co
 
 Result<void> verify_list(const InstallationList& list, const crypto::Secp256k1PublicKey& identity_public_key) {
   if (!crypto::secp256k1_verify(identity_public_key, signed_digest(list), list.signature.compact))
-    return fail(Errc::kBadSignature, "installation list " + v(list.version) + ": not signed by the account's identity key");
+    return fail(Errc::kBadSignature,
+                "installation list " + v(list.version) + ": not signed by the account's identity key");
   return {};
 }
 
@@ -153,8 +154,8 @@ Result<ListVerdict> judge_list(const InstallationList& current, const Installati
     return ListVerdict::kMerge;
   }
   if (adds_nothing) {
-    return fail(Errc::kRollback, "installation list " + v(candidate.version) + " received after " +
-                                     v(current.version) + " and adds nothing: a rollback, refused");
+    return fail(Errc::kRollback, "installation list " + v(candidate.version) + " received after " + v(current.version) +
+                                     " and adds nothing: a rollback, refused");
   }
   return ListVerdict::kMerge;
 }
@@ -212,8 +213,7 @@ Bytes encode(const InstallationList& list) {
 }
 
 Result<InstallationList> decode_installation_list(ByteView bytes) {
-  if (bytes.size() > kMaxInstallationListSize)
-    return fail(Errc::kTooLarge, "installation list longer than 64 KiB");
+  if (bytes.size() > kMaxInstallationListSize) return fail(Errc::kTooLarge, "installation list longer than 64 KiB");
   codec::Reader r(bytes);
   if (!r.ok() || as_chars(r.take(kMagic.size())) != kMagic) return fail(Errc::kMalformed, "not an installation list");
   InstallationList list;

@@ -176,8 +176,8 @@ TEST(SyncInstallationListTest, NewerVersionThatDropsADeviceIsMergedBack) {
   Account account;
   Device a = account.device("a"), b = account.device("b"), c = account.device("c"), d = account.device("d");
   InstallationList v2 = account.list_of({&a, &b});
-  auto with_c = append_installation(v2, c.record, account.identity);  // v3 here
-  auto with_d = append_installation(v2, d.record, account.identity);  // v3 elsewhere
+  auto with_c = append_installation(v2, c.record, account.identity);           // v3 here
+  auto with_d = append_installation(v2, d.record, account.identity);           // v3 elsewhere
   auto with_d4 = remove_installation(*with_d, b.keys.id(), account.identity);  // v4 elsewhere, no c
   ASSERT_TRUE(with_c && with_d && with_d4);
   // v4 is newer than our v3 but lacks c: a device cannot be hidden by a newer version that forgot it.

@@ -19,7 +19,9 @@ class SyncMessageTest : public ::testing::Test {
              *state_a.apply_local(changes::consent("0xabc", Consent::kAllowed))};
   }
 
-  Result<Bytes> seal_by(const Device& device) { return seal_sync_message(batch, ring.current(), device.keys, account.rng); }
+  Result<Bytes> seal_by(const Device& device) {
+    return seal_sync_message(batch, ring.current(), device.keys, account.rng);
+  }
 
   Account account;
   Device a = account.device("a"), b = account.device("b"), c = account.device("c");
@@ -47,7 +49,8 @@ TEST_F(SyncMessageTest, RefusesABadSeal) {
   Bytes altered = *message;
   altered[4 + 8 + 8 + 32 + 12 + 4] ^= 1;
   const std::size_t signed_size = altered.size() - 64;
-  auto signature = a.keys.signing.sign(concat(as_bytes("keylink-sync-message-v1"), ByteView(altered).first(signed_size)));
+  auto signature =
+      a.keys.signing.sign(concat(as_bytes("keylink-sync-message-v1"), ByteView(altered).first(signed_size)));
   std::copy(signature.begin(), signature.end(), altered.begin() + static_cast<std::ptrdiff_t>(signed_size));
   auto opened = open_sync_message(altered, ring, list);
   ASSERT_FALSE(opened);
@@ -111,7 +114,8 @@ TEST_F(SyncMessageTest, RefusesChangesByAGhostAuthor) {
 TEST_F(SyncMessageTest, RefusesTruncations) {
   auto message = seal_by(a);
   ASSERT_TRUE(message);
-  for (std::size_t n = 0; n < message->size(); ++n) EXPECT_FALSE(open_sync_message(ByteView(*message).first(n), ring, list));
+  for (std::size_t n = 0; n < message->size(); ++n)
+    EXPECT_FALSE(open_sync_message(ByteView(*message).first(n), ring, list));
 }
 
 }  // namespace

@@ -52,7 +52,7 @@ struct InstallationKeys {
 };
 
 struct InstallationRecord {
-  Installation installation;                     // status kEnabled
+  Installation installation;                        // status kEnabled
   crypto::RecoverableSignature identity_signature;  // by the account's XMTP identity key
   crypto::Ed25519Signature self_signature{};        // by installation.id
 };

@@ -43,10 +43,10 @@ inline constexpr std::size_t kMaxListParents = 8;
 inline constexpr std::size_t kMaxInstallationListSize = 64 * 1024;
 
 struct InstallationList {
-  std::uint64_t version = 0;                  // 1 for the first
-  std::vector<crypto::Digest32> parents;      // sorted; empty only for version 1
-  std::vector<Installation> installations;    // sorted by id, ids unique
-  crypto::RecoverableSignature signature;     // identity key over signed_digest()
+  std::uint64_t version = 0;                // 1 for the first
+  std::vector<crypto::Digest32> parents;    // sorted; empty only for version 1
+  std::vector<Installation> installations;  // sorted by id, ids unique
+  crypto::RecoverableSignature signature;   // identity key over signed_digest()
 
   // sha256 over a label and everything but the signature: what a child names as its parent.
   crypto::Digest32 hash() const;
