@@ -262,7 +262,7 @@ struct AccountLink::State : LinkDriver<link::LinkInitiator, AccountLink::State> 
     out.identity_bundle = keystore->linked_account();
     const Bytes list_bytes = sync::encode(**list);
     out.installation_list = SecretBytes(list_bytes);
-    out.device_group_key = encode_group_key(ring->current());
+    out.device_group_key = sync::encode(*ring);
     if (kind == link::AccountKind::kFull) {
       auto mnemonic = identity::EthAccount::load_mnemonic(home_.db(), home_.vault());
       if (!mnemonic) return fail(context("the full account needs this home's recovery phrase", mnemonic.error()));
@@ -408,8 +408,8 @@ struct JoinLink::State : LinkDriver<link::LinkJoiner, JoinLink::State> {
     if (sync::classify(*list, keys->id(), keys->id()) != sync::InstallationClass::kThisDevice) {
       return link_error("the installation list does not enable this device");
     }
-    auto group_key = decode_group_key(account->device_group_key.expose());
-    if (!group_key) return fail(group_key.error());
+    auto ring = sync::decode_group_key_ring(account->device_group_key.expose());
+    if (!ring) return fail(context("the device-group keys", ring.error()));
     {
       auto txn = store::Transaction::begin(home_.db());
       if (!txn) return fail(txn.error());
@@ -420,7 +420,7 @@ struct JoinLink::State : LinkDriver<link::LinkJoiner, JoinLink::State> {
       }
       if (auto saved = devices->save_keys(*keys, rng_); !saved) return fail(saved.error());
       if (auto saved = devices->save_list(*list); !saved) return fail(saved.error());
-      if (auto saved = devices->add_group_key(*group_key, rng_); !saved) return fail(saved.error());
+      if (auto saved = devices->save_group_keys(*ring, rng_); !saved) return fail(saved.error());
       if (auto committed = txn->commit(); !committed) return fail(committed.error());
     }
     if (account->recovery_phrase) {

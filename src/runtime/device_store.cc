@@ -4,7 +4,6 @@
 #include <string>
 #include <utility>
 
-#include "keylink/base/encoding.h"
 #include "keylink/store/errors.h"
 
 namespace keylink::runtime {
@@ -13,8 +12,7 @@ namespace {
 constexpr const char* kCreateTables = R"sql(
   CREATE TABLE IF NOT EXISTS device_self (id INTEGER PRIMARY KEY CHECK (id = 1), sealed_keys BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS device_list (id INTEGER PRIMARY KEY CHECK (id = 1), list BLOB NOT NULL);
-  CREATE TABLE IF NOT EXISTS device_group_keys (
-    epoch INTEGER NOT NULL, key_id BLOB NOT NULL, sealed_key BLOB NOT NULL, PRIMARY KEY (epoch, key_id));
+  CREATE TABLE IF NOT EXISTS device_group_keys (id INTEGER PRIMARY KEY CHECK (id = 1), sealed_ring BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS device_state (id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS device_link_code (
     id INTEGER PRIMARY KEY CHECK (id = 1), sealed_digits BLOB NOT NULL, made_at_ms INTEGER NOT NULL,
@@ -23,11 +21,7 @@ constexpr const char* kCreateTables = R"sql(
 
 constexpr std::string_view kKeysLabel = "device-installation-keys";
 constexpr std::string_view kCodeLabel = "device-link-code";
-
-// A group key's label names its row: a sealed key moved to another epoch or id does not open.
-std::string group_key_label(std::uint64_t epoch, const sync::GroupKeyId& id) {
-  return "device-group-key:" + std::to_string(epoch) + ":" + to_hex(id);
-}
+constexpr std::string_view kGroupKeysLabel = "device-group-keys";
 
 // The one row of a one-row table, or nullopt.
 template <class T, class Fn>
@@ -90,30 +84,21 @@ Result<void> DeviceStore::save_list(const sync::InstallationList& list) {
 }
 
 Result<sync::GroupKeyRing> DeviceStore::group_keys() const {
-  auto select = db_->prepare("SELECT epoch, key_id, sealed_key FROM device_group_keys");
-  if (!select) return fail(select.error());
-  sync::GroupKeyRing ring;
-  for (;;) {
-    auto step = select->step();
-    if (!step) return fail(step.error());
-    if (*step == store::Statement::Step::kDone) return ring;
-    const auto epoch = static_cast<std::uint64_t>(select->column_int64(0));
-    const ByteView id = select->column_blob(1);
-    if (id.size() != sync::GroupKeyId{}.size()) return fail(store::Errc::kCorrupt, "device_group_keys: a bad key id");
-    sync::GroupKeyId key_id{};
-    std::copy(id.begin(), id.end(), key_id.begin());
-    auto key = vault_->open_fixed<32>(select->column_blob(2), group_key_label(epoch, key_id));
-    if (!key) return fail(context("device_group_keys", key.error()));
-    ring.add(sync::GroupKey(epoch, std::move(*key)));
-  }
+  auto stored = one_row<sync::GroupKeyRing>(*db_, "SELECT sealed_ring FROM device_group_keys WHERE id = 1",
+                                            [this](store::Statement& row) -> Result<sync::GroupKeyRing> {
+                                              auto opened = vault_->open(row.column_blob(0), kGroupKeysLabel);
+                                              if (!opened) return fail(context("device_group_keys", opened.error()));
+                                              return sync::decode_group_key_ring(opened->expose());
+                                            });
+  if (!stored) return fail(stored.error());
+  if (!*stored) return sync::GroupKeyRing();
+  return std::move(**stored);
 }
 
-Result<void> DeviceStore::add_group_key(const sync::GroupKey& key, Rng& rng) {
-  auto insert = db_->prepare("INSERT OR IGNORE INTO device_group_keys (epoch, key_id, sealed_key) VALUES (?1, ?2, ?3)");
+Result<void> DeviceStore::save_group_keys(const sync::GroupKeyRing& ring, Rng& rng) {
+  auto insert = db_->prepare("INSERT OR REPLACE INTO device_group_keys (id, sealed_ring) VALUES (1, ?1)");
   if (!insert) return fail(insert.error());
-  insert->bind_int64(1, static_cast<std::int64_t>(key.epoch()))
-      .bind_blob(2, key.id())
-      .bind_blob(3, vault_->seal(key.key().expose(), group_key_label(key.epoch(), key.id()), rng));
+  insert->bind_blob(1, vault_->seal(sync::encode(ring).expose(), kGroupKeysLabel, rng));
   return insert->run();
 }
 

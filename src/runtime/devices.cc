@@ -5,7 +5,6 @@
 
 #include "keylink/store/errors.h"
 #include "keylink/store/transaction.h"
-#include "keylink/wire/errors.h"
 
 namespace keylink::runtime {
 
@@ -25,7 +24,9 @@ Result<void> enroll_first_device(Home& home, const keystore::LocalKeystore& keys
   const auto list = sync::make_first_list(record->installation, keystore.identity_key());
   if (auto saved = devices->save_keys(made, rng); !saved) return fail(saved.error());
   if (auto saved = devices->save_list(list); !saved) return fail(saved.error());
-  if (auto saved = devices->add_group_key(sync::GroupKey::generate(1, rng), rng); !saved) return fail(saved.error());
+  sync::GroupKeyRing ring;
+  ring.add(sync::GroupKey::generate(1, rng));
+  if (auto saved = devices->save_group_keys(ring, rng); !saved) return fail(saved.error());
   return txn->commit();
 }
 
@@ -53,21 +54,6 @@ Result<std::optional<std::vector<DeviceEntry>>> list_devices(Home& home) {
     return a.installation.linked_at < b.installation.linked_at;
   });
   return std::optional<std::vector<DeviceEntry>>(std::move(out));
-}
-
-SecretBytes encode_group_key(const sync::GroupKey& key) {
-  SecretBytes out(8 + 32);
-  auto bytes = out.expose_mutable();
-  for (int i = 0; i < 8; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(key.epoch() >> (56 - 8 * i));
-  std::copy(key.key().expose().begin(), key.key().expose().end(), bytes.begin() + 8);
-  return out;
-}
-
-Result<sync::GroupKey> decode_group_key(ByteView bytes) {
-  if (bytes.size() != 8 + 32) return fail(wire::Errc::kMalformed, "the device-group key a link carried is not 40 bytes");
-  std::uint64_t epoch = 0;
-  for (int i = 0; i < 8; ++i) epoch = (epoch << 8) | bytes[static_cast<std::size_t>(i)];
-  return sync::GroupKey(epoch, Secret<32>(bytes.subspan(8)));
 }
 
 }  // namespace keylink::runtime

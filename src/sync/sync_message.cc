@@ -9,6 +9,7 @@ namespace keylink::sync {
 namespace {
 
 constexpr std::string_view kMagic = "KLS1";
+constexpr std::string_view kRecordMagic = "KLA1";
 constexpr std::string_view kSignLabel = "keylink-sync-message-v1";
 // magic, epoch, key id, sender, nonce
 constexpr std::size_t kHeaderSize = 4 + 8 + 8 + 32 + crypto::kAeadNonceSize;
@@ -90,6 +91,54 @@ Result<std::size_t> receive_sync_message(ByteView bytes, const GroupKeyRing& rin
     if (*applied) ++changed;
   }
   return changed;
+}
+
+Bytes seal_account_record(AccountRecordKind kind, ByteView payload, const GroupKey& key, Rng& rng) {
+  const crypto::AeadNonce nonce = rng.bytes<crypto::kAeadNonceSize>();
+  codec::Writer w;
+  w.raw(as_bytes(kRecordMagic));
+  w.u64(key.epoch());
+  w.raw(key.id());
+  w.u8(static_cast<std::uint8_t>(kind));
+  w.raw(nonce);
+  const Bytes header = w.bytes();
+  w.bytes32(crypto::chacha20poly1305_seal(key.key(), nonce, payload, header));
+  return w.take();
+}
+
+Result<OpenedAccountRecord> open_account_record(ByteView bytes, const GroupKeyRing& ring) {
+  if (bytes.size() > kMaxSyncMessageSize) return fail(Errc::kTooLarge, "account record larger than 1 MiB");
+  codec::Reader r(bytes);
+  if (as_chars(r.take(kRecordMagic.size())) != kRecordMagic) return fail(Errc::kMalformed, "not an account record");
+  OpenedAccountRecord out;
+  out.epoch = r.u64();
+  const GroupKeyId key_id = r.array<8>();
+  const std::uint8_t kind = r.u8();
+  const crypto::AeadNonce nonce = r.array<crypto::kAeadNonceSize>();
+  const std::size_t header_size = r.offset();
+  const Bytes sealed = r.bytes32(kMaxSyncMessageSize);
+  if (!r.at_end()) return fail(Errc::kMalformed, "account record: truncated or trailing bytes");
+  if (kind != static_cast<std::uint8_t>(AccountRecordKind::kInstallationList) &&
+      kind != static_cast<std::uint8_t>(AccountRecordKind::kKeyRotation)) {
+    return fail(Errc::kMalformed, "account record of an unknown kind " + std::to_string(kind));
+  }
+  out.kind = static_cast<AccountRecordKind>(kind);
+  const GroupKey* key = ring.find(out.epoch, key_id);
+  if (key == nullptr)
+    return fail(Errc::kUnknownEpoch, "account record sealed with a device-group key this device does not hold (epoch " +
+                                         std::to_string(out.epoch) + ")");
+  auto plaintext = crypto::chacha20poly1305_open(key->key(), nonce, sealed, bytes.first(header_size));
+  if (!plaintext) return fail(Errc::kDecryptFailed, "account record: the seal does not open");
+  out.payload = std::move(*plaintext);
+  return out;
+}
+
+std::optional<GroupTopicMessage> group_topic_message(ByteView bytes) {
+  if (bytes.size() < 4) return std::nullopt;
+  const std::string_view magic = as_chars(bytes.first(4));
+  if (magic == kMagic) return GroupTopicMessage::kSyncMessage;
+  if (magic == kRecordMagic) return GroupTopicMessage::kAccountRecord;
+  return std::nullopt;
 }
 
 }  // namespace keylink::sync

@@ -118,5 +118,36 @@ TEST_F(SyncMessageTest, RefusesTruncations) {
     EXPECT_FALSE(open_sync_message(ByteView(*message).first(n), ring, list));
 }
 
+// Lists and rotations travel sealed too: the relay reads no device names, and only holders of the key
+// open them.
+TEST_F(SyncMessageTest, AccountRecordsOpenWithTheGroupKeyOnly) {
+  const Bytes list_bytes = encode(list);
+  const Bytes sealed = seal_account_record(AccountRecordKind::kInstallationList, list_bytes, ring.current(), account.rng);
+  EXPECT_EQ(group_topic_message(sealed), GroupTopicMessage::kAccountRecord);
+  EXPECT_EQ(group_topic_message(*seal_by(a)), GroupTopicMessage::kSyncMessage);
+  EXPECT_FALSE(group_topic_message(as_bytes("junk")));
+  // No device name in the clear.
+  const std::string text(as_chars(sealed));
+  EXPECT_EQ(text.find(a.record.installation.name), std::string::npos);
+
+  auto opened = open_account_record(sealed, ring);
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(opened->kind, AccountRecordKind::kInstallationList);
+  EXPECT_EQ(opened->payload, list_bytes);
+
+  Bytes altered = sealed;
+  altered.back() ^= 1;
+  EXPECT_EQ(open_account_record(altered, ring).error().code, Errc::kDecryptFailed);
+  Bytes other_kind = sealed;
+  other_kind[4 + 8 + 8] = 9;
+  EXPECT_EQ(open_account_record(other_kind, ring).error().code, Errc::kMalformed);
+  GroupKeyRing other;
+  other.add(GroupKey::generate(1, account.rng));
+  EXPECT_EQ(open_account_record(sealed, other).error().code, Errc::kUnknownEpoch);
+  for (std::size_t n = 0; n < sealed.size(); n += 7) {
+    EXPECT_FALSE(open_account_record(ByteView(sealed).first(n), ring));
+  }
+}
+
 }  // namespace
 }  // namespace keylink::sync

@@ -4,7 +4,7 @@
 // home database:
 //   device_self(id = 1, sealed_keys BLOB)      -- Ed25519 seed ‖ X25519 private key, sealed
 //   device_list(id = 1, list BLOB)             -- sync::encode(InstallationList), signed by the identity
-//   device_group_keys(epoch, key_id, sealed_key, PRIMARY KEY (epoch, key_id))  -- each key sealed
+//   device_group_keys(id = 1, sealed_ring BLOB)  -- sync::encode(GroupKeyRing), sealed
 //   device_state(id = 1, state BLOB)           -- sync::SyncState::encode()
 //   device_link_code(id = 1, sealed_digits BLOB, made_at_ms INTEGER, used INTEGER)
 // Secrets are sealed by the home's Vault under labels that name their row. Writes go in the caller's
@@ -40,9 +40,9 @@ class DeviceStore {
   Result<std::optional<sync::InstallationList>> list() const;
   Result<void> save_list(const sync::InstallationList& list);
 
+  // Every device-group key this device holds (empty before it is a device).
   Result<sync::GroupKeyRing> group_keys() const;
-  // Idempotent for a key already held.
-  Result<void> add_group_key(const sync::GroupKey& key, Rng& rng);
+  Result<void> save_group_keys(const sync::GroupKeyRing& ring, Rng& rng);
 
   // The account state; empty (clock 0) before the first change.
   Result<sync::SyncState> state(const sync::InstallationId& self) const;

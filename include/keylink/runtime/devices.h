@@ -33,8 +33,4 @@ struct DeviceEntry {
 // not a device of an account yet.
 Result<std::optional<std::vector<DeviceEntry>>> list_devices(Home& home);
 
-// The device-group key as a link carries it (epoch, big-endian u64, then the key).
-SecretBytes encode_group_key(const sync::GroupKey& key);
-Result<sync::GroupKey> decode_group_key(ByteView bytes);
-
 }  // namespace keylink::runtime

@@ -15,6 +15,8 @@
 // be removed installations: an enabled device may forward changes it accepted before their removal.
 #pragma once
 
+#include <optional>
+
 #include <cstddef>
 #include <vector>
 
@@ -46,5 +48,30 @@ Result<OpenedSyncMessage> open_sync_message(ByteView bytes, const GroupKeyRing& 
 // fails to open changes nothing.
 Result<std::size_t> receive_sync_message(ByteView bytes, const GroupKeyRing& ring, const InstallationList& list,
                                          SyncState& state);
+
+// What else travels on the group topic, sealed with the group key as sync messages are, so that the
+// relay reads no device names: installation lists and key rotations.
+//
+//   "KLA1" ‖ epoch u64 ‖ key id (8) ‖ kind u8 ‖ nonce (12) ‖ u32 length ‖ ciphertext
+//   ciphertext = ChaCha20-Poly1305(group key, nonce, payload, aad = everything before the length)
+//
+// Not signed by a sender: a list proves itself (the identity key signed it), and a rotation is signed
+// by the installation that made it; any holder of the group key may forward either (a new device
+// publishes the list a lost confirmation kept from the others).
+enum class AccountRecordKind : std::uint8_t { kInstallationList = 1, kKeyRotation = 2 };
+struct OpenedAccountRecord {
+  AccountRecordKind kind = AccountRecordKind::kInstallationList;
+  std::uint64_t epoch = 0;
+  Bytes payload;  // encode(InstallationList) or encode(KeyRotation): decode and check it
+};
+// REQUIRES: payload.size() <= kMaxSyncMessageSize - 64.
+Bytes seal_account_record(AccountRecordKind kind, ByteView payload, const GroupKey& key, Rng& rng);
+// Refuses malformed bytes and unknown kinds (kMalformed), a key this device does not hold
+// (kUnknownEpoch) and a seal that does not open (kDecryptFailed).
+Result<OpenedAccountRecord> open_account_record(ByteView bytes, const GroupKeyRing& ring);
+
+// Which of the two a message on the group topic is (by its magic); nullopt for neither.
+enum class GroupTopicMessage { kSyncMessage, kAccountRecord };
+std::optional<GroupTopicMessage> group_topic_message(ByteView bytes);
 
 }  // namespace keylink::sync
