@@ -16,7 +16,10 @@ constexpr const char* kCreateTables = R"sql(
   CREATE TABLE IF NOT EXISTS device_state (id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL);
   CREATE TABLE IF NOT EXISTS device_link_code (
     id INTEGER PRIMARY KEY CHECK (id = 1), sealed_digits BLOB NOT NULL, made_at_ms INTEGER NOT NULL,
-    used INTEGER NOT NULL)
+    used INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS device_seen (id BLOB PRIMARY KEY, last_seen_ms INTEGER NOT NULL, ghost INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS device_published (
+    id INTEGER PRIMARY KEY CHECK (id = 1), list_version INTEGER NOT NULL, heartbeat_ms INTEGER NOT NULL)
 )sql";
 
 constexpr std::string_view kKeysLabel = "device-installation-keys";
@@ -118,6 +121,49 @@ Result<void> DeviceStore::save_state(const sync::SyncState& state) {
   auto insert = db_->prepare("INSERT OR REPLACE INTO device_state (id, state) VALUES (1, ?1)");
   if (!insert) return fail(insert.error());
   insert->bind_blob(1, state.encode());
+  return insert->run();
+}
+
+Result<std::map<sync::InstallationId, DeviceStore::Seen>> DeviceStore::seen() const {
+  auto select = db_->prepare("SELECT id, last_seen_ms, ghost FROM device_seen");
+  if (!select) return fail(select.error());
+  std::map<sync::InstallationId, Seen> out;
+  for (;;) {
+    auto step = select->step();
+    if (!step) return fail(step.error());
+    if (*step == store::Statement::Step::kDone) return out;
+    const ByteView id = select->column_blob(0);
+    if (id.size() != sync::InstallationId{}.size()) return fail(store::Errc::kCorrupt, "device_seen: a bad id");
+    sync::InstallationId key{};
+    std::copy(id.begin(), id.end(), key.begin());
+    out[key] = Seen{select->column_int64(1), select->column_int64(2) != 0};
+  }
+}
+
+Result<void> DeviceStore::record_seen(const sync::InstallationId& id, std::int64_t at_ms, bool ghost) {
+  auto upsert = db_->cached(
+      "INSERT INTO device_seen (id, last_seen_ms, ghost) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET "
+      "last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), ghost = max(ghost, excluded.ghost)");
+  if (!upsert) return fail(upsert.error());
+  (*upsert)->bind_blob(1, id).bind_int64(2, at_ms).bind_int64(3, ghost ? 1 : 0);
+  return (*upsert)->run();
+}
+
+Result<DeviceStore::Published> DeviceStore::published() const {
+  auto stored = one_row<Published>(*db_, "SELECT list_version, heartbeat_ms FROM device_published WHERE id = 1",
+                                   [](store::Statement& row) -> Result<Published> {
+                                     return Published{static_cast<std::uint64_t>(row.column_int64(0)),
+                                                      row.column_int64(1)};
+                                   });
+  if (!stored) return fail(stored.error());
+  return stored->value_or(Published{});
+}
+
+Result<void> DeviceStore::save_published(const Published& published) {
+  auto insert =
+      db_->prepare("INSERT OR REPLACE INTO device_published (id, list_version, heartbeat_ms) VALUES (1, ?1, ?2)");
+  if (!insert) return fail(insert.error());
+  insert->bind_int64(1, static_cast<std::int64_t>(published.list_version)).bind_int64(2, published.heartbeat_ms);
   return insert->run();
 }
 

@@ -521,6 +521,37 @@ Result<void> XmtpNode::set_consent(const crypto::EthAddress& peer, messaging::Co
   });
 }
 
+Result<void> XmtpNode::publish_to(const std::string& topic, const std::vector<Bytes>& messages,
+                                  const std::function<Result<void>()>& also) {
+  return state_->in_transaction([&]() -> Result<void> {
+    for (const auto& message : messages) {
+      if (auto queued = state_->transport->enqueue({topic, state_->now_ns(), message}); !queued) {
+        return fail(queued.error());
+      }
+    }
+    return also ? also() : Result<void>();
+  });
+}
+
+void XmtpNode::read_new(const std::string& topic, std::function<Result<void>(const wx::Envelope&)> on_message,
+                        Done<void> done) {
+  State* self = state_.get();
+  State::Read read{topic, [self, topic, on_message = std::move(on_message)](const std::vector<wx::Envelope>& envelopes,
+                                                                          std::int64_t read_to_ms) -> Result<Received> {
+                     return self->in_transaction([&]() -> Result<Received> {
+                       for (const auto& envelope : envelopes) {
+                         if (auto handled = on_message(envelope); !handled) return fail(handled.error());
+                       }
+                       if (auto moved = self->advance_cursor(topic, read_to_ms); !moved) return fail(moved.error());
+                       return Received{};
+                     });
+                   }};
+  self->read_all({std::move(read)}, 0, std::make_shared<Received>(),
+                 [done = std::move(done)](Result<Received> read) { done(read ? Result<void>() : fail(read.error())); });
+}
+
+keystore::LocalKeystore& XmtpNode::local_keystore() noexcept { return *state_->keystore; }
+
 void XmtpNode::sync_consent(Done<void> done) {
   State* self = state_.get();
   auto identifier = self->keystore->private_preferences_topic_identifier();

@@ -93,6 +93,22 @@ Result<std::size_t> receive_sync_message(ByteView bytes, const GroupKeyRing& rin
   return changed;
 }
 
+Result<InstallationId> sync_message_signer(ByteView bytes) {
+  if (bytes.size() > kMaxSyncMessageSize) return fail(Errc::kTooLarge, "sync message larger than 1 MiB");
+  codec::Reader r(bytes);
+  if (as_chars(r.take(kMagic.size())) != kMagic) return fail(Errc::kMalformed, "not a sync message");
+  r.take(8 + 8);
+  const InstallationId sender = r.array<32>();
+  r.take(crypto::kAeadNonceSize);
+  r.bytes32(kMaxSyncMessageSize);
+  const std::size_t signed_size = r.offset();
+  const crypto::Ed25519Signature signature = r.array<64>();
+  if (!r.at_end()) return fail(Errc::kMalformed, "sync message: truncated or trailing bytes");
+  if (!crypto::ed25519_verify(sender, signed_bytes(bytes.first(signed_size)), signature))
+    return fail(Errc::kBadSignature, "sync message: not signed by the installation it names");
+  return sender;
+}
+
 Bytes seal_account_record(AccountRecordKind kind, ByteView payload, const GroupKey& key, Rng& rng) {
   const crypto::AeadNonce nonce = rng.bytes<crypto::kAeadNonceSize>();
   codec::Writer w;

@@ -100,6 +100,18 @@ TEST_F(SyncMessageTest, RefusesABadSignature) {
   EXPECT_FALSE(open_sync_message(claimed, ring, list));
 }
 
+TEST_F(SyncMessageTest, TellsTheSignerOfAMessageFromAGhost) {
+  Device ghost = account.device("ghost");
+  auto message = seal_by(ghost);
+  ASSERT_TRUE(message);
+  EXPECT_EQ(open_sync_message(*message, ring, list).error().code, Errc::kNotEnabled);
+  EXPECT_EQ(sync_message_signer(*message).value(), ghost.keys.id());
+  Bytes forged = *message;
+  forged[4 + 8 + 8] ^= 1;  // another sender id: the signature no longer holds
+  EXPECT_EQ(sync_message_signer(forged).error().code, Errc::kBadSignature);
+  EXPECT_FALSE(sync_message_signer(ByteView(*message).first(40)));
+}
+
 TEST_F(SyncMessageTest, RefusesChangesByAGhostAuthor) {
   Device ghost = account.device("ghost");
   Change forged = batch[0];

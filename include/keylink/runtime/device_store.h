@@ -7,12 +7,15 @@
 //   device_group_keys(id = 1, sealed_ring BLOB)  -- sync::encode(GroupKeyRing), sealed
 //   device_state(id = 1, state BLOB)           -- sync::SyncState::encode()
 //   device_link_code(id = 1, sealed_digits BLOB, made_at_ms INTEGER, used INTEGER)
+//   device_seen(id BLOB PRIMARY KEY, last_seen_ms INTEGER, ghost INTEGER)  -- who wrote to the group topic
+//   device_published(id = 1, list_version INTEGER, heartbeat_ms INTEGER)   -- what this device told the others
 // Secrets are sealed by the home's Vault under labels that name their row. Writes go in the caller's
 // transaction when one is open (a link commits the account, the keys and the list at once).
 //
 // Thread-compatible, on the thread of its Database. REQUIRES: db and vault outlive the store.
 #pragma once
 
+#include <map>
 #include <optional>
 
 #include "keylink/base/result.h"
@@ -47,6 +50,24 @@ class DeviceStore {
   // The account state; empty (clock 0) before the first change.
   Result<sync::SyncState> state(const sync::InstallationId& self) const;
   Result<void> save_state(const sync::SyncState& state);
+
+  // When a device last wrote to the group topic (relay time, unix ms); a ghost is one that signed there
+  // without being in the list.
+  struct Seen {
+    std::int64_t last_seen_ms = 0;
+    bool ghost = false;
+  };
+  Result<std::map<sync::InstallationId, Seen>> seen() const;
+  // Keeps the later time; a ghost stays one.
+  Result<void> record_seen(const sync::InstallationId& id, std::int64_t at_ms, bool ghost);
+
+  // The newest list version this device published, and when it last wrote to the group topic.
+  struct Published {
+    std::uint64_t list_version = 0;
+    std::int64_t heartbeat_ms = 0;
+  };
+  Result<Published> published() const;
+  Result<void> save_published(const Published& published);
 
   // The code this device shows while it links a new one; nullopt when it never made one.
   Result<std::optional<link::OneTimeCode>> code() const;

@@ -29,6 +29,7 @@
 #include "keylink/base/rng.h"
 #include "keylink/crypto/ethereum.h"
 #include "keylink/identity/keystore.h"
+#include "keylink/keystore/local_keystore.h"
 #include "keylink/messaging/message_store.h"
 #include "keylink/messaging/messenger.h"
 #include "keylink/relay/client.h"
@@ -109,6 +110,19 @@ class XmtpNode {
   Result<void> set_consent(const crypto::EthAddress& peer, messaging::Consent consent);
   // Applies the consent records on my private preferences topic (another device's decisions).
   void sync_consent(Done<void> done);
+
+  // keylink's own topics beside XMTP's (the device-group topics of keylink/sync), in XMTP envelopes
+  // like any content topic. publish_to queues messages, committed in one transaction with what
+  // `also` writes (the caller's state change), then flushes. read_new hands each message new on the
+  // topic since it was last read to on_message, in the relay's order, page by page; each page commits
+  // what on_message wrote with the topic's read position. on_message refuses a hostile message itself
+  // and fails only when the home cannot be written (which ends the read with that error).
+  Result<void> publish_to(const std::string& topic, const std::vector<Bytes>& messages,
+                          const std::function<Result<void>()>& also = {});
+  void read_new(const std::string& topic, std::function<Result<void>(const wire::xmtp::Envelope&)> on_message,
+                Done<void> done);
+  // The identity's keystore in this process (device linking signs the account's device list with it).
+  keystore::LocalKeystore& local_keystore() noexcept;
 
   // Runs `done` once every queued message has been acknowledged (or refused) by the relay.
   void when_sent(std::function<void()> done);

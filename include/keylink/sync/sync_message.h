@@ -49,6 +49,11 @@ Result<OpenedSyncMessage> open_sync_message(ByteView bytes, const GroupKeyRing& 
 Result<std::size_t> receive_sync_message(ByteView bytes, const GroupKeyRing& ring, const InstallationList& list,
                                          SyncState& state);
 
+// The installation that signed a sync message, whatever the list says (kMalformed, kBadSignature):
+// when open_sync_message refuses a sender as not listed, this tells a ghost (a key that signs under
+// the account's group key without being in the list) from junk.
+Result<InstallationId> sync_message_signer(ByteView bytes);
+
 // What else travels on the group topic, sealed with the group key as sync messages are, so that the
 // relay reads no device names: installation lists and key rotations.
 //
