@@ -85,7 +85,9 @@ TEST(LanLinkChannel, ListensOnAFreePortAndSaysWhere) {
   EXPECT_NE(endpoint_of(**listener).port(), 0);
   EXPECT_FALSE((*listener)->up());
   auto v6 = LanLinkChannel::listen(io, "::1", 0, quick(), b.callbacks());
-  if (v6) EXPECT_TRUE((*v6)->address().starts_with("[::1]:"));  // where the host has IPv6
+  if (v6) {  // where the host has IPv6
+    EXPECT_TRUE((*v6)->address().starts_with("[::1]:"));
+  }
 }
 
 TEST(LanLinkChannel, MessagesGoBothWaysInOrder) {

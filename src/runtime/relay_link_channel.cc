@@ -4,6 +4,7 @@
 
 #include "keylink/base/encoding.h"
 #include "keylink/crypto/ed25519.h"
+#include "keylink/relay/errors.h"
 #include "keylink/relay/outbox.h"
 #include "keylink/runtime/link_channel.h"
 #include "keylink/store/database.h"
