@@ -109,7 +109,10 @@ int main(int argc, char** argv) {
   CLI::App app{
       "keylink-relay: a WalletConnect-compatible relay node. It carries encrypted messages between\n"
       "clients over WebSocket + JSON-RPC, keeps each for its ttl for clients that are offline, and\n"
-      "serves GET /health and GET /metrics on the same port (all over TLS with --tls-cert/--tls-key)."};
+      "serves GET /health and GET /metrics on the same port (all over TLS with --tls-cert/--tls-key).\n"
+      "keylink's extensions to irn_publish: \"ephemeral\": true (delivered to live subscribers only,\n"
+      "never stored) and \"localOnly\": true (never leaves this node; a single node never forwards\n"
+      "anything, so it only counts them in /metrics)."};
   app.set_version_flag("--version", "keylink-relay " KEYLINK_VERSION);
   relay::RelayOptions options;
   relay::add_relay_options(app, options);

@@ -62,7 +62,7 @@ TEST(RequestIds, AreMillisecondsTimesAThousandAndIncrease) {
   EXPECT_EQ(ids.next(1'700'000'000'005), 1'700'000'000'005'000);
 }
 
-TEST(Frames, PublishCarriesTheFieldsAndEphemeralOnlyWhenSet) {
+TEST(Frames, PublishCarriesTheFieldsAndEphemeralAndLocalOnlyOnlyWhenSet) {
   OutgoingMessage message{.topic = "t", .message = "m", .ttl = 300, .tag = 1108};
   Json frame = Json::parse(publish_text(7, message));
   EXPECT_EQ(frame["id"], 7);
@@ -71,6 +71,9 @@ TEST(Frames, PublishCarriesTheFieldsAndEphemeralOnlyWhenSet) {
   EXPECT_EQ(frame["params"], (Json{{"topic", "t"}, {"message", "m"}, {"ttl", 300}, {"tag", 1108}, {"prompt", false}}));
   message.ephemeral = true;
   EXPECT_EQ(Json::parse(publish_text(8, message))["params"]["ephemeral"], true);
+  EXPECT_FALSE(Json::parse(publish_text(8, message))["params"].contains("localOnly"));
+  message.local_only = true;
+  EXPECT_EQ(Json::parse(publish_text(9, message))["params"]["localOnly"], true);
 }
 
 TEST(Frames, AckKeepsTheIdAndItsType) {

@@ -17,6 +17,10 @@ std::string Metrics::to_prometheus() const {
   metric(out, "pending_connections", "gauge", "Connections not upgraded to WebSocket yet.", pending_connections);
   metric(out, "subscriptions", "gauge", "Topic subscriptions of connected clients.", subscriptions);
   metric(out, "publishes_total", "counter", "Messages published.", publishes);
+  metric(out, "ephemeral_publishes_total", "counter", "Messages published ephemeral: delivered live, never stored.",
+         ephemeral_publishes);
+  metric(out, "local_only_publishes_total", "counter", "Messages published localOnly: they never leave this node.",
+         local_only_publishes);
   metric(out, "deliveries_total", "counter", "Messages delivered to subscribers.", deliveries);
   metric(out, "acks_total", "counter", "Deliveries acknowledged.", acks);
   metric(out, "bytes_in_total", "counter", "WebSocket payload bytes received.", bytes_in);

@@ -48,6 +48,52 @@ TEST(RelayOutbox, AddListRemoveCount) {
   ASSERT_TRUE(outbox->remove(second));  // gone already: not an error
 }
 
+TEST(RelayOutbox, KeepsLocalOnly) {
+  auto db = store::Database::open(":memory:");
+  ASSERT_TRUE(db) << db.error().message;
+  auto outbox = RelayOutbox::open(*db).value();
+  OutgoingMessage message = make("link", true);
+  message.local_only = true;
+  ASSERT_TRUE(outbox.add(message));
+  ASSERT_TRUE(outbox.add(make("plain")));
+  auto rows = outbox.list().value();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_TRUE(rows[0].message.ephemeral);
+  EXPECT_TRUE(rows[0].message.local_only);
+  EXPECT_FALSE(rows[1].message.local_only);
+}
+
+// A home made before local_only existed: its table gains the column, its rows are kept and read as not
+// local-only, and opening again changes nothing.
+TEST(RelayOutbox, AddsLocalOnlyToATableMadeBeforeIt) {
+  TempDir dir;
+  {
+    auto db = store::Database::open(dir.file("home.db")).value();
+    ASSERT_TRUE(db.exec("CREATE TABLE relay_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,"
+                        " message TEXT NOT NULL, ttl INTEGER NOT NULL, tag INTEGER NOT NULL,"
+                        " ephemeral INTEGER NOT NULL DEFAULT 0);"
+                        "INSERT INTO relay_outbox (topic, message, ttl, tag, ephemeral) VALUES ('t', 'old', 300, 0, 1)"));
+  }
+  for (int open = 0; open < 2; ++open) {
+    auto db = store::Database::open(dir.file("home.db"));
+    ASSERT_TRUE(db);
+    auto outbox = RelayOutbox::open(*db);
+    ASSERT_TRUE(outbox) << outbox.error().message;
+    if (open == 0) {
+      OutgoingMessage message = make("new", true);
+      message.local_only = true;
+      ASSERT_TRUE(outbox->add(message));
+    }
+    auto rows = outbox->list().value();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].message.message, "old");
+    EXPECT_TRUE(rows[0].message.ephemeral);
+    EXPECT_FALSE(rows[0].message.local_only);
+    EXPECT_EQ(rows[1].message.message, "new");
+    EXPECT_TRUE(rows[1].message.local_only);
+  }
+}
+
 TEST(RelayOutbox, ListPagesInIdOrder) {
   TempDir dir;
   auto db = store::Database::open(dir.file("home.db"));

@@ -36,7 +36,12 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
                                   "message of " + std::to_string(message->size()) + " bytes is over the limit of " +
                                       std::to_string(limits_.max_message_bytes) + " bytes (--max-message-bytes)"});
   }
-  Publish publish{{}, bool_field(params, "ephemeral")};
+  // keylink's extension: absent or a boolean, as a client that sets it relies on it.
+  if (auto local_only = params.at_key("localOnly"); local_only.error() != simdjson::NO_SUCH_FIELD &&
+                                                    !local_only.is_bool()) {
+    return tl::unexpected(Refusal{kInvalidParams, "invalid", "params.localOnly must be a boolean"});
+  }
+  Publish publish{{}, bool_field(params, "ephemeral"), bool_field(params, "localOnly")};
   auto ttl = int_field(params, "ttl");
   if (!publish.ephemeral) {
     if (!ttl) return tl::unexpected(Refusal{kInvalidParams, "invalid", "params.ttl must be an integer (seconds)"});
@@ -95,7 +100,9 @@ void RelayCore::accept(Peer& peer, std::string_view id_json, std::span<Publish> 
   bool journaled = false;
   for (auto& publish : publishes) {
     ++metrics_.publishes;
+    if (publish.local_only) ++metrics_.local_only_publishes;
     if (publish.ephemeral) {
+      ++metrics_.ephemeral_publishes;
       fan_out(publish.message, {}, &peer, true);
       continue;
     }

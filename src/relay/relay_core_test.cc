@@ -226,6 +226,28 @@ TEST_F(RelayCoreTest, EphemeralMessagesReachLiveSubscribersOnlyAndAreNeverStored
   EXPECT_EQ(core().mailbox().message_count(), 0u);
 }
 
+// localOnly (keylink's): a single node keeps every message on itself, so the flag changes neither
+// delivery nor storage; it is counted, and a value that is not a boolean is refused.
+TEST_F(RelayCoreTest, LocalOnlyIsReadCountedAndMustBeABoolean) {
+  FakePeer& sub = connect("did:key:sub");
+  FakePeer& pub = connect("did:key:pub");
+  call(sub, "irn_subscribe", {{"topic", kTopic}});
+  EXPECT_EQ(publish(pub, "kept", {{"localOnly", true}})["result"], true);
+  EXPECT_EQ(publish(pub, "live", {{"localOnly", true}, {"ephemeral", true}})["result"], true);
+  EXPECT_EQ(publish(pub, "plain", {{"localOnly", false}})["result"], true);
+  EXPECT_EQ(messages(sub.take()), (std::vector<std::string>{"kept", "live", "plain"}));
+  EXPECT_EQ(core().mailbox().message_count(), 2u);
+  EXPECT_EQ(core().metrics().local_only_publishes, 2u);
+  EXPECT_EQ(core().metrics().ephemeral_publishes, 1u);
+  EXPECT_NE(core().metrics().to_prometheus().find("keylink_relay_local_only_publishes_total 2\n"), std::string::npos);
+
+  const json refused = publish(pub, "odd", {{"localOnly", "yes"}});
+  EXPECT_EQ(refused["error"]["code"], -32602);
+  EXPECT_EQ(refused["error"]["message"], "params.localOnly must be a boolean");
+  EXPECT_TRUE(sub.take().empty());
+  EXPECT_EQ(core().metrics().local_only_publishes, 2u);
+}
+
 TEST_F(RelayCoreTest, AnswersKeepTheIdType) {
   FakePeer& peer = connect("did:key:a");
   EXPECT_EQ(call(peer, "irn_subscribe", {{"topic", kTopic}}, "1700000000000000123")["id"], "1700000000000000123");

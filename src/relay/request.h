@@ -23,6 +23,10 @@ struct RelayCore::Request {
 struct RelayCore::Publish {
   StoredMessage message;
   bool ephemeral = false;
+  // DESIGN.md "The relay": the message never leaves this node. A single node sends nothing to another
+  // node, so it changes nothing here; it is read (and counted) so that a node of a cluster keeps it off
+  // the cluster, and so that a client can see in /metrics that its flag arrived.
+  bool local_only = false;
   Mailbox::Key key{};  // of a message to keep
 };
 

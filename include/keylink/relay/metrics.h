@@ -14,6 +14,8 @@ struct Metrics {
   std::uint64_t pending_connections = 0;  // gauge: not upgraded yet
   std::uint64_t subscriptions = 0;        // gauge
   std::uint64_t publishes = 0;
+  std::uint64_t ephemeral_publishes = 0;   // of publishes: delivered live, never stored
+  std::uint64_t local_only_publishes = 0;  // of publishes: flagged localOnly (never leave this node)
   std::uint64_t deliveries = 0;
   std::uint64_t acks = 0;
   std::uint64_t bytes_in = 0;

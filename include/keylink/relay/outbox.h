@@ -18,7 +18,8 @@ struct OutgoingMessage {
   std::string message;     // the envelope text
   std::int64_t ttl = 300;  // seconds
   std::int64_t tag = 0;
-  bool ephemeral = false;  // keylink relays: delivered to live subscribers only, never stored
+  bool ephemeral = false;   // keylink relays: delivered to live subscribers only, never stored
+  bool local_only = false;  // keylink relays: never leaves the relay node it was published to
 };
 
 struct QueuedMessage {
@@ -29,7 +30,7 @@ struct QueuedMessage {
 // Thread-compatible, on the thread of its Database. REQUIRES: db outlives the outbox.
 class RelayOutbox {
  public:
-  // Creates the table `relay_outbox` when missing.
+  // Creates the table `relay_outbox` when missing, and adds the column local_only to one made before it.
   static Result<RelayOutbox> open(store::Database& db);
 
   // Adds a row; the caller's open transaction, if any, covers it. Returns the row id.
