@@ -30,7 +30,7 @@ namespace wx = wire::xmtp;
 // (kMaxRelayLinkMessage), with room for the encoding and the link's seal.
 constexpr std::size_t kHistoryChunkBytes = 128 * 1024;
 
-Result<void> link_error(std::string reason) { return fail(wire::Errc::kMalformed, std::move(reason)); }
+auto link_error(std::string reason) { return fail(wire::Errc::kMalformed, std::move(reason)); }
 
 std::string host_of(const std::string& address) {
   const auto colon = address.rfind(':');
@@ -125,7 +125,9 @@ class LinkDriver : public std::enable_shared_from_this<Role> {
   }
   void handle(link::Unsubscribe&) {}
   void handle(link::Publish& publish) {
-    if (relay_ && publish.topic != relay_->outbound_topic()) relay_->set_outbound_topic(publish.topic);
+    if (relay_ && publish.topic != relay_->outbound_topic()) {
+      if (auto set = relay_->set_outbound_topic(publish.topic); !set) return finish(set);
+    }
     if (auto sent = channel_->send(publish.message); !sent) finish(fail(context("sending a link message", sent.error())));
   }
   void handle(link::Progress& progress) {
@@ -346,7 +348,7 @@ struct JoinLink::State : LinkDriver<link::LinkJoiner, JoinLink::State> {
   const link::LinkUri& link_uri() const { return machine_->uri(); }
 
   // B publishes to A's reply topic, which its first Publish names.
-  std::string outbound_topic() const { return inbound_topic_; }
+  std::string outbound_topic() const { return {}; }
   void on_reconnected() { perform(machine_->resume_history(clock_.now())); }
 
   Result<void> start(std::string_view code, std::optional<std::string> lan) {

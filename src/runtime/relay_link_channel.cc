@@ -86,6 +86,9 @@ struct RelayLinkChannel::Impl {
       return fail(LinkChannelErrc::kTooLarge, "link over the relay: a message of " + std::to_string(message.size()) +
                                                   " bytes is over the limit of " + std::to_string(options.max_message));
     }
+    if (options.outbound_topic.empty()) {
+      return fail(LinkChannelErrc::kBadOption, "link over the relay: no outbound topic yet");
+    }
     if (queued.size() >= options.max_queued) {
       return fail(LinkChannelErrc::kBusy, "link over the relay: " + std::to_string(options.max_queued) +
                                               " messages wait for the relay already");
@@ -111,7 +114,7 @@ struct RelayLinkChannel::Impl {
     client.stop();
   }
 
-  const RelayLinkOptions options;
+  RelayLinkOptions options;  // the outbound topic may be set after open()
   const LinkChannelCallbacks callbacks;
   LinkChannelStats stats;
   bool stopped = false;
@@ -128,7 +131,7 @@ struct RelayLinkChannel::Impl {
 Result<std::unique_ptr<RelayLinkChannel>> RelayLinkChannel::open(boost::asio::io_context& io, RelayLinkOptions options,
                                                                  Rng& rng, const Clock& clock,
                                                                  LinkChannelCallbacks callbacks) {
-  if (!is_topic(options.inbound_topic) || !is_topic(options.outbound_topic)) {
+  if (!is_topic(options.inbound_topic) || (!options.outbound_topic.empty() && !is_topic(options.outbound_topic))) {
     return fail(LinkChannelErrc::kBadOption, "link over the relay: each topic must be 64 lowercase hex characters");
   }
   if (options.inbound_topic == options.outbound_topic) {
@@ -160,6 +163,17 @@ RelayLinkChannel::~RelayLinkChannel() { impl_->stopped = true; }
 
 Result<void> RelayLinkChannel::send(ByteView message) { return impl_->send(message); }
 void RelayLinkChannel::stop() { impl_->stop(); }
+
+Result<void> RelayLinkChannel::set_outbound_topic(const std::string& topic) {
+  if (!is_topic(topic) || topic == impl_->options.inbound_topic) {
+    return fail(LinkChannelErrc::kBadOption, "link over the relay: the outbound topic must be 64 lowercase hex "
+                                             "characters, other than the inbound one");
+  }
+  impl_->options.outbound_topic = topic;
+  return {};
+}
+
+const std::string& RelayLinkChannel::outbound_topic() const noexcept { return impl_->options.outbound_topic; }
 bool RelayLinkChannel::up() const noexcept { return impl_->is_up; }
 const LinkChannelStats& RelayLinkChannel::stats() const noexcept { return impl_->stats; }
 

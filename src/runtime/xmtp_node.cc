@@ -547,7 +547,7 @@ void XmtpNode::read_new(const std::string& topic, std::function<Result<void>(con
                      });
                    }};
   self->read_all({std::move(read)}, 0, std::make_shared<Received>(),
-                 [done = std::move(done)](Result<Received> read) { done(read ? Result<void>() : fail(read.error())); });
+                 [done = std::move(done)](Result<Received> all) { done(all ? Result<void>() : fail(all.error())); });
 }
 
 keystore::LocalKeystore& XmtpNode::local_keystore() noexcept { return *state_->keystore; }

@@ -109,7 +109,9 @@ class LinkChannel {
 struct RelayLinkOptions {
   relay::ClientOptions relay{};   // the relay's URL (ws:// or wss://), timeouts, ...
   std::string inbound_topic{};    // 64 lowercase hex characters: what this side reads
-  std::string outbound_topic{};   // 64 lowercase hex characters: what the peer reads
+  // 64 lowercase hex characters: what the peer reads. Empty when this side learns it from the peer's
+  // first message (set_outbound_topic() before the first send).
+  std::string outbound_topic{};
   std::size_t max_message = kMaxRelayLinkMessage;  // both ways
   std::size_t max_queued = 64;                     // messages sent and not yet acknowledged by the relay
   std::int64_t ttl_seconds = 300;                  // sent along; an ephemeral message is never kept anyway
@@ -127,6 +129,11 @@ class RelayLinkChannel final : public LinkChannel {
   void stop() override;
   bool up() const noexcept override;
   const LinkChannelStats& stats() const noexcept override;
+
+  // Where sends go from now on (the new device learns the reply topic from the first message it
+  // opens). Fails with kBadOption for a topic that is not 64 hex characters or is the inbound one.
+  Result<void> set_outbound_topic(const std::string& topic);
+  const std::string& outbound_topic() const noexcept;
 
  private:
   struct Impl;
