@@ -77,10 +77,10 @@ struct LinkChannelCallbacks {
 };
 
 struct LinkChannelStats {
-  std::uint64_t messages_sent = 0;      // accepted by send()
-  std::uint64_t messages_received = 0;  // passed to on_message
-  std::uint64_t dropped_too_large = 0;  // inbound over max_message (LAN: the connection is closed too)
-  std::uint64_t dropped_malformed = 0;  // relay: a payload that is not base64
+  std::uint64_t messages_sent = 0;        // accepted by send()
+  std::uint64_t messages_received = 0;    // passed to on_message
+  std::uint64_t dropped_too_large = 0;    // inbound over max_message (LAN: the connection is closed too)
+  std::uint64_t dropped_malformed = 0;    // relay: a payload that is not base64
   std::uint64_t refused_connections = 0;  // LAN listener: connectors turned away while it had its peer
 };
 
@@ -107,9 +107,9 @@ class LinkChannel {
 };
 
 struct RelayLinkOptions {
-  relay::ClientOptions relay{};   // the relay's URL (ws:// or wss://), timeouts, ...
-  std::string inbound_topic{};    // 64 lowercase hex characters: what this side reads
-  std::string outbound_topic{};   // 64 lowercase hex characters: what the peer reads
+  relay::ClientOptions relay{};                    // the relay's URL (ws:// or wss://), timeouts, ...
+  std::string inbound_topic{};                     // 64 lowercase hex characters: what this side reads
+  std::string outbound_topic{};                    // 64 lowercase hex characters: what the peer reads
   std::size_t max_message = kMaxRelayLinkMessage;  // both ways
   std::size_t max_queued = 64;                     // messages sent and not yet acknowledged by the relay
   std::int64_t ttl_seconds = 300;                  // sent along; an ephemeral message is never kept anyway
@@ -119,8 +119,8 @@ class RelayLinkChannel final : public LinkChannel {
  public:
   // Checks the options, makes the channel's throwaway relay key (from rng) and its in-memory outbox,
   // and starts connecting. io, rng and clock must outlive the channel.
-  static Result<std::unique_ptr<RelayLinkChannel>> open(boost::asio::io_context& io, RelayLinkOptions options,
-                                                        Rng& rng, const Clock& clock, LinkChannelCallbacks callbacks);
+  static Result<std::unique_ptr<RelayLinkChannel>> open(boost::asio::io_context& io, RelayLinkOptions options, Rng& rng,
+                                                        const Clock& clock, LinkChannelCallbacks callbacks);
   ~RelayLinkChannel() override;
 
   Result<void> send(ByteView message) override;
