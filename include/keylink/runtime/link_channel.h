@@ -162,7 +162,8 @@ class LanLinkChannel final : public LinkChannel {
                                                          LanLinkOptions options, LinkChannelCallbacks callbacks);
   ~LanLinkChannel() override;
 
-  // The listener's bound address as "IP:PORT" ("[IPv6]:PORT"), for kl-lan; the peer's for a connector.
+  // The listener's bound address as "IP:PORT" ("[IPv6]:PORT"), for kl-lan (a listener on 0.0.0.0 or ::
+  // says so: the URI needs the device's LAN address and this port); the target's for a connector.
   std::string address() const;
 
   Result<void> send(ByteView message) override;
