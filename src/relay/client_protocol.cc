@@ -109,7 +109,7 @@ std::string publish_text(std::int64_t id, const OutgoingMessage& message) {
                  {"ttl", message.ttl},
                  {"tag", message.tag},
                  {"prompt", false}};
-  if (message.ephemeral) params["ephemeral"] = true;   // keylink-relay's extensions
+  if (message.ephemeral) params["ephemeral"] = true;  // keylink-relay's extensions
   if (message.local_only) params["localOnly"] = true;
   return request_text(id, "irn_publish", std::move(params));
 }

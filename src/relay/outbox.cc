@@ -34,8 +34,8 @@ Result<RelayOutbox> RelayOutbox::open(store::Database& db) {
 }
 
 Result<std::int64_t> RelayOutbox::add(const OutgoingMessage& message) {
-  auto insert =
-      db_->cached("INSERT INTO relay_outbox (topic, message, ttl, tag, ephemeral, local_only) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  auto insert = db_->cached(
+      "INSERT INTO relay_outbox (topic, message, ttl, tag, ephemeral, local_only) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!insert) return fail(context("relay outbox", insert.error()));
   (*insert)
       ->bind_text(1, message.topic)
@@ -67,9 +67,10 @@ Result<std::vector<QueuedMessage>> RelayOutbox::list(std::int64_t after, std::si
     auto step = (*select)->step();
     if (!step) return fail(context("relay outbox", step.error()));
     if (*step == store::Statement::Step::kDone) return rows;
-    rows.push_back({(*select)->column_int64(0),
-                    {std::string((*select)->column_text(1)), std::string((*select)->column_text(2)),
-                     (*select)->column_int64(3), (*select)->column_int64(4), (*select)->column_int64(5) != 0, (*select)->column_int64(6) != 0}});
+    rows.push_back(
+        {(*select)->column_int64(0),
+         {std::string((*select)->column_text(1)), std::string((*select)->column_text(2)), (*select)->column_int64(3),
+          (*select)->column_int64(4), (*select)->column_int64(5) != 0, (*select)->column_int64(6) != 0}});
   }
 }
 

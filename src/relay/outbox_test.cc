@@ -69,10 +69,11 @@ TEST(RelayOutbox, AddsLocalOnlyToATableMadeBeforeIt) {
   TempDir dir;
   {
     auto db = store::Database::open(dir.file("home.db")).value();
-    ASSERT_TRUE(db.exec("CREATE TABLE relay_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,"
-                        " message TEXT NOT NULL, ttl INTEGER NOT NULL, tag INTEGER NOT NULL,"
-                        " ephemeral INTEGER NOT NULL DEFAULT 0);"
-                        "INSERT INTO relay_outbox (topic, message, ttl, tag, ephemeral) VALUES ('t', 'old', 300, 0, 1)"));
+    ASSERT_TRUE(
+        db.exec("CREATE TABLE relay_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,"
+                " message TEXT NOT NULL, ttl INTEGER NOT NULL, tag INTEGER NOT NULL,"
+                " ephemeral INTEGER NOT NULL DEFAULT 0);"
+                "INSERT INTO relay_outbox (topic, message, ttl, tag, ephemeral) VALUES ('t', 'old', 300, 0, 1)"));
   }
   for (int open = 0; open < 2; ++open) {
     auto db = store::Database::open(dir.file("home.db"));

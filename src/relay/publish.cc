@@ -37,8 +37,8 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
                                       std::to_string(limits_.max_message_bytes) + " bytes (--max-message-bytes)"});
   }
   // keylink's extension: absent or a boolean, as a client that sets it relies on it.
-  if (auto local_only = params.at_key("localOnly"); local_only.error() != simdjson::NO_SUCH_FIELD &&
-                                                    !local_only.is_bool()) {
+  if (auto local_only = params.at_key("localOnly");
+      local_only.error() != simdjson::NO_SUCH_FIELD && !local_only.is_bool()) {
     return tl::unexpected(Refusal{kInvalidParams, "invalid", "params.localOnly must be a boolean"});
   }
   Publish publish{{}, bool_field(params, "ephemeral"), bool_field(params, "localOnly")};

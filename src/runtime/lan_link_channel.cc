@@ -57,7 +57,8 @@ Result<tcp::endpoint> parse_endpoint(const std::string& text) {
 // One TCP connection to the peer. Its handlers hold it, so the socket never dies under a pending
 // operation; the channel holds it while it is the current connection and ignores it afterwards.
 struct Connection {
-  Connection(asio::io_context& io, std::size_t max_frame) : socket(io), read_timer(io), write_timer(io), decoder(max_frame) {}
+  Connection(asio::io_context& io, std::size_t max_frame)
+      : socket(io), read_timer(io), write_timer(io), decoder(max_frame) {}
 
   tcp::socket socket;
   asio::steady_timer read_timer;  // connect_timeout, then the read deadline
@@ -107,7 +108,8 @@ struct LanLinkChannel::Impl : std::enable_shared_from_this<Impl> {
     if (!error) acceptor.bind(where, error);
     if (!error) acceptor.listen(kBacklog, error);
     if (error) {
-      return fail(LinkChannelErrc::kRefused, "LAN link: cannot listen on " + format_endpoint(where) + ": " + error.message());
+      return fail(LinkChannelErrc::kRefused,
+                  "LAN link: cannot listen on " + format_endpoint(where) + ": " + error.message());
     }
     address = format_endpoint(acceptor.local_endpoint(error));
     accept();
@@ -187,16 +189,16 @@ struct LanLinkChannel::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void read(const std::shared_ptr<Connection>& current) {
-    current->socket.async_read_some(
-        asio::buffer(current->buffer), [weak = weak_from_this(), current](boost::system::error_code error, std::size_t n) {
-          auto self = weak.lock();
-          if (!self || self->conn != current) return;
-          if (error) {
-            const std::string why = error == asio::error::eof ? "the peer closed the connection" : error.message();
-            return self->drop(current, Error{make_error_code(LinkChannelErrc::kPeerGone), "LAN link: " + why});
-          }
-          self->on_bytes(current, n);
-        });
+    current->socket.async_read_some(asio::buffer(current->buffer), [weak = weak_from_this(), current](
+                                                                       boost::system::error_code error, std::size_t n) {
+      auto self = weak.lock();
+      if (!self || self->conn != current) return;
+      if (error) {
+        const std::string why = error == asio::error::eof ? "the peer closed the connection" : error.message();
+        return self->drop(current, Error{make_error_code(LinkChannelErrc::kPeerGone), "LAN link: " + why});
+      }
+      self->on_bytes(current, n);
+    });
   }
 
   void on_bytes(const std::shared_ptr<Connection>& current, std::size_t n) {
@@ -251,8 +253,8 @@ struct LanLinkChannel::Impl : std::enable_shared_from_this<Impl> {
     }
     const std::size_t size = lan::kFrameHeaderSize + message.size();
     if (conn->queued_bytes + size > options.max_queued_bytes) {
-      return fail(LinkChannelErrc::kBusy, "LAN link: " + std::to_string(conn->queued_bytes) +
-                                              " bytes wait for the peer to read already");
+      return fail(LinkChannelErrc::kBusy,
+                  "LAN link: " + std::to_string(conn->queued_bytes) + " bytes wait for the peer to read already");
     }
     conn->queue.push_back(lan::encode_frame(message));
     conn->queued_bytes += size;
@@ -343,14 +345,16 @@ Result<std::unique_ptr<LanLinkChannel>> LanLinkChannel::listen(boost::asio::io_c
   if (auto checked = check(options); !checked) return fail(checked.error());
   boost::system::error_code invalid;
   const auto address = asio::ip::make_address(host, invalid);
-  if (invalid) return fail(LinkChannelErrc::kBadOption, "LAN link: \"" + host.substr(0, 64) + "\" is not an IP address");
+  if (invalid)
+    return fail(LinkChannelErrc::kBadOption, "LAN link: \"" + host.substr(0, 64) + "\" is not an IP address");
   auto impl = std::make_shared<Impl>(io, Impl::Role::kListener, options, std::move(callbacks));
   if (auto listening = impl->listen(tcp::endpoint(address, port)); !listening) return fail(listening.error());
   return std::unique_ptr<LanLinkChannel>(new LanLinkChannel(std::move(impl)));
 }
 
 Result<std::unique_ptr<LanLinkChannel>> LanLinkChannel::connect(boost::asio::io_context& io, const std::string& address,
-                                                                LanLinkOptions options, LinkChannelCallbacks callbacks) {
+                                                                LanLinkOptions options,
+                                                                LinkChannelCallbacks callbacks) {
   if (auto checked = check(options); !checked) return fail(checked.error());
   auto target = parse_endpoint(address);
   if (!target) return fail(target.error());

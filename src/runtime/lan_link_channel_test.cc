@@ -1,9 +1,9 @@
 // LanLinkChannel over 127.0.0.1, with no relay anywhere: a listener (B) and a connector (A), and raw
 // sockets playing whoever else on the LAN can reach the listener's port.
+#include <gtest/gtest.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
 
 #include "keylink/runtime/link_channel.h"
 #include "lan_frame.h"
@@ -357,10 +357,12 @@ TEST(LanLinkChannel, RefusesAddressesThatAreNotIpAndPort) {
     EXPECT_EQ(connector.error().code, LinkChannelErrc::kBadOption) << bad;
   }
   EXPECT_TRUE(LanLinkChannel::connect(io, "[::1]:9", quick(), a.callbacks()));
-  EXPECT_EQ(LanLinkChannel::listen(io, "my-laptop", 0, quick(), a.callbacks()).error().code, LinkChannelErrc::kBadOption);
+  EXPECT_EQ(LanLinkChannel::listen(io, "my-laptop", 0, quick(), a.callbacks()).error().code,
+            LinkChannelErrc::kBadOption);
   LanLinkOptions no_room = quick();
   no_room.max_queued_bytes = no_room.max_message;
-  EXPECT_EQ(LanLinkChannel::listen(io, "127.0.0.1", 0, no_room, a.callbacks()).error().code, LinkChannelErrc::kBadOption);
+  EXPECT_EQ(LanLinkChannel::listen(io, "127.0.0.1", 0, no_room, a.callbacks()).error().code,
+            LinkChannelErrc::kBadOption);
 }
 
 }  // namespace

@@ -84,8 +84,9 @@ TEST(LinkChannelRelayProcess, LinkMessagesAreCountedEphemeralLocalOnlyAndNeverSt
   auto outbox = relay::RelayOutbox::open(db).value();
   const auto key = crypto::Ed25519KeyPair::generate(rng);
   bool acked = false;
-  relay::RelayClient control(io, {.url = relay.url()}, key, outbox, clock, rng,
-                             {.on_published = [&](std::int64_t, const Result<void>& r) { acked = r.has_value(); }});
+  relay::RelayClient::Callbacks control_callbacks;
+  control_callbacks.on_published = [&](std::int64_t, const Result<void>& r) { acked = r.has_value(); };
+  relay::RelayClient control(io, {.url = relay.url()}, key, outbox, clock, rng, control_callbacks);
   const std::string kept = "control-" + std::to_string(getpid());
   ASSERT_TRUE(outbox.add({.topic = std::string(64, 'c'), .message = kept, .ttl = 3600}));
   control.start();

@@ -15,8 +15,9 @@ namespace {
 constexpr std::size_t kTopicLength = 64;
 
 bool is_topic(const std::string& topic) {
-  return topic.size() == kTopicLength &&
-         std::all_of(topic.begin(), topic.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return topic.size() == kTopicLength && std::all_of(topic.begin(), topic.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 // The base64 text of `size` bytes, padded.
@@ -26,17 +27,17 @@ constexpr std::size_t base64_length(std::size_t size) { return (size + 2) / 3 * 
 
 struct RelayLinkChannel::Impl {
   Impl(boost::asio::io_context& io, RelayLinkOptions link_options, Rng& rng, const Clock& clock,
-       LinkChannelCallbacks link_callbacks, std::unique_ptr<store::Database> database,
-       relay::RelayOutbox relay_outbox)
+       LinkChannelCallbacks link_callbacks, std::unique_ptr<store::Database> database, relay::RelayOutbox relay_outbox)
       : options(std::move(link_options)),
         callbacks(std::move(link_callbacks)),
         db(std::move(database)),
         outbox(std::move(relay_outbox)),
         key(crypto::Ed25519KeyPair::generate(rng)),
-        client(io, options.relay, key, outbox, clock, rng,
-               {.on_message = [this](const relay::RelayMessage& message) { return on_message(message); },
-                .on_state = [this](relay::RelayClient::State state, const std::string& why) { on_state(state, why); },
-                .on_published = [this](std::int64_t row, const Result<void>& outcome) { on_published(row, outcome); }}) {}
+        client(
+            io, options.relay, key, outbox, clock, rng,
+            {.on_message = [this](const relay::RelayMessage& message) { return on_message(message); },
+             .on_state = [this](relay::RelayClient::State state, const std::string& why) { on_state(state, why); },
+             .on_published = [this](std::int64_t row, const Result<void>& outcome) { on_published(row, outcome); }}) {}
 
   // Always true: the relay delivers an ephemeral message once, and a refused one would never be better.
   bool on_message(const relay::RelayMessage& message) {
@@ -119,7 +120,7 @@ struct RelayLinkChannel::Impl {
   LinkChannelStats stats;
   bool stopped = false;
   bool is_up = false;
-  std::string last_why;  // of the last state change: why start() stopped at once
+  std::string last_why;                     // of the last state change: why start() stopped at once
   std::unordered_set<std::int64_t> queued;  // outbox rows not yet acknowledged
   // Declared in this order so that the client, which uses the others, goes first.
   std::unique_ptr<store::Database> db;  // ":memory:": link ciphertext never reaches a disk

@@ -60,9 +60,8 @@ struct Stranger {
         key(crypto::Ed25519KeyPair::generate(rng)),
         client(io, {.url = url}, key, outbox, clock, rng,
                {.on_message = {},
-                .on_state = [this](relay::RelayClient::State s, const std::string&) {
-                  connected = s == relay::RelayClient::State::kConnected;
-                },
+                .on_state = [this](relay::RelayClient::State s,
+                                   const std::string&) { connected = s == relay::RelayClient::State::kConnected; },
                 .on_published = [this](std::int64_t, const Result<void>&) { ++acked; }}) {
     client.start();
   }

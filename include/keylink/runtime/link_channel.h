@@ -77,10 +77,10 @@ struct LinkChannelCallbacks {
 };
 
 struct LinkChannelStats {
-  std::uint64_t messages_sent = 0;      // accepted by send()
-  std::uint64_t messages_received = 0;  // passed to on_message
-  std::uint64_t dropped_too_large = 0;  // inbound over max_message (LAN: the connection is closed too)
-  std::uint64_t dropped_malformed = 0;  // relay: a payload that is not base64
+  std::uint64_t messages_sent = 0;        // accepted by send()
+  std::uint64_t messages_received = 0;    // passed to on_message
+  std::uint64_t dropped_too_large = 0;    // inbound over max_message (LAN: the connection is closed too)
+  std::uint64_t dropped_malformed = 0;    // relay: a payload that is not base64
   std::uint64_t refused_connections = 0;  // LAN listener: connectors turned away while it had its peer
 };
 
@@ -107,8 +107,8 @@ class LinkChannel {
 };
 
 struct RelayLinkOptions {
-  relay::ClientOptions relay{};   // the relay's URL (ws:// or wss://), timeouts, ...
-  std::string inbound_topic{};    // 64 lowercase hex characters: what this side reads
+  relay::ClientOptions relay{};                    // the relay's URL (ws:// or wss://), timeouts, ...
+  std::string inbound_topic{};                     // 64 lowercase hex characters: what this side reads
   // 64 lowercase hex characters: what the peer reads. Empty when this side learns it from the peer's
   // first message (set_outbound_topic() before the first send).
   std::string outbound_topic{};
@@ -121,8 +121,8 @@ class RelayLinkChannel final : public LinkChannel {
  public:
   // Checks the options, makes the channel's throwaway relay key (from rng) and its in-memory outbox,
   // and starts connecting. io, rng and clock must outlive the channel.
-  static Result<std::unique_ptr<RelayLinkChannel>> open(boost::asio::io_context& io, RelayLinkOptions options,
-                                                        Rng& rng, const Clock& clock, LinkChannelCallbacks callbacks);
+  static Result<std::unique_ptr<RelayLinkChannel>> open(boost::asio::io_context& io, RelayLinkOptions options, Rng& rng,
+                                                        const Clock& clock, LinkChannelCallbacks callbacks);
   ~RelayLinkChannel() override;
 
   Result<void> send(ByteView message) override;
@@ -169,7 +169,8 @@ class LanLinkChannel final : public LinkChannel {
                                                          LanLinkOptions options, LinkChannelCallbacks callbacks);
   ~LanLinkChannel() override;
 
-  // The listener's bound address as "IP:PORT" ("[IPv6]:PORT"), for kl-lan; the peer's for a connector.
+  // The listener's bound address as "IP:PORT" ("[IPv6]:PORT"), for kl-lan (a listener on 0.0.0.0 or ::
+  // says so: the URI needs the device's LAN address and this port); the target's for a connector.
   std::string address() const;
 
   Result<void> send(ByteView message) override;
