@@ -393,7 +393,8 @@ TEST_F(XmtpNodeTest, AfterANewPreKeyPeersInviteToItAndTheRemovedDeviceOpensNothi
   {
     auto account = wx::decode_linked_account(alice_keys->linked_account().expose()).value();
     auto txn = store::Transaction::begin(removed.home.db()).value();
-    ASSERT_TRUE(keystore::LocalKeystore::adopt(removed.home.db(), removed.home.vault(), std::move(account), removed.rng));
+    ASSERT_TRUE(
+        keystore::LocalKeystore::adopt(removed.home.db(), removed.home.vault(), std::move(account), removed.rng));
     ASSERT_TRUE(txn.commit());
   }
   removed.open();
