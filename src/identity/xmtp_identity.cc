@@ -95,6 +95,10 @@ void sign_pre_key(const wx::PrivateKey& identity, wx::PublicKey& pre_key) {
   pre_key.signature = wx::Signature{wx::SignatureKind::kEcdsaCompact, signature};
 }
 
+wx::PrivateKey copy_private(const wx::PrivateKey& key) {
+  return wx::PrivateKey{key.timestamp, copy_key(key.secret), key.public_key};
+}
+
 Result<void> check_bundle(const wx::PrivateKeyBundleV1& bundle, const crypto::EthAddress& wallet) {
   if (bundle.pre_keys.empty()) return fail(wire::Errc::kMalformed, "XMTP identity: no pre-key");
   const auto& identity = bundle.identity_key;
@@ -195,6 +199,21 @@ Result<XmtpIdentity> XmtpIdentity::from_bundle(wx::PrivateKeyBundleV1 bundle, co
   auto v2 = bundle_v2_from_legacy(bundle);
   if (!v2) return fail(context("XMTP identity", v2.error()));
   return XmtpIdentity(wallet, std::move(bundle), std::move(*v2));
+}
+
+Result<XmtpIdentity> XmtpIdentity::with_new_pre_key(const Clock& clock, Rng& rng) const {
+  auto pre_key = generate_key(clock, rng);
+  // Newer than every pre-key before it, whatever the clock says: contacts are ordered by these times.
+  const auto newest = std::max_element(v1_.pre_keys.begin(), v1_.pre_keys.end(),
+                                       [](const auto& a, const auto& b) { return a.timestamp < b.timestamp; });
+  if (newest != v1_.pre_keys.end() && pre_key.timestamp <= newest->timestamp) {
+    pre_key.timestamp = pre_key.public_key.timestamp = newest->timestamp + 1;
+  }
+  sign_pre_key(v1_.identity_key, pre_key.public_key);
+  wx::PrivateKeyBundleV1 bundle{copy_private(v1_.identity_key), {}};
+  bundle.pre_keys.push_back(std::move(pre_key));
+  for (const auto& older : v1_.pre_keys) bundle.pre_keys.push_back(copy_private(older));
+  return from_bundle(std::move(bundle), wallet_);
 }
 
 wx::PublicKeyBundle XmtpIdentity::public_bundle_v1() const { return wx::public_bundle(v1_); }

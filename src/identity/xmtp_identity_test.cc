@@ -151,6 +151,33 @@ TEST(XmtpIdentity, ContactEnvelopesAreV1ThenV2) {
   EXPECT_TRUE(std::holds_alternative<wx::SignedPublicKeyBundle>(*wx::decode_contact_bundle(envelopes[1].message)));
 }
 
+// PrivateKeyBundleV1.addPreKey: the new pre-key first, signed by the same identity key, the older kept.
+TEST(XmtpIdentity, ANewPreKeyIsAdvertisedFirstAndMakesTheBundleNewer) {
+  TestWallet wallet(7);
+  const auto identity = make(wallet);
+  FixedRng rng(2);
+  auto rotated = identity.with_new_pre_key(clock_at_ms(kNowMs + 10), rng);
+  ASSERT_TRUE(rotated) << rotated.error().message;
+  const auto& pre_keys = rotated->bundle_v1().pre_keys;
+  ASSERT_EQ(pre_keys.size(), 2u);
+  EXPECT_EQ(pre_keys[0].timestamp, kNowMs + 10);
+  EXPECT_EQ(pre_keys[1].public_key.key, identity.bundle_v1().pre_keys[0].public_key.key);
+  EXPECT_NE(pre_keys[0].public_key.key, pre_keys[1].public_key.key);
+  EXPECT_EQ(rotated->public_bundle_v1().pre_key.key, pre_keys[0].public_key.key);
+  EXPECT_EQ(rotated->public_bundle().pre_key.key.key, pre_keys[0].public_key.key);
+  EXPECT_EQ(wx::encode(rotated->public_bundle().identity_key), wx::encode(identity.public_bundle().identity_key));
+  EXPECT_EQ(verify_public_bundle(rotated->public_bundle()).value(), wallet.account.address());
+  EXPECT_EQ(verify_public_bundle(rotated->public_bundle_v1()).value(), wallet.account.address());
+  EXPECT_GT(bundle_created_ns(rotated->public_bundle()), bundle_created_ns(identity.public_bundle()));
+
+  // A clock set back (or in the same millisecond) still gives a newer bundle.
+  auto again = rotated->with_new_pre_key(clock_at_ms(kNowMs), rng);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->bundle_v1().pre_keys.size(), 3u);
+  EXPECT_EQ(again->bundle_v1().pre_keys[0].timestamp, kNowMs + 11);
+  EXPECT_GT(bundle_created_ns(again->public_bundle()), bundle_created_ns(rotated->public_bundle()));
+}
+
 TEST(EthAccountXmtp, SignsOnlyTheTwoOwnXmtpTexts) {
   TestWallet wallet(7);
   const std::string footer(kXmtpFooter);

@@ -45,13 +45,18 @@ auto each(std::span<const Request> requests, Fn&& fn) {
 }  // namespace
 
 struct LocalKeystore::State {
-  State(Rng& rng_in, identity::XmtpIdentity identity_in, ConversationStore conversations_in)
-      : rng(&rng_in),
+  State(store::Database& db_in, const store::Vault& vault_in, Rng& rng_in, identity::XmtpIdentity identity_in,
+        ConversationStore conversations_in)
+      : db(&db_in),
+        vault(&vault_in),
+        rng(&rng_in),
         identity(std::move(identity_in)),
         public_bundle(identity.public_bundle()),
         address(identity.wallet().to_string()),
         conversations(std::move(conversations_in)) {}
 
+  store::Database* db;
+  const store::Vault* vault;
   Rng* rng;
   identity::XmtpIdentity identity;
   wx::SignedPublicKeyBundle public_bundle;
@@ -113,6 +118,18 @@ Result<void> store_identity(store::Database& db, const store::Vault& vault, cons
   return {};
 }
 
+// The identity row's new bundle (a rotated pre-key), in the caller's transaction.
+Result<void> replace_identity(store::Database& db, const store::Vault& vault, const identity::XmtpIdentity& identity,
+                              Rng& rng) {
+  auto update = db.prepare("UPDATE xmtp_identity SET sealed_bundle = ?1 WHERE id = 1 AND address = ?2");
+  if (!update) return fail(update.error());
+  update->bind_blob(1, vault.seal(wx::encode(identity.bundle_v1()), kXmtpIdentityLabel, rng))
+      .bind_text(2, identity.wallet().to_string());
+  if (auto stored = update->run(); !stored) return fail(stored.error());
+  if (db.changes() != 1) return fail(store::Errc::kCorrupt, "xmtp_identity: the identity row is gone");
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LocalKeystore>> LocalKeystore::create(store::Database& db, const store::Vault& vault,
@@ -124,7 +141,7 @@ Result<std::unique_ptr<LocalKeystore>> LocalKeystore::create(store::Database& db
   if (!conversations) return fail(conversations.error());
   if (auto committed = txn->commit(); !committed) return fail(committed.error());
   return std::unique_ptr<LocalKeystore>(new LocalKeystore(
-      std::make_unique<State>(rng, std::move(identity), std::move(*conversations))));
+      std::make_unique<State>(db, vault, rng, std::move(identity), std::move(*conversations))));
 }
 
 Result<std::unique_ptr<LocalKeystore>> LocalKeystore::load(store::Database& db, const store::Vault& vault, Rng& rng) {
@@ -149,7 +166,7 @@ Result<std::unique_ptr<LocalKeystore>> LocalKeystore::load(store::Database& db, 
   auto conversations = ConversationStore::open(db, vault);
   if (!conversations) return fail(conversations.error());
   return std::unique_ptr<LocalKeystore>(new LocalKeystore(
-      std::make_unique<State>(rng, std::move(*identity), std::move(*conversations))));
+      std::make_unique<State>(db, vault, rng, std::move(*identity), std::move(*conversations))));
 }
 
 LocalKeystore::LocalKeystore(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -189,6 +206,21 @@ SecretBytes LocalKeystore::linked_account() const {
 
 const crypto::Secp256k1PrivateKey& LocalKeystore::identity_key() const noexcept {
   return state_->v1().identity_key.secret;
+}
+
+Result<void> LocalKeystore::rotate_pre_key(const Clock& clock, Rng& rng, const WithNewBundles& also) {
+  auto rotated = state_->identity.with_new_pre_key(clock, rng);
+  if (!rotated) return fail(context("new pre-key", rotated.error()));
+  auto txn = store::Transaction::begin(*state_->db);
+  if (!txn) return fail(txn.error());
+  if (auto stored = replace_identity(*state_->db, *state_->vault, *rotated, rng); !stored) return stored;
+  if (also) {
+    if (auto written = also(rotated->public_bundle_v1(), rotated->public_bundle()); !written) return written;
+  }
+  if (auto committed = txn->commit(); !committed) return committed;
+  state_->public_bundle = rotated->public_bundle();
+  state_->identity = std::move(*rotated);
+  return {};
 }
 
 std::string LocalKeystore::account_address() const { return state_->address; }

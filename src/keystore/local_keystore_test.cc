@@ -368,6 +368,87 @@ TEST(LinkedAccount, ANewDeviceReadsAndWritesTheConversationsOfTheAccount) {
   EXPECT_TRUE(wx::verify_signed_content(*signed_content, after.header_bytes));
 }
 
+// An invitation from `from` to the bundle `to` advertises, dated `at` (the envelope and the header).
+identity::SaveInviteRequest invite_at(const Home& from, const wx::SignedPublicKeyBundle& to, std::string id,
+                                      std::uint64_t at) {
+  auto invite = from.keystore->create_invite({to, std::move(id), {}, at});
+  EXPECT_TRUE(invite) << invite.error().message;
+  return {wx::invite_topic(from.wallet.account.address()), at, invite->sealed_invitation};
+}
+
+Result<identity::ConversationReference> open_on(LocalKeystore& keystore, const identity::SaveInviteRequest& request) {
+  return std::move(keystore.save_invites({&request, 1}).front());
+}
+
+// Device removal: the removed device (here a copy of the identity taken before, on another home) opens
+// no invitation sealed to the bundle advertised after; the devices that stay open both.
+TEST(PreKeyRotation, TheRemovedDeviceOpensNoInvitationMadeAfterward) {
+  Home alice(1), bob(2);
+  const auto old_bundle = alice.keystore->public_key_bundle();
+  const auto before = invite_at(bob, old_bundle, "before", kNow);
+  const SecretBytes removed_copy = alice.keystore->linked_account();
+
+  alice.clock.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(alice.keystore->rotate_pre_key(alice.clock, alice.wallet.rng));
+  const auto new_bundle = alice.keystore->public_key_bundle();
+  EXPECT_EQ(wx::encode(new_bundle.identity_key), wx::encode(old_bundle.identity_key));
+  EXPECT_NE(new_bundle.pre_key.key.key, old_bundle.pre_key.key.key);
+  EXPECT_EQ(alice.keystore->legacy_public_key_bundle().pre_key.key, new_bundle.pre_key.key.key);
+  EXPECT_GT(identity::bundle_created_ns(new_bundle), identity::bundle_created_ns(old_bundle));
+  const auto after = invite_at(bob, new_bundle, "after", kNow + 2'000'000'000);
+
+  auto old_opened = open_on(*alice.keystore, before);
+  ASSERT_TRUE(old_opened) << old_opened.error().message;
+  EXPECT_EQ(old_opened->conversation_id, "before");
+  auto new_opened = open_on(*alice.keystore, after);
+  ASSERT_TRUE(new_opened) << new_opened.error().message;
+  EXPECT_EQ(new_opened->conversation_id, "after");
+
+  // The rotated bundle is what the home keeps: a reload (a restart) advertises and opens the same.
+  auto reloaded = LocalKeystore::load(alice.wallet.db, alice.wallet.vault, alice.wallet.rng);
+  ASSERT_TRUE(reloaded) << reloaded.error().message;
+  EXPECT_EQ(wx::encode((*reloaded)->public_key_bundle()), wx::encode(new_bundle));
+  EXPECT_TRUE(open_on(**reloaded, after));
+
+  NewDevice removed;
+  auto removed_keystore = removed.adopt(removed_copy.expose());
+  ASSERT_TRUE(removed_keystore) << removed_keystore.error().message;
+  EXPECT_TRUE(open_on(**removed_keystore, before));
+  auto refused = open_on(**removed_keystore, after);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, wire::Errc::kMalformed) << refused.error().message;  // no such pre-key here
+  EXPECT_TRUE((*removed_keystore)->v2_conversations().value().size() == 1u);
+
+  // And a device linked after the rotation gets every pre-key.
+  NewDevice linked_after;
+  auto linked = linked_after.adopt(alice.keystore->linked_account().expose());
+  ASSERT_TRUE(linked) << linked.error().message;
+  EXPECT_TRUE(open_on(**linked, before));
+  EXPECT_TRUE(open_on(**linked, after));
+}
+
+TEST(PreKeyRotation, WhatTheCallerWritesFailingLeavesTheOldPreKey) {
+  Home alice(1);
+  const auto old_bundle = alice.keystore->public_key_bundle();
+  alice.clock.advance(std::chrono::seconds(1));
+  bool called = false;
+  auto rotated = alice.keystore->rotate_pre_key(
+      alice.clock, alice.wallet.rng,
+      [&](const wx::PublicKeyBundle& v1, const wx::SignedPublicKeyBundle& v2) -> Result<void> {
+        called = true;
+        EXPECT_EQ(v1.pre_key.key, v2.pre_key.key.key);
+        EXPECT_NE(v2.pre_key.key.key, old_bundle.pre_key.key.key);
+        return fail(store::Errc::kCorrupt, "the outbox is full");
+      });
+  ASSERT_FALSE(rotated);
+  EXPECT_TRUE(called);
+  EXPECT_EQ(rotated.error().code, store::Errc::kCorrupt);
+  EXPECT_EQ(wx::encode(alice.keystore->public_key_bundle()), wx::encode(old_bundle));
+  auto reloaded = LocalKeystore::load(alice.wallet.db, alice.wallet.vault, alice.wallet.rng);
+  ASSERT_TRUE(reloaded);
+  EXPECT_EQ(wx::encode((*reloaded)->public_key_bundle()), wx::encode(old_bundle));
+}
+
 TEST(LinkedAccount, IsRefusedByAHomeWithAnIdentityAndLeavesItAsItWas) {
   Home alice(1), carol(3);
   auto account = wx::decode_linked_account(alice.keystore->linked_account().expose());

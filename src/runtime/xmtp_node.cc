@@ -56,7 +56,8 @@ void merge(Received& into, Received&& from) {
 // The newest bundle on a contact topic that `peer` signed, as a V2 bundle (a V1 bundle is converted as
 // SignedPublicKeyBundle.fromLegacyBundle does). Newest by the creation times its signatures cover, not
 // by the envelope's timestamp, which whoever republishes an old bundle sets as they like; of equal
-// ones, the later on the topic. Contact::published_ns is the identity key's creation time.
+// ones, the later on the topic. Contact::published_ns is the later of the two (a new pre-key makes a
+// bundle newer, XmtpNode::rotate_pre_key).
 std::optional<messaging::Contact> newest_contact(const std::vector<wx::Envelope>& envelopes,
                                                  const crypto::EthAddress& peer) {
   std::optional<messaging::Contact> best;
@@ -71,7 +72,7 @@ std::optional<messaging::Contact> newest_contact(const std::vector<wx::Envelope>
     const auto made = identity::bundle_created_ns(*v2);
     if (!best || made >= best_made) {
       best_made = made;
-      best = messaging::Contact{peer.to_string(), std::move(*v2), made.first};
+      best = messaging::Contact{peer.to_string(), std::move(*v2), std::max(made.first, made.second)};
     }
   }
   return best;
@@ -429,7 +430,7 @@ void XmtpNode::find_contact(const crypto::EthAddress& peer, Done<messaging::Cont
   self->query_all(
       wx::contact_topic(peer), {}, [self, peer, done = std::move(done)](Result<std::vector<wx::Envelope>> envelopes) {
         // Offline, the bundle fetched last time will do: bundles change only when a peer makes a new
-        // identity, and an old bundle's invitation still reaches that peer's invite topic.
+        // identity or pre-key, and an old bundle's invitation still reaches that peer's invite topic.
         auto cached = self->store->contact(peer.to_string());
         if (!envelopes) {
           if (cached && *cached) return done(messaging::Contact{peer.to_string(), std::move(**cached), 0});
@@ -592,6 +593,21 @@ void XmtpNode::sync_consent(Done<void> done) {
 void XmtpNode::when_sent(std::function<void()> done) {
   state_->sent_waiters.push_back(std::move(done));
   state_->fire_waiters();
+}
+
+Result<void> XmtpNode::rotate_pre_key() {
+  State* self = state_.get();
+  const auto wallet = crypto::EthAddress::parse(self->keystore->account_address());
+  KEYLINK_CHECK(wallet.has_value());
+  auto rotated = self->keystore->rotate_pre_key(
+      self->clock, self->rng, [&](const wx::PublicKeyBundle& v1, const wx::SignedPublicKeyBundle& v2) -> Result<void> {
+        const auto envelopes = identity::contact_envelopes(*wallet, v1, v2, self->clock);
+        if (auto queued = self->enqueue(envelopes); !queued) return queued;
+        return self->store->put_contact(self->keystore->account_address(), v2, envelopes.front().timestamp_ns);
+      });
+  if (!rotated) return fail(context("new pre-key", rotated.error()));
+  self->client->flush_outbox();
+  return {};
 }
 
 }  // namespace keylink::runtime

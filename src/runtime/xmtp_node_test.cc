@@ -11,9 +11,12 @@
 #include "keylink/identity/eth_account.h"
 #include "keylink/identity/private_store.h"
 #include "keylink/identity/xmtp_identity.h"
+#include "keylink/keystore/local_keystore.h"
+#include "keylink/store/transaction.h"
 #include "keylink/wire/errors.h"
 #include "keylink/wire/jsonrpc.h"
 #include "keylink/wire/xmtp/content_types.h"
+#include "keylink/wire/xmtp/linked_account.h"
 #include "keylink/wire/xmtp/relay_mapping.h"
 #include "keylink/wire/xmtp/topics.h"
 #include "testing/loopback_relay.h"
@@ -363,6 +366,65 @@ TEST_F(XmtpNodeTest, AReplayedOldBundleOrBackupDoesNotWin) {
   ASSERT_TRUE(*restored && **restored);
   again.open();
   EXPECT_EQ(wx::encode(again.node->keystore().public_key_bundle()), current);
+}
+
+// Device removal: after rotate_pre_key a peer that fetches the contact gets the new pre-key (even with
+// the old bundle republished later by anyone), and the conversation it starts opens on the rotated
+// home, not on the removed device (a home given the identity before).
+TEST_F(XmtpNodeTest, AfterANewPreKeyPeersInviteToItAndTheRemovedDeviceOpensNothing) {
+  Party& alice = party(1);
+  Party& bob = party(2);
+  ASSERT_TRUE(sent(alice));
+  auto* alice_keys = dynamic_cast<keystore::LocalKeystore*>(&alice.node->keystore());
+  ASSERT_NE(alice_keys, nullptr);
+  const auto old_v1 = alice_keys->legacy_public_key_bundle();
+  const auto old_v2 = alice_keys->public_key_bundle();
+
+  auto find_contact = [&](Party& from, Party& of) {
+    std::optional<Result<messaging::Contact>> contact;
+    from.node->find_contact(of.address(), [&](auto r) { contact = std::move(r); });
+    EXPECT_TRUE(run_until(io, [&] { return contact.has_value(); }));
+    return contact.value_or(fail(wire::Errc::kMalformed, "no answer"));
+  };
+  // Bob knew the old bundle (cached, for when the relay is out of reach).
+  ASSERT_TRUE(find_contact(bob, alice));
+
+  Party& removed = party(5, /*wallet_byte=*/1, /*open=*/false);
+  {
+    auto account = wx::decode_linked_account(alice_keys->linked_account().expose()).value();
+    auto txn = store::Transaction::begin(removed.home.db()).value();
+    ASSERT_TRUE(
+        keystore::LocalKeystore::adopt(removed.home.db(), removed.home.vault(), std::move(account), removed.rng));
+    ASSERT_TRUE(txn.commit());
+  }
+  removed.open();
+  ASSERT_TRUE(sent(removed));
+
+  clock.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(alice.node->rotate_pre_key());
+  ASSERT_TRUE(sent(alice));
+  const auto rotated = alice.node->keystore().public_key_bundle();
+  ASSERT_NE(rotated.pre_key.key.key, old_v2.pre_key.key.key);
+  // Mallory (or the removed device) republishes the old bundles, stamped later.
+  clock.advance(std::chrono::seconds(1));
+  inject(identity::contact_envelopes(alice.address(), old_v1, old_v2, clock));
+
+  auto contact = find_contact(bob, alice);
+  ASSERT_TRUE(contact) << contact.error().message;
+  EXPECT_EQ(wx::encode(contact->bundle), wx::encode(rotated));
+  EXPECT_EQ(wx::encode(bob.node->messages().contact(alice.node->address()).value().value()), wx::encode(rotated));
+
+  clock.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(send(bob, alice, "after the removal"));
+  auto at_alice = sync(alice);
+  ASSERT_TRUE(at_alice) << at_alice.error().message;
+  ASSERT_EQ(at_alice->conversations.size(), 1u);
+  EXPECT_EQ(texts(at_alice->messages), std::vector<std::string>{"after the removal"});
+  auto at_removed = sync(removed);
+  ASSERT_TRUE(at_removed) << at_removed.error().message;
+  EXPECT_TRUE(at_removed->conversations.empty());
+  EXPECT_TRUE(at_removed->messages.empty());
+  EXPECT_FALSE(removed.refused.empty());  // the invitation, which it cannot open
 }
 
 // `contacts deny`: the views hide the peer's conversations and messages unless asked for all; what the

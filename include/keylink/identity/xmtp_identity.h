@@ -73,6 +73,14 @@ class XmtpIdentity {
   // wire::Errc::kMalformed.
   static Result<XmtpIdentity> from_bundle(wire::xmtp::PrivateKeyBundleV1 bundle, const crypto::EthAddress& wallet);
 
+  // This identity with a new pre-key, as xmtp-js PrivateKeyBundleV1.addPreKey() adds one: from `rng`,
+  // signed by the identity key, and put first, so that public_bundle() advertises it; the older
+  // pre-keys follow it, so that what was sealed to them still opens. It is stamped clock.unix_millis(),
+  // or 1 ms past the newest pre-key when the clock is not past that (a clock set back), so that a bundle
+  // advertising it is newer (bundle_created_ns) than every bundle this identity advertised before.
+  // The identity key stays: whoever holds it (a removed device) can still sign pre-keys of its own.
+  Result<XmtpIdentity> with_new_pre_key(const Clock& clock, Rng& rng) const;
+
   const crypto::EthAddress& wallet() const noexcept { return wallet_; }
   const wire::xmtp::PrivateKeyBundleV1& bundle_v1() const noexcept { return v1_; }
   const wire::xmtp::PrivateKeyBundleV2& bundle_v2() const noexcept { return v2_; }

@@ -7,11 +7,13 @@
 // encrypts itself, and plaintexts of what it was asked to decrypt.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "keylink/base/clock.h"
 #include "keylink/base/result.h"
 #include "keylink/base/rng.h"
 #include "keylink/identity/keystore.h"
@@ -47,6 +49,19 @@ class LocalKeystore final : public identity::Keystore {
   // The identity key, for what this home signs as the account beside XMTP: its list of devices
   // (keylink/sync). It never leaves the process.
   const crypto::Secp256k1PrivateKey& identity_key() const noexcept;
+
+  // What rotate_pre_key() also writes in its transaction, given the public bundles of the new pre-key
+  // (legacy, then V2): the rows that publish them (contact bundles queued in the relay outbox, say).
+  using WithNewBundles =
+      std::function<Result<void>(const wire::xmtp::PublicKeyBundle&, const wire::xmtp::SignedPublicKeyBundle&)>;
+  // Device removal: a new pre-key (identity::XmtpIdentity::with_new_pre_key: signed by the identity key,
+  // first in the bundle), which public_key_bundle() and legacy_public_key_bundle() advertise from then
+  // on, so that an invitation sealed to the new bundle opens on no device that was given the identity
+  // before. The older pre-keys stay: what was sealed to them before still opens here.
+  // Its own transaction: the identity row, sealed, with what `also` writes. The new pre-key is used only
+  // once that commits; on any failure (of `also` too) the keystore and its row stay as they were.
+  // REQUIRES: no transaction is open on the database.
+  Result<void> rotate_pre_key(const Clock& clock, Rng& rng, const WithNewBundles& also = {});
 
   std::string account_address() const override;
   wire::xmtp::SignedPublicKeyBundle public_key_bundle() const override;

@@ -33,8 +33,9 @@ inline constexpr std::uint64_t kMaxClockSkewNs = 3600ull * 1'000'000'000;
 struct Contact {
   std::string address;  // EIP-55
   wire::xmtp::SignedPublicKeyBundle bundle;
-  // When the bundle's identity key was made (identity::key_created_ns: signed, unlike the envelope's
-  // time); 0 when unknown. The newer bundle of a wallet is the one with the later time.
+  // When the bundle's newer key was made, its identity key or its pre-key (identity::key_created_ns:
+  // signed, unlike the envelope's time); 0 when unknown. The newer bundle of a wallet is the one with
+  // the later time: a new identity, or a new pre-key of the same identity.
   std::uint64_t published_ns = 0;
 };
 

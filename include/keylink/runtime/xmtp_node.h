@@ -127,6 +127,13 @@ class XmtpNode {
   // Runs `done` once every queued message has been acknowledged (or refused) by the relay.
   void when_sent(std::function<void()> done);
 
+  // Device removal: a new pre-key (keystore::LocalKeystore::rotate_pre_key) and the contact bundles
+  // that advertise it (identity::contact_envelopes, as first published), in one transaction, then sent.
+  // A peer that reads the contact afterwards (find_contact: the newest pre-key wins) seals its new
+  // invitations to a key the removed device does not have; older pre-keys stay, for what was sealed to
+  // them. It cannot shut out a removed device that uses the identity key it still holds.
+  Result<void> rotate_pre_key();
+
  private:
   struct State;
   explicit XmtpNode(std::unique_ptr<State> state);
