@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keylink/base/encoding.h"
+#include "keylink/sync/change.h"
 #include "keylink/wire/xmtp/content_compression.h"
 #include "keylink/wire/xmtp/content_types.h"
 
@@ -215,7 +216,7 @@ void run_watch(const GlobalOptions& global, const ChatOptions& options) {
 void run_contacts(const GlobalOptions& global, const ChatOptions& options) {
   Command command(global);
   command.open_chat();
-  command.chat().sync_consent([&](Result<void> synced) {
+  command.when_devices_synced([&] { command.chat().sync_consent([&](Result<void> synced) {
     if (!synced)
       say("consent records: " + escape_for_terminal(synced.error().message) + "; showing what this home knows");
     std::map<std::string, std::int64_t> peers;
@@ -227,23 +228,30 @@ void run_contacts(const GlobalOptions& global, const ChatOptions& options) {
       if (address != command.chat().address()) peers.emplace(address, 0);
     }
     for (const auto& address : check(command.chat().messages().consent_addresses())) peers.emplace(address, 0);
+    const auto& account = command.devices().state();
+    for (const auto& contact : account.contacts()) peers.emplace(contact.address, 0);
     json out = json::array();
     for (const auto& [address, conversations] : peers) {
       const auto consent = check(command.chat().messages().consent(address));
-      out.push_back(
-          {{"address", address}, {"consent", messaging::to_string(consent)}, {"conversations", conversations}});
+      const auto contact = account.contact(address);
+      out.push_back({{"address", address},
+                     {"name", contact && !contact->name.empty() ? json(contact->name) : json(nullptr)},
+                     {"consent", messaging::to_string(consent)},
+                     {"conversations", conversations}});
     }
     if (options.json) {
       std::cout << out.dump() << std::endl;
     } else {
       if (out.empty()) say("No contacts yet.");
       for (const auto& row : out) {
-        std::cout << escape_for_terminal(row["address"].get<std::string>()) << "  " << row["consent"].get<std::string>()
-                  << "  " << row["conversations"].get<std::int64_t>() << " conversations" << std::endl;
+        const std::string name = row["name"].is_null() ? "" : " (" + escape_for_terminal(row["name"].get<std::string>()) + ")";
+        std::cout << escape_for_terminal(row["address"].get<std::string>()) << name << "  "
+                  << row["consent"].get<std::string>() << "  " << row["conversations"].get<std::int64_t>()
+                  << " conversations" << std::endl;
       }
     }
     command.finish(0);
-  });
+  }); });
   exit_with(command.run(std::chrono::seconds(options.timeout),
                         "the relay did not answer within " + std::to_string(options.timeout) + " s"));
 }
@@ -253,10 +261,28 @@ void run_consent(const GlobalOptions& global, const ChatOptions& options, messag
   Command command(global);
   command.open_chat();
   check(command.chat().set_consent(peer, consent));
+  // The account's other devices learn it from the device topic too (and xmtp-js from the preferences).
+  const auto shared = consent == messaging::Consent::kDenied ? sync::Consent::kDenied : sync::Consent::kAllowed;
+  check(command.devices().change(sync::changes::consent(peer.to_string(), shared)));
   say(peer.to_string() + ": " + std::string(messaging::to_string(consent)));
   command.finish(0);
   exit_with(command.run(std::chrono::seconds(options.timeout),
                         "the relay did not take the record within " + std::to_string(options.timeout) + " s"));
+}
+
+// `keylink contacts name ADDRESS NAME`: a local name for a contact, the same on every device.
+void run_name(const GlobalOptions& global, const ChatOptions& options) {
+  const auto peer = parse_address(options.address);
+  Command command(global);
+  command.open_chat();
+  command.when_devices_synced([&] {
+    check(command.devices().change(sync::changes::contact_added(peer.to_string())));
+    check(command.devices().change(sync::changes::contact_name(peer.to_string(), options.text)));
+    say(peer.to_string() + " is now named " + escape_for_terminal(options.text) + " on every device of this account.");
+    command.finish(0);
+  });
+  exit_with(command.run(std::chrono::seconds(options.timeout),
+                        "the relay did not take the name within " + std::to_string(options.timeout) + " s"));
 }
 
 }  // namespace
@@ -311,6 +337,10 @@ void add_chat_commands(CLI::App& app, const GlobalOptions& global) {
     decide->add_option("ADDRESS", options->address, "The peer's Ethereum address")->required();
     decide->callback([&global, options, consent] { run_consent(global, *options, consent); });
   }
+  auto* name = contacts->add_subcommand("name", "Give a contact a local name, shared with this account's devices");
+  name->add_option("ADDRESS", options->address, "The contact's Ethereum address")->required();
+  name->add_option("NAME", options->text, "The name (up to 1024 bytes)")->required();
+  name->callback([&global, options] { run_name(global, *options); });
 }
 
 }  // namespace keylink::cli

@@ -1,5 +1,6 @@
 #include "command.h"
 
+#include <sys/utsname.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -212,6 +213,42 @@ void Command::open_chat(
       .on_publish_error = report_publish_error,
   };
   chat_ = check(runtime::XmtpNode::open(io_, *home_, relay_options_, rng_, clock_, std::move(callbacks)));
+  devices_ = check(runtime::DeviceSync::open(*home_, *chat_, device_name(), device_platform(), rng_, clock_));
+  devices_->sync([this](Result<runtime::DeviceSyncReport> report) {
+    if (!report) {
+      say("devices: " + report.error().message + "; the device list may be out of date");
+    } else {
+      if (!report->refused.empty()) {
+        say("devices: refused " + std::to_string(report->refused.size()) + " message(s) on the account's device topic (" +
+            escape_for_terminal(report->refused.front()) + (report->refused.size() > 1 ? ", ..." : "") + ")");
+      }
+      if (report->removed) {
+        say("This device was removed from the account by another device: it no longer receives the account's device\n"
+            "updates or new conversations, though it keeps what it had (XMTP v2 cannot take that back).");
+      }
+    }
+    devices_synced_ = true;
+    for (auto& then : std::exchange(devices_waiters_, {})) then();
+  });
+}
+
+void Command::when_devices_synced(std::function<void()> then) {
+  if (devices_synced_) return then();
+  devices_waiters_.push_back(std::move(then));
+}
+
+std::string device_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "keylink device";
+  return name;
+}
+
+std::string device_platform() {
+  utsname system{};
+  if (::uname(&system) != 0) return "unknown";
+  std::string out = system.sysname;
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 int Command::run(std::optional<std::chrono::seconds> timeout, std::string timeout_message) {

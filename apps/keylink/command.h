@@ -13,10 +13,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "keylink/base/clock.h"
 #include "keylink/base/rng.h"
 #include "keylink/base/terminal_text.h"
+#include "keylink/runtime/device_sync.h"
 #include "keylink/runtime/home.h"
 #include "keylink/runtime/session_node.h"
 #include "keylink/runtime/xmtp_node.h"
@@ -59,6 +61,10 @@ void say(const std::string& lines);
 // Without a terminal to ask, it shows the prompt on stderr, says that nobody could answer, and is false.
 bool ask_yes(const std::string& prompt);
 
+// This machine as a device: its host name and its system ("linux"), shown to the other devices.
+std::string device_name();
+std::string device_platform();
+
 class Command {
  public:
   // Opens the home (asking for the passphrase when KEYLINK_PASSPHRASE is unset) and, for the session
@@ -69,6 +75,12 @@ class Command {
   // watching go to on_message.
   void open_chat(
       std::function<void(const messaging::DecodedMessage&, const identity::ConversationReference&)> on_message = {});
+
+  // The devices of the account: open_chat() opens them (making this home the account's first device
+  // when it is none yet) and syncs them once, in the background; when_devices_synced() runs `then` once
+  // that sync has ended (at once if it has).
+  runtime::DeviceSync& devices() { return *devices_; }
+  void when_devices_synced(std::function<void()> then);
 
   // App events of the session engine, after their commit.
   std::function<void(const session::Action&)> on_event;
@@ -96,6 +108,9 @@ class Command {
   std::optional<runtime::Home> home_;
   std::unique_ptr<runtime::SessionNode> node_;
   std::unique_ptr<runtime::XmtpNode> chat_;
+  std::unique_ptr<runtime::DeviceSync> devices_;
+  bool devices_synced_ = false;
+  std::vector<std::function<void()>> devices_waiters_;
   boost::asio::steady_timer deadline_{io_};
   std::optional<int> exit_code_;
 };

@@ -1,8 +1,5 @@
 #include "device_commands.h"
 
-#include <sys/utsname.h>
-#include <unistd.h>
-
 #include <ctime>
 #include <iostream>
 
@@ -28,22 +25,9 @@ struct DeviceOptions {
   std::string code;
   std::string name;
   std::string lan;
+  std::string id;
   int timeout = 300;
 };
-
-std::string this_host() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "keylink device";
-  return name;
-}
-
-std::string this_platform() {
-  utsname system{};
-  if (::uname(&system) != 0) return "unknown";
-  std::string out = system.sysname;
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string local_time(std::int64_t unix_seconds) {
   const auto seconds = static_cast<std::time_t>(unix_seconds);
@@ -57,8 +41,8 @@ std::string local_time(std::int64_t unix_seconds) {
 runtime::DeviceLinkOptions link_options(const GlobalOptions& global, std::string name) {
   runtime::DeviceLinkOptions options;
   options.relay = {.url = global.relay, .ca_file = global.relay_ca};
-  options.name = name.empty() ? this_host() : std::move(name);
-  options.platform = this_platform();
+  options.name = name.empty() ? device_name() : std::move(name);
+  options.platform = device_platform();
   return options;
 }
 
@@ -77,7 +61,7 @@ void run_code(const GlobalOptions& global, const DeviceOptions& options) {
   Command command(global);
   auto keystore = load_identity(command);
   auto& home = command.home();
-  check(runtime::enroll_first_device(home, *keystore, this_host(), this_platform(), command.rng(), command.clock()));
+  check(runtime::enroll_first_device(home, *keystore, device_name(), device_platform(), command.rng(), command.clock()));
   auto devices = check(runtime::DeviceStore::open(home.db(), home.vault()));
   const auto code = link::OneTimeCode::generate(command.rng(), command.clock().now());
   check(devices.save_code(code, command.rng()));
@@ -172,37 +156,96 @@ std::string_view status_text(sync::InstallationClass status) {
   return "?";
 }
 
-// `keylink devices`: every installation of the account's signed list.
-void run_list(const GlobalOptions& global, const DeviceOptions& options) {
-  Command command(global);
-  auto devices = check(runtime::list_devices(command.home()));
-  if (!devices) {
-    if (options.json) {
-      std::cout << "[]" << std::endl;
-      return;
-    }
-    return say("This home is not a device of an account yet: `keylink devices code` makes it the first one, "
-               "`keylink link` links it to another.");
-  }
+bool has_identity(Command& command) {
+  return static_cast<bool>(keystore::LocalKeystore::load(command.home().db(), command.home().vault(), command.rng()));
+}
+
+json device_json(const runtime::DeviceEntry& device, std::int64_t now_ms) {
+  const bool self = device.status == sync::InstallationClass::kThisDevice;
+  return {{"id", to_hex(device.installation.id)},
+          {"name", device.name},
+          {"platform", device.installation.platform},
+          {"linked_at", device.status == sync::InstallationClass::kGhost ? json(nullptr) : json(device.installation.linked_at)},
+          {"last_seen", self ? json(now_ms / 1000) : device.last_seen_ms ? json(*device.last_seen_ms / 1000) : json(nullptr)},
+          {"status", status_text(device.status)}};
+}
+
+void print_devices(Command& command, const DeviceOptions& options) {
+  const auto devices = check(runtime::list_devices(command.home()));
+  const std::int64_t now_ms = command.clock().unix_millis();
   json out = json::array();
-  for (const auto& device : *devices) {
-    out.push_back({{"id", to_hex(device.installation.id)},
-                   {"name", device.name},
-                   {"platform", device.installation.platform},
-                   {"linked_at", device.installation.linked_at},
-                   {"last_seen", nullptr},
-                   {"status", status_text(device.status)}});
-  }
+  for (const auto& device : devices.value_or(std::vector<runtime::DeviceEntry>{})) out.push_back(device_json(device, now_ms));
   if (options.json) {
     std::cout << out.dump() << std::endl;
     return;
   }
-  for (const auto& device : *devices) {
-    std::cout << to_hex(device.installation.id).substr(0, 16) << "  " << escape_for_terminal(device.name) << " ("
-              << escape_for_terminal(device.installation.platform) << ")  linked "
-              << local_time(device.installation.linked_at) << "  " << status_text(device.status) << "\n";
+  for (const auto& row : out) {
+    const auto time = [](const json& value) { return value.is_null() ? std::string("never") : local_time(value.get<std::int64_t>()); };
+    std::cout << row["id"].get<std::string>().substr(0, 16) << "  " << escape_for_terminal(row["name"].get<std::string>())
+              << " (" << escape_for_terminal(row["platform"].get<std::string>()) << ")  linked " << time(row["linked_at"])
+              << "  last seen " << time(row["last_seen"]) << "  " << row["status"].get<std::string>() << "\n";
   }
   std::cout << std::flush;
+}
+
+// `keylink devices`: every installation of the account's signed list (and the ghosts), after a sync.
+void run_list(const GlobalOptions& global, const DeviceOptions& options) {
+  Command command(global);
+  if (!has_identity(command)) {
+    if (options.json) {
+      std::cout << "[]" << std::endl;
+      return;
+    }
+    return say("This home is not a device of an account yet: `keylink devices code` makes it the first one of its\n"
+               "account, `keylink link` links it to another.");
+  }
+  command.open_chat();
+  command.when_devices_synced([&] {
+    print_devices(command, options);
+    command.finish(0);
+  });
+  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer in time"));
+}
+
+// The one listed device whose id starts with `prefix` (at least 8 hex digits).
+sync::InstallationId find_device(const sync::InstallationList& list, std::string prefix) {
+  for (auto& c : prefix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (prefix.size() < 8) die("give at least the first 8 hex digits of the device id (`keylink devices`)");
+  const sync::Installation* found = nullptr;
+  for (const auto& installation : list.installations) {
+    if (!to_hex(installation.id).starts_with(prefix)) continue;
+    if (found) die("'" + prefix + "' names more than one device: give more of its id");
+    found = &installation;
+  }
+  if (!found) die("no device of this account has an id starting with '" + prefix + "'");
+  return found->id;
+}
+
+// `keylink devices remove ID`: the list without it, a new group key for the others, new pre-keys.
+void run_remove(const GlobalOptions& global, const DeviceOptions& options) {
+  Command command(global);
+  if (!has_identity(command)) die("this home is not a device of an account");
+  command.open_chat();
+  command.when_devices_synced([&] {
+    const auto id = find_device(command.devices().list(), options.id);
+    const auto* device = command.devices().list().find(id);
+    if (device->status == sync::InstallationStatus::kRemoved) die("that device was removed already");
+    const std::string shown =
+        "Remove " + escape_for_terminal(device->name) + " (" + escape_for_terminal(device->platform) + ", " +
+        to_hex(id).substr(0, 16) +
+        ")?\nFrom now on it reads nothing the other devices write to the account, and it opens no conversation\n"
+        "started after this. It keeps the identity key and the conversations it had: XMTP v2 cannot take them back.";
+    if (options.yes) say(shown);
+    if (!options.yes && !ask_yes(shown)) {
+      say("Nothing was removed.");
+      return command.finish(1);
+    }
+    check(command.devices().remove(id));
+    check(command.chat().rotate_pre_key());
+    say("Removed. The other devices have a new group key, and this account's contact has a new pre-key.");
+    command.finish(0);
+  });
+  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer in time"));
 }
 
 }  // namespace
@@ -214,7 +257,10 @@ void add_device_commands(CLI::App& app, const GlobalOptions& global) {
       "The devices of this account: list them; `devices code` and `devices add` link a new one.\n"
       "Linking gives the new device the account's XMTP identity key and conversation keys: XMTP v2 cannot\n"
       "take them back, so a device removed later still reads the conversations it had.");
-  devices->add_flag("--json", options->json, "Print as JSON: id, name, platform, linked_at, last_seen, status");
+  devices->add_flag("--json", options->json,
+                    "Print as JSON: id, name, platform, linked_at and last_seen (unix s, null when unknown), status\n"
+                    "(this device, enabled, removed, ghost)");
+  devices->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
   devices->callback([&global, options, devices] {
     if (devices->get_subcommands().empty()) run_list(global, *options);
   });
@@ -229,6 +275,14 @@ void add_device_commands(CLI::App& app, const GlobalOptions& global) {
   add->add_flag("--yes,-y", options->yes, "Link without asking (for scripts)");
   add->add_option("--timeout", options->timeout, "Seconds for the whole link")->capture_default_str();
   add->callback([&global, options] { run_add(global, *options); });
+
+  auto* remove = devices->add_subcommand(
+      "remove", "Remove a device: a new group key for the others and a new pre-key for new conversations");
+  remove->add_option("ID", options->id, "The device's id, or its first 8 or more hex digits (`keylink devices`)")
+      ->required();
+  remove->add_flag("--yes,-y", options->yes, "Remove without asking (for scripts)");
+  remove->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
+  remove->callback([&global, options] { run_remove(global, *options); });
 
   auto* link = app.add_subcommand(
       "link", "Make this new home a device of an existing account: shows a URI and QR code for `keylink devices add`");

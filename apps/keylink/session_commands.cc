@@ -70,10 +70,13 @@ void run_delete(const GlobalOptions& global, const SessionOptions& options) {
 void run_account(const GlobalOptions& global, const SessionOptions& options) {
   Command command(global);
   auto& home = command.home();
-  const auto account = check(identity::EthAccount::load_or_create(home.db(), home.vault(), command.rng()));
-  const std::string address = account.address().to_string();
   auto keystore = keystore::LocalKeystore::load(home.db(), home.vault(), command.rng());
   if (!keystore && keystore.error().code != identity::KeystoreErrc::kNoIdentity) die(keystore.error().message);
+  // A linked device has the account's messaging identity and, unless the link carried the recovery
+  // phrase, no wallet key: the account is the wallet that signed the identity.
+  const std::string address =
+      keystore ? (*keystore)->account_address()
+               : check(identity::EthAccount::load_or_create(home.db(), home.vault(), command.rng())).address().to_string();
   const nlohmann::json identity_key =
       keystore ? nlohmann::json(to_hex((*keystore)->public_key_bundle().identity_key.key.key))
                : nlohmann::json(nullptr);

@@ -107,8 +107,8 @@ struct DeviceSync::State {
     }
     auto key = sync::open_rotation(*rotation, list, keys);
     if (!key) {
-      if (key.error().code == sync::Errc::kNotForUs) report.removed = true;
-      report.refused.push_back(key.error().message);
+      // Nothing sealed to this device: it was removed, which the list says too (see sync()).
+      if (key.error().code != sync::Errc::kNotForUs) report.refused.push_back(key.error().message);
       return {};
     }
     ring.add(std::move(*key));
@@ -123,14 +123,13 @@ struct DeviceSync::State {
     }
     auto update = sync::update_list(list, *candidate, identity_key());
     if (!update) {
-      report.refused.push_back(update.error().message);
+      // An older version that adds nothing is the topic's own history (every version stays there for
+      // its ttl): refused, and not worth a word. A forgery is.
+      if (update.error().code != sync::Errc::kRollback) report.refused.push_back(update.error().message);
       return {};
     }
     if (!*update) return {};
     list = std::move((*update)->list);
-    if (const auto* me = list.find(keys.id()); me && me->status == sync::InstallationStatus::kRemoved) {
-      report.removed = true;
-    }
     return store.save_list(list);
   }
 
@@ -149,6 +148,9 @@ struct DeviceSync::State {
           });
       return;
     }
+    const auto* me = list.find(keys.id());
+    report->removed = me && me->status == sync::InstallationStatus::kRemoved;
+    if (report->removed) return done(std::move(*report));  // a removed device tells nobody anything
     if (auto published = publish_news(); !published) return done(fail(published.error()));
     done(std::move(*report));
   }

@@ -41,16 +41,26 @@ Result<std::optional<std::vector<DeviceEntry>>> list_devices(Home& home) {
   const auto& self = (*keys)->id();
   auto state = devices->state(self);
   if (!state) return fail(state.error());
+  auto seen = devices->seen();
+  if (!seen) return fail(seen.error());
   std::vector<DeviceEntry> out;
   for (const auto& installation : (*list)->installations) {
-    DeviceEntry entry{installation, sync::classify(**list, self, installation.id), installation.name};
+    DeviceEntry entry{installation, sync::classify(**list, self, installation.id), installation.name, std::nullopt};
     if (auto agreed = state->device_name(installation.id)) entry.name = *agreed;
+    if (auto found = seen->find(installation.id); found != seen->end()) entry.last_seen_ms = found->second.last_seen_ms;
     out.push_back(std::move(entry));
   }
+  for (const auto& [id, record] : *seen) {
+    if (!record.ghost || (*list)->find(id)) continue;
+    sync::Installation ghost;
+    ghost.id = id;
+    out.push_back({std::move(ghost), sync::InstallationClass::kGhost, "(not in the signed list)", record.last_seen_ms});
+  }
   std::stable_sort(out.begin(), out.end(), [](const DeviceEntry& a, const DeviceEntry& b) {
-    const bool a_self = a.status == sync::InstallationClass::kThisDevice;
-    const bool b_self = b.status == sync::InstallationClass::kThisDevice;
-    if (a_self != b_self) return a_self;
+    auto rank = [](const DeviceEntry& e) {
+      return e.status == sync::InstallationClass::kThisDevice ? 0 : e.status == sync::InstallationClass::kGhost ? 2 : 1;
+    };
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
     return a.installation.linked_at < b.installation.linked_at;
   });
   return std::optional<std::vector<DeviceEntry>>(std::move(out));

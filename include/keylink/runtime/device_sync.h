@@ -30,7 +30,7 @@ namespace keylink::runtime {
 struct DeviceSyncReport {
   std::size_t changes = 0;           // changes that changed the account state
   std::vector<std::string> refused;  // why each refused message was refused, for the log
-  bool removed = false;              // this device was removed from the account (by another)
+  bool removed = false;              // the list says this device was removed (by another)
 };
 
 class DeviceSync {

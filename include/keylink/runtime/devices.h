@@ -24,13 +24,15 @@ Result<void> enroll_first_device(Home& home, const keystore::LocalKeystore& keys
                                  const std::string& platform, Rng& rng, const Clock& clock);
 
 struct DeviceEntry {
-  sync::Installation installation;
+  sync::Installation installation;  // a ghost's holds its id alone
   sync::InstallationClass status = sync::InstallationClass::kEnabled;
   std::string name;  // the newest name the devices agreed on (sync state), else the one it was linked with
+  std::optional<std::int64_t> last_seen_ms;  // when it last wrote to the group topic (relay time)
 };
 
-// Every installation of the list, this device's first, then by linked time; nullopt when this home is
-// not a device of an account yet.
+// Every installation of the list, this device's first, then by linked time, then the ghosts (devices
+// that signed on the group topic without being listed); nullopt when this home is not a device of an
+// account yet.
 Result<std::optional<std::vector<DeviceEntry>>> list_devices(Home& home);
 
 }  // namespace keylink::runtime
