@@ -277,7 +277,9 @@ void add_device_commands(CLI::App& app, const GlobalOptions& global) {
   add->callback([&global, options] { run_add(global, *options); });
 
   auto* remove = devices->add_subcommand(
-      "remove", "Remove a device: a new group key for the others and a new pre-key for new conversations");
+      "remove",
+      "Remove a device: a new group key for the others and a new pre-key for new conversations. The removed\n"
+      "device keeps the identity key and the keys of the conversations it had (XMTP v2 cannot take them back).");
   remove->add_option("ID", options->id, "The device's id, or its first 8 or more hex digits (`keylink devices`)")
       ->required();
   remove->add_flag("--yes,-y", options->yes, "Remove without asking (for scripts)");
