@@ -27,6 +27,7 @@ struct ChatOptions {
   std::optional<std::size_t> count;
   std::optional<std::size_t> limit;
   bool all = false;  // also conversations with denied peers
+  bool undo = false;
 };
 
 runtime::XmtpNode::Shown shown(const ChatOptions& options) {
@@ -126,18 +127,22 @@ void run_send(const GlobalOptions& global, const ChatOptions& options) {
 void run_list(const GlobalOptions& global, const ChatOptions& options) {
   Command command(global);
   command.open_chat();
-  command.chat().sync(std::nullopt, [&](Result<messaging::Received> received) {
+  command.when_devices_synced([&] { command.chat().sync(std::nullopt, [&](Result<messaging::Received> received) {
     if (!received) die(received.error().message);
     auto conversations = check(command.chat().conversations(std::nullopt, shown(options)));
     std::vector<std::pair<std::uint64_t, json>> rows;
     for (const auto& conversation : conversations) {
       auto last = check(command.chat().messages().last_message(conversation.topic));
+      const auto state = command.devices().state().conversation(conversation.topic);
       json row = {{"peer", conversation.peer_address},
                   {"topic", conversation.topic},
                   {"created_ns", conversation.created_ns},
                   {"conversation_id", conversation.conversation_id},
                   {"messages", check(command.chat().messages().count(conversation.topic))},
-                  {"last", last ? message_json(*last, conversation.peer_address) : json(nullptr)}};
+                  {"last", last ? message_json(*last, conversation.peer_address) : json(nullptr)},
+                  {"archived", state.archived},
+                  {"muted", state.muted},
+                  {"read_up_to_ns", state.read_up_to_ns}};
       rows.emplace_back(last ? last->sent_ns : conversation.created_ns, std::move(row));
     }
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -150,14 +155,15 @@ void run_list(const GlobalOptions& global, const ChatOptions& options) {
       for (const auto& [when, row] : rows) {
         std::cout << escape_for_terminal(row["peer"].get<std::string>()) << "  "
                   << escape_for_terminal(row["topic"].get<std::string>()) << "  " << row["messages"].get<std::int64_t>()
-                  << " messages";
+                  << " messages" << (row["archived"].get<bool>() ? "  (archived)" : "")
+                  << (row["muted"].get<bool>() ? "  (muted)" : "");
         if (!row["last"].is_null())
           std::cout << "  last: " << escape_for_terminal(row["last"]["text"].get<std::string>());
         std::cout << std::endl;
       }
     }
     command.finish(0);
-  });
+  }); });
   exit_with(command.run(std::chrono::seconds(options.timeout),
                         "the relay did not answer within " + std::to_string(options.timeout) + " s"));
 }
@@ -187,7 +193,17 @@ void run_read(const GlobalOptions& global, const ChatOptions& options) {
         print_message(message_json(*it, peer.to_string()), false);
       }
     }
-    command.finish(0);
+    // Read up to here, on every device of the account.
+    std::map<std::string, std::uint64_t> newest;
+    for (const auto& message : all) newest[message.topic] = std::max(newest[message.topic], message.sent_ns);
+    command.when_devices_synced([&command, newest] {
+      for (const auto& [topic, sent_ns] : newest) {
+        if (sent_ns > command.devices().state().conversation(topic).read_up_to_ns) {
+          check(command.devices().change(sync::changes::read_up_to(topic, sent_ns)));
+        }
+      }
+      command.finish(0);
+    });
   });
   exit_with(command.run(std::chrono::seconds(options.timeout),
                         "the relay did not answer within " + std::to_string(options.timeout) + " s"));
@@ -270,6 +286,25 @@ void run_consent(const GlobalOptions& global, const ChatOptions& options, messag
                         "the relay did not take the record within " + std::to_string(options.timeout) + " s"));
 }
 
+// `keylink chat archive|mute ADDRESS [--undo]`: the conversations' state, the same on every device.
+void run_conversation_flag(const GlobalOptions& global, const ChatOptions& options, bool mute) {
+  const auto peer = parse_address(options.address);
+  Command command(global);
+  command.open_chat();
+  command.when_devices_synced([&] {
+    const auto conversations = check(command.chat().conversations(peer, runtime::XmtpNode::Shown::kAll));
+    if (conversations.empty()) die("no conversation with " + peer.to_string());
+    for (const auto& conversation : conversations) {
+      check(command.devices().change(mute ? sync::changes::muted(conversation.topic, !options.undo)
+                                          : sync::changes::archived(conversation.topic, !options.undo)));
+    }
+    say("The conversation with " + peer.to_string() + (options.undo ? " is no longer " : " is now ") +
+        (mute ? "muted" : "archived") + " on every device of this account.");
+    command.finish(0);
+  });
+  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer in time"));
+}
+
 // `keylink contacts name ADDRESS NAME`: a local name for a contact, the same on every device.
 void run_name(const GlobalOptions& global, const ChatOptions& options) {
   const auto peer = parse_address(options.address);
@@ -313,6 +348,16 @@ void add_chat_commands(CLI::App& app, const GlobalOptions& global) {
   read->add_option("--limit", options->limit, "Only the newest N messages");
   read->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
   read->callback([&global, options] { run_read(global, *options); });
+
+  for (const bool mute : {false, true}) {
+    auto* flag = chat->add_subcommand(mute ? "mute" : "archive",
+                                      mute ? "Mute the conversation with a peer, on every device of this account"
+                                           : "Archive the conversation with a peer, on every device of this account");
+    flag->add_option("ADDRESS", options->address, "The peer's Ethereum address")->required();
+    flag->add_flag("--undo", options->undo, mute ? "Unmute it" : "Unarchive it");
+    flag->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
+    flag->callback([&global, options, mute] { run_conversation_flag(global, *options, mute); });
+  }
 
   auto* watch = chat->add_subcommand("watch", "Print incoming messages as they arrive, one per line");
   watch->add_flag("--json", options->json, "One JSON object per line");

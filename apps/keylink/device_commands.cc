@@ -248,6 +248,25 @@ void run_remove(const GlobalOptions& global, const DeviceOptions& options) {
   exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer in time"));
 }
 
+// `keylink devices name ID NAME` and `keylink account name NAME`: shared with every device.
+void run_rename(const GlobalOptions& global, const DeviceOptions& options, bool account) {
+  Command command(global);
+  if (!has_identity(command)) die("this home is not a device of an account yet");
+  command.open_chat();
+  command.when_devices_synced([&] {
+    if (account) {
+      check(command.devices().change(sync::changes::setting("display_name", options.name)));
+      say("The account's display name is now " + escape_for_terminal(options.name) + " on every device.");
+    } else {
+      const auto id = find_device(command.devices().list(), options.id);
+      check(command.devices().change(sync::changes::device_name(id, options.name)));
+      say("Device " + to_hex(id).substr(0, 16) + " is now named " + escape_for_terminal(options.name) + ".");
+    }
+    command.finish(0);
+  });
+  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer in time"));
+}
+
 }  // namespace
 
 void add_device_commands(CLI::App& app, const GlobalOptions& global) {
@@ -285,6 +304,17 @@ void add_device_commands(CLI::App& app, const GlobalOptions& global) {
   remove->add_flag("--yes,-y", options->yes, "Remove without asking (for scripts)");
   remove->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
   remove->callback([&global, options] { run_remove(global, *options); });
+
+  auto* rename = devices->add_subcommand("name", "Rename a device, for every device of this account");
+  rename->add_option("ID", options->id, "The device's id, or its first 8 or more hex digits")->required();
+  rename->add_option("NAME", options->name, "The new name")->required();
+  rename->callback([&global, options] { run_rename(global, *options, false); });
+
+  if (auto* account = app.get_subcommand("account")) {
+    auto* display = account->add_subcommand("name", "Set the account's display name, shared with its devices");
+    display->add_option("NAME", options->name, "The display name")->required();
+    display->callback([&global, options] { run_rename(global, *options, true); });
+  }
 
   auto* link = app.add_subcommand(
       "link", "Make this new home a device of an existing account: shows a URI and QR code for `keylink devices add`");

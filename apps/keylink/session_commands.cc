@@ -8,6 +8,7 @@
 #include "keylink/crypto/did_key.h"
 #include "keylink/identity/bip39.h"
 #include "keylink/identity/eth_account.h"
+#include "keylink/runtime/device_store.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/keystore/local_keystore.h"
 
@@ -81,17 +82,26 @@ void run_account(const GlobalOptions& global, const SessionOptions& options) {
       keystore ? nlohmann::json(to_hex((*keystore)->public_key_bundle().identity_key.key.key))
                : nlohmann::json(nullptr);
   const std::string installation = crypto::did_key_from_ed25519(home.client_key().public_key());
+  // The display name the account's devices agreed on, as this one last read it.
+  auto devices = check(runtime::DeviceStore::open(home.db(), home.vault()));
+  nlohmann::json display_name = nullptr;
+  if (auto keys = check(devices.keys())) {
+    if (auto name = check(devices.state(keys->id())).setting("display_name")) display_name = *name;
+  }
   if (options.json) {
     std::cout << nlohmann::json{{"address", address},
                                 {"caip10", "eip155:1:" + address},
                                 {"identity_key", identity_key},
-                                {"installation_id", installation}}
+                                {"installation_id", installation},
+                                {"display_name", display_name}}
                      .dump()
               << std::endl;
   } else {
     std::cout << "eip155 account: " << address << "\nXMTP identity key: "
               << (keystore ? identity_key.get<std::string>() : "none yet (the first chat command makes or restores it)")
-              << "\ninstallation id: " << installation << std::endl;
+              << "\ninstallation id: " << installation
+              << (display_name.is_null() ? "" : "\ndisplay name: " + escape_for_terminal(display_name.get<std::string>()))
+              << std::endl;
   }
 }
 
