@@ -86,6 +86,23 @@ test('full link: B also gets the wallet', async () => {
   assert.ok(create.stderr.includes(account), create.log);
 });
 
+// A wallet made by `chat list` (not from a recovery phrase) has no phrase to send: A stops, and tells B,
+// which stops at once with a reason (it used to wait for its timeout) and keeps nothing.
+test('full link from a home without a recovery phrase: both sides stop, nothing is made', async () => {
+  const a = fixture.home('a-nophrase');
+  const b = fixture.home('b-nophrase');
+  await fixture.ready(a);
+  const { join, uri } = await fixture.join(b, await fixture.code(a), { args: ['--timeout', '120'] });
+  const add = await fixture.add(a, uri, ['--yes', '--full']);
+  assert.notEqual(add.code, 0, add.log);
+  assert.match(add.stderr, /the full account needs this home's recovery phrase/, add.log);
+  const joined = await join.wait(STEP_MS, 'B to hear that A stopped');
+  assert.notEqual(joined.code, 0, join.log());
+  assert.match(joined.stderr, /link stopped: the other device's user refused the link/, join.log());
+  assert.deepEqual(await fixture.devices(b), []);
+  assert.equal((await fixture.devices(a)).length, 1);
+});
+
 test('over the LAN with no relay running at all', async () => {
   const a = fixture.home('a-lan');
   const b = fixture.home('b-lan');
