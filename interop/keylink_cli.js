@@ -12,14 +12,15 @@ const PASSPHRASE = 'keylink interop passphrase';
 
 // One running keylink process. stdout lines are queued for nextLine(); stderr is kept for log().
 class KeylinkProcess {
-  // label: the command as shown in messages (without --home and --relay).
-  constructor(program, args, env, label = args.join(' ')) {
+  // label: the command as shown in messages (without --home and --relay). detached: a session of its
+  // own (setsid), so the process has no controlling terminal (/dev/tty fails to open, as in a script).
+  constructor(program, args, env, label = args.join(' '), { detached = false } = {}) {
     this.label = label;
     this.stdoutLines = [];  // every stdout line, in order
     this.stderrLines = [];
     this.read = 0;          // stdout lines nextLine() handed out
     this.waiters = [];
-    this.child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(program, args, { env, detached, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         this.exitStatus = { code, signal };
@@ -215,14 +216,14 @@ class Home {
     this.processes = [];
   }
 
-  // Starts `keylink --home DIR --relay URL ...globalArgs ...args`.
-  spawn(args) {
+  // Starts `keylink --home DIR --relay URL ...globalArgs ...args`. options: KeylinkProcess's.
+  spawn(args, options = {}) {
     const env = { ...process.env, KEYLINK_PASSPHRASE: PASSPHRASE };
     // KEYLINK_RELAY is the relay *program* in the test's environment; the CLI reads it as a URL.
     delete env.KEYLINK_RELAY;
     delete env.KEYLINK_HOME;
     const child = new KeylinkProcess(this.program,
-      ['--home', this.dir, '--relay', this.relayUrl, ...this.globalArgs, ...args], env, args.join(' '));
+      ['--home', this.dir, '--relay', this.relayUrl, ...this.globalArgs, ...args], env, args.join(' '), options);
     this.processes.push(child);
     return child;
   }

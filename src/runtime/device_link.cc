@@ -248,8 +248,17 @@ struct AccountLink::State : LinkDriver<link::LinkInitiator, AccountLink::State> 
     if (finished_ || !offered) return;
     if (!kind) return perform(machine_->on_user_refused(clock_.now()));
     auto account = payload(*kind);
-    if (!account) return finish(fail(account.error()));
+    if (!account) return refuse_because(account.error());
     perform(machine_->on_user_accepted(std::move(*account), clock_.now()));
+  }
+
+  // This device cannot send what the user accepted (a full account without a recovery phrase): B is
+  // told (Refused) so that it stops now, not at its timeout; this device reports why.
+  void refuse_because(const Error& why) {
+    for (auto& action : machine_->on_user_refused(clock_.now())) {
+      if (auto* publish = std::get_if<link::Publish>(&action)) handle(*publish);
+    }
+    finish(fail(why));
   }
 
   Result<link::AccountPayload> payload(link::AccountKind kind) {
