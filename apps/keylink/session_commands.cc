@@ -113,6 +113,13 @@ void run_create(const GlobalOptions& global, bool restore) {
     die("this home has an account already (" + existing->address().to_string() +
         "); use another --home for another account");
   }
+  // A device linked without the recovery phrase has the account's messaging identity and no wallet: a
+  // new wallet here would be another account beside it.
+  if (auto linked = keystore::LocalKeystore::load(home.db(), home.vault(), command.rng()); linked && !restore) {
+    die("this home is a device of account " + (*linked)->account_address() +
+        ", linked without its recovery phrase; its wallet is on the device it was linked from (`devices add --full` "
+        "there links one that has it)");
+  }
   std::optional<identity::Mnemonic> mnemonic;
   if (restore) {
     auto line = read_secret_line("Type or paste the recovery phrase (12 to 24 words), then Enter:");
@@ -122,6 +129,14 @@ void run_create(const GlobalOptions& global, bool restore) {
     mnemonic.emplace(check(std::move(parsed)));
   } else {
     mnemonic.emplace(check(identity::Mnemonic::generate(command.rng(), 12)));
+  }
+  if (auto linked = keystore::LocalKeystore::load(home.db(), home.vault(), command.rng()); linked) {
+    const auto key = check(identity::eth_account_key(*mnemonic));
+    const auto address = crypto::EthAddress::from_public_key(key.public_key()).to_string();
+    if (address != (*linked)->account_address()) {
+      die("that recovery phrase is account " + address + ", and this home is a device of account " +
+          (*linked)->account_address() + "; nothing was changed");
+    }
   }
   const auto account = check(identity::EthAccount::restore(home.db(), home.vault(), command.rng(), *mnemonic));
   if (!restore) {
