@@ -95,5 +95,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Bytes stored = w.state.encode();
   auto rebuilt = SyncState::decode(stored, w.b.id());
   FUZZ_ASSERT(rebuilt && rebuilt->encode() == stored);
+
+  // The rest of what the group topic carries: the signer of a refused message, and account records
+  // (lists and rotations), raw or sealed with the group key as a device would.
+  if (auto signer = sync_message_signer(message); !signer) FUZZ_ASSERT(!signer.error().message.empty());
+  const Bytes record = sealed ? seal_account_record(AccountRecordKind::kInstallationList, body, w.ring.current(), w.rng)
+                              : Bytes(body.begin(), body.end());
+  auto opened = open_account_record(record, w.ring);
+  if (sealed) {
+    FUZZ_ASSERT(opened && opened->payload == Bytes(body.begin(), body.end()));
+    FUZZ_ASSERT(group_topic_message(record) == GroupTopicMessage::kAccountRecord);
+  } else if (!opened) {
+    FUZZ_ASSERT(!opened.error().message.empty());
+  }
+  if (opened) {
+    if (auto list = decode_installation_list(opened->payload)) (void)judge_list(w.list, *list, w.identity.public_key());
+    if (auto rotation = decode_key_rotation(opened->payload)) (void)open_rotation(*rotation, w.list, w.b);
+  }
   return 0;
 }
