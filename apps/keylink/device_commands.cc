@@ -56,6 +56,25 @@ std::unique_ptr<keystore::LocalKeystore> load_identity(Command& command) {
   return std::move(*keystore);
 }
 
+// What both sides of a link print: the narration, the history's progress, and the end (`done` says
+// the success line).
+runtime::DeviceLinkCallbacks narration(Command& command, std::string linked, std::function<std::string()> done) {
+  runtime::DeviceLinkCallbacks callbacks;
+  callbacks.on_linked = [linked = std::move(linked)] { say(linked); };
+  callbacks.on_progress = [](std::uint32_t sent, std::uint32_t total) {
+    say("history: " + std::to_string(sent) + "/" + std::to_string(total) + " chunks");
+  };
+  callbacks.on_done = [&command, done = std::move(done)](Result<void> result) {
+    if (!result) {
+      say("link stopped: " + result.error().message);
+      return command.finish(1);
+    }
+    say(done());
+    command.finish(0);
+  };
+  return callbacks;
+}
+
 // `keylink devices code`: a new one-time code, stored, shown.
 void run_code(const GlobalOptions& global, const DeviceOptions& options) {
   Command command(global);
@@ -85,20 +104,11 @@ void run_link(const GlobalOptions& global, DeviceOptions options) {
   }
   std::optional<std::string> lan;
   if (!options.lan.empty()) lan = options.lan;
-  runtime::DeviceLinkCallbacks callbacks;
-  callbacks.on_linked = [] { say("Linked. Receiving the message history..."); };
-  callbacks.on_progress = [](std::uint32_t done, std::uint32_t total) {
-    say("history: " + std::to_string(done) + "/" + std::to_string(total) + " chunks");
-  };
-  callbacks.on_done = [&command](Result<void> result) {
-    if (!result) {
-      say("link stopped: " + result.error().message);
-      return command.finish(1);
-    }
+  auto callbacks = narration(command, "Linked. Receiving the message history...", [&command] {
     auto keystore = keystore::LocalKeystore::load(command.home().db(), command.home().vault(), command.rng());
-    say("This home is now a device of account " + (keystore ? (*keystore)->account_address() : std::string("?")) + ".");
-    command.finish(0);
-  };
+    return "This home is now a device of account " + (keystore ? (*keystore)->account_address() : std::string("?")) +
+           ".";
+  });
   auto link = check(runtime::JoinLink::start(command.io(), command.home(), options.code, lan,
                                              link_options(global, options.name), command.rng(),
                                              command.clock(), std::move(callbacks)));
@@ -113,7 +123,8 @@ void run_link(const GlobalOptions& global, DeviceOptions options) {
 void run_add(const GlobalOptions& global, const DeviceOptions& options) {
   Command command(global);
   std::unique_ptr<runtime::AccountLink> link;
-  runtime::DeviceLinkCallbacks callbacks;
+  auto callbacks = narration(command, "The new device is linked. Sending the message history...",
+                             [] { return "Done: the new device has the account and its history."; });
   callbacks.on_ask = [&](const link::DeviceInfo& device, link::Capabilities offered) {
     const std::string shown = "A new device asks for this account:\n  name: " + escape_for_terminal(device.name) +
                               "\n  platform: " + escape_for_terminal(device.platform) +
@@ -127,18 +138,6 @@ void run_add(const GlobalOptions& global, const DeviceOptions& options) {
       full = options.yes || ask_yes("Also send the wallet's recovery phrase? Whoever has it has the wallet.");
     }
     link->decide(full ? link::AccountKind::kFull : link::AccountKind::kLight);
-  };
-  callbacks.on_linked = [] { say("The new device is linked. Sending the message history..."); };
-  callbacks.on_progress = [](std::uint32_t done, std::uint32_t total) {
-    say("history: " + std::to_string(done) + "/" + std::to_string(total) + " chunks");
-  };
-  callbacks.on_done = [&command](Result<void> result) {
-    if (!result) {
-      say("link stopped: " + result.error().message);
-      return command.finish(1);
-    }
-    say("Done: the new device has the account and its history.");
-    command.finish(0);
   };
   link = check(runtime::AccountLink::start(command.io(), command.home(), argument_or_stdin(options.uri),
                                            link_options(global, {}), command.rng(), command.clock(),

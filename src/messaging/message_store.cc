@@ -168,22 +168,29 @@ Result<StoredMessage> MessageStore::read_message(store::Statement& row) {
   return message;
 }
 
+Result<void> MessageStore::read_messages(store::Statement& select, std::vector<StoredMessage>& out,
+                                         std::int64_t* last_rowid) {
+  for (;;) {
+    auto step = select.step();
+    if (!step) return fail(step.error());
+    if (*step == store::Statement::Step::kDone) return {};
+    auto message = read_message(select);
+    if (!message) {
+      select.reset();
+      return fail(message.error());
+    }
+    if (last_rowid) *last_rowid = select.column_int64(5);
+    out.push_back(std::move(*message));
+  }
+}
+
 Result<std::vector<StoredMessage>> MessageStore::messages(const std::string& topic) {
   auto select = db_->cached(kSelectTopic);
   if (!select) return fail(select.error());
   (*select)->bind_text(1, topic);
   std::vector<StoredMessage> out;
-  for (;;) {
-    auto step = (*select)->step();
-    if (!step) return fail(step.error());
-    if (*step == store::Statement::Step::kDone) return out;
-    auto message = read_message(**select);
-    if (!message) {
-      (*select)->reset();
-      return fail(message.error());
-    }
-    out.push_back(std::move(*message));
-  }
+  if (auto read = read_messages(**select, out); !read) return fail(read.error());
+  return out;
 }
 
 Result<MessageStore::Page> MessageStore::page(std::int64_t after, std::size_t limit) {
@@ -193,18 +200,8 @@ Result<MessageStore::Page> MessageStore::page(std::int64_t after, std::size_t li
   if (!select) return fail(select.error());
   (*select)->bind_int64(1, after).bind_int64(2, static_cast<std::int64_t>(limit));
   Page out{{}, after};
-  for (;;) {
-    auto step = (*select)->step();
-    if (!step) return fail(step.error());
-    if (*step == store::Statement::Step::kDone) return out;
-    auto message = read_message(**select);
-    if (!message) {
-      (*select)->reset();
-      return fail(message.error());
-    }
-    out.next = (*select)->column_int64(5);
-    out.messages.push_back(std::move(*message));
-  }
+  if (auto read = read_messages(**select, out.messages, &out.next); !read) return fail(read.error());
+  return out;
 }
 
 Result<std::vector<MessageStore::PageBound>> MessageStore::page_bounds(std::size_t max_bytes) {

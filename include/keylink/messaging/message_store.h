@@ -106,6 +106,8 @@ class MessageStore {
  private:
   MessageStore(store::Database& db, const store::Vault& vault) : db_(&db), vault_(&vault) {}
   Result<StoredMessage> read_message(store::Statement& row);
+  // Every row of a stepped query, into out; column 5, when asked for, is the rowid of the last one.
+  Result<void> read_messages(store::Statement& select, std::vector<StoredMessage>& out, std::int64_t* last_rowid = nullptr);
   store::Database* db_;
   const store::Vault* vault_;
 };
