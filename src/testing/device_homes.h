@@ -176,12 +176,15 @@ class DeviceHomesTest : public ::testing::Test {
   }
   // A whole link, A → B, with a new code; both sides must end well.
   void link_devices(DeviceHome& a, DeviceHome& b, const std::string& b_name, std::optional<std::string> lan = {}) {
+    const auto subscriptions_before = loopback.core->metrics().subscriptions;
     LinkRun& run = new_run();
     ASSERT_NO_FATAL_FAILURE(start_joiner(run, b, new_code(a), lan, link_options(b_name)));
     ASSERT_NO_FATAL_FAILURE(start_account(run, a));
     ASSERT_TRUE(both_done(run));
     ASSERT_TRUE(*run.a_side.done) << run.a_side.done->error().message;
     ASSERT_TRUE(*run.b_side.done) << run.b_side.done->error().message;
+    // Until the relay has let the link's channels go: the next start_joiner counts subscriptions.
+    ASSERT_TRUE(run_until(io, [&] { return loopback.core->metrics().subscriptions == subscriptions_before; }));
   }
 
   // Runs one DeviceSync::sync of `device` to its end; time moves on 1 ms so that what follows is newer.
