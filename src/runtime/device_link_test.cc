@@ -74,8 +74,8 @@ class DeviceLinkTest : public keylink::testing::DeviceHomesTest {
     EXPECT_EQ(list->enabled_count(), 2u);
     EXPECT_EQ(a.list_bytes(), b.list_bytes());
     const SecretBytes ring_a = sync::encode(a.store().group_keys().value());
-  const SecretBytes ring_b = sync::encode(b.store().group_keys().value());
-  EXPECT_TRUE(std::ranges::equal(ring_a.expose(), ring_b.expose()));
+    const SecretBytes ring_b = sync::encode(b.store().group_keys().value());
+    EXPECT_TRUE(std::ranges::equal(ring_a.expose(), ring_b.expose()));
     EXPECT_EQ(stored_messages(b), kHistoryMessages);
     auto at_b = messaging::MessageStore::open(b.home.db(), b.home.vault(), b.rng).value();
     auto at_a = messaging::MessageStore::open(a.home.db(), a.home.vault(), a.rng).value();
@@ -119,7 +119,8 @@ TEST_P(DeviceLinkPathTest, BBecomesADeviceOfTheAccountWithItsHistory) {
   DeviceHome& b = new_home(2);
   const auto published_before = loopback.core->metrics().ephemeral_publishes;
   LinkRun& run = new_run();
-  ASSERT_NO_FATAL_FAILURE(start_joiner(run, b, new_code(a), lan ? std::optional<std::string>("127.0.0.1:0") : std::nullopt));
+  ASSERT_NO_FATAL_FAILURE(
+      start_joiner(run, b, new_code(a), lan ? std::optional<std::string>("127.0.0.1:0") : std::nullopt));
   EXPECT_EQ(run.joiner->uri().lan.has_value(), lan);
   ASSERT_NO_FATAL_FAILURE(start_account(run, a));
   ASSERT_TRUE(both_done(run));

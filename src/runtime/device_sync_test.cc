@@ -130,9 +130,8 @@ TEST_F(DeviceSyncTest, AForgedListARollbackAndAGhostAreRefused) {
   const auto forged = sync::append_installation(*a->list(), *evil_record, other_key);
   ASSERT_TRUE(forged);
   EXPECT_FALSE(sync::verify_list(*forged, identity_public));
-  ASSERT_NO_FATAL_FAILURE(publish_raw(
-      *b, {sync::seal_account_record(sync::AccountRecordKind::kInstallationList, sync::encode(*forged), current_key(*b),
-                                     b->rng)}));
+  ASSERT_NO_FATAL_FAILURE(publish_raw(*b, {sync::seal_account_record(sync::AccountRecordKind::kInstallationList,
+                                                                     sync::encode(*forged), current_key(*b), b->rng)}));
   const auto forged_at_a = sync(*a);
   EXPECT_EQ(forged_at_a.refused.size(), 1u);
   EXPECT_EQ(a->list_bytes(), list_of_three);
@@ -144,8 +143,9 @@ TEST_F(DeviceSyncTest, AForgedListARollbackAndAGhostAreRefused) {
   const Bytes list_of_four = a->list_bytes();
   ASSERT_EQ(b->list_bytes(), list_of_four);
   ASSERT_NO_FATAL_FAILURE(publish_raw(
-      *b, {sync::seal_account_record(sync::AccountRecordKind::kInstallationList, list_of_three, current_key(*b), b->rng),
-           sync::seal_account_record(sync::AccountRecordKind::kInstallationList, list_of_two, current_key(*b), b->rng)}));
+      *b,
+      {sync::seal_account_record(sync::AccountRecordKind::kInstallationList, list_of_three, current_key(*b), b->rng),
+       sync::seal_account_record(sync::AccountRecordKind::kInstallationList, list_of_two, current_key(*b), b->rng)}));
   sync(*a);
   sync(*b);
   EXPECT_EQ(a->list_bytes(), list_of_four);

@@ -42,7 +42,9 @@ struct DeviceHome {
     return held ? sync::encode(*held) : Bytes{};
   }
   bool has_identity() { return static_cast<bool>(keystore::LocalKeystore::load(home.db(), home.vault(), rng)); }
-  std::string address() { return keystore::LocalKeystore::load(home.db(), home.vault(), rng).value()->account_address(); }
+  std::string address() {
+    return keystore::LocalKeystore::load(home.db(), home.vault(), rng).value()->account_address();
+  }
   crypto::Secp256k1PublicKey identity_public() {
     return keystore::LocalKeystore::load(home.db(), home.vault(), rng).value()->identity_key().public_key();
   }
@@ -129,8 +131,8 @@ class DeviceHomesTest : public ::testing::Test {
 
   // A fresh one-time code on A, stored as `keylink devices code` stores it.
   std::string new_code(DeviceHome& a) {
-    EXPECT_TRUE(runtime::enroll_first_device(a.home, *keystore::LocalKeystore::load(a.home.db(), a.home.vault(), a.rng).value(),
-                                             "A", "test", a.rng, clock));
+    EXPECT_TRUE(runtime::enroll_first_device(
+        a.home, *keystore::LocalKeystore::load(a.home.db(), a.home.vault(), a.rng).value(), "A", "test", a.rng, clock));
     const auto code = link::OneTimeCode::generate(a.rng, clock.now());
     EXPECT_TRUE(a.store().save_code(code, a.rng));
     return std::string(code.text());
@@ -149,7 +151,8 @@ class DeviceHomesTest : public ::testing::Test {
                     runtime::DeviceLinkOptions options = {}) {
     if (options.name.empty()) options = link_options("B");
     const auto subscribed = loopback.core->metrics().subscriptions;
-    auto joiner = runtime::JoinLink::start(io, b.home, code, lan, std::move(options), b.rng, clock, run.b_side.callbacks());
+    auto joiner =
+        runtime::JoinLink::start(io, b.home, code, lan, std::move(options), b.rng, clock, run.b_side.callbacks());
     ASSERT_TRUE(joiner) << joiner.error().message;
     run.joiner = std::move(*joiner);
     if (!lan) {
@@ -166,8 +169,8 @@ class DeviceHomesTest : public ::testing::Test {
         run.account->decide(link::AccountKind::kLight);
       };
     }
-    auto account =
-        runtime::AccountLink::start(io, a.home, run.joiner->uri().to_string(), std::move(options), a.rng, clock, callbacks);
+    auto account = runtime::AccountLink::start(io, a.home, run.joiner->uri().to_string(), std::move(options), a.rng,
+                                               clock, callbacks);
     ASSERT_TRUE(account) << account.error().message;
     run.account = std::move(*account);
   }
