@@ -69,7 +69,7 @@ class LinkDriver : public std::enable_shared_from_this<Role> {
       if (auto self = weak.lock()) self->on_channel_up();
     };
     callbacks.on_message = [weak](Bytes message) {
-      if (auto self = weak.lock()) self->on_channel_message(message);
+      if (auto self = weak.lock()) self->on_channel_message(std::move(message));
     };
     callbacks.on_down = [weak](const Error& why) {
       if (auto self = weak.lock()) self->on_channel_down(why);
@@ -99,9 +99,15 @@ class LinkDriver : public std::enable_shared_from_this<Role> {
     }
     was_down_ = false;
   }
-  void on_channel_message(const Bytes& message) {
+  void on_channel_message(Bytes message) {
     if (!machine_ || finished_) return;
-    perform(machine_->on_message(inbound_topic_, message, clock_.now()));
+    if (!options_.tap) return receive(message);
+    for (const auto& tapped : options_.tap(DeviceLinkOptions::TapDirection::kReceived, std::move(message))) {
+      receive(tapped);
+    }
+  }
+  void receive(ByteView message) {
+    if (!finished_) perform(machine_->on_message(inbound_topic_, message, clock_.now()));
   }
   void on_channel_down(const Error& why) {
     was_down_ = true;
@@ -128,7 +134,14 @@ class LinkDriver : public std::enable_shared_from_this<Role> {
     if (relay_ && publish.topic != relay_->outbound_topic()) {
       if (auto set = relay_->set_outbound_topic(publish.topic); !set) return finish(set);
     }
-    if (auto sent = channel_->send(publish.message); !sent) finish(fail(context("sending a link message", sent.error())));
+    if (!options_.tap) return send(publish.message);
+    for (const auto& tapped : options_.tap(DeviceLinkOptions::TapDirection::kSent, std::move(publish.message))) {
+      send(tapped);
+    }
+  }
+  void send(ByteView message) {
+    if (finished_) return;
+    if (auto sent = channel_->send(message); !sent) finish(fail(context("sending a link message", sent.error())));
   }
   void handle(link::Progress& progress) {
     if (callbacks_.on_progress) callbacks_.on_progress(progress.done, progress.total);
@@ -212,7 +225,7 @@ struct AccountLink::State : LinkDriver<link::LinkInitiator, AccountLink::State> 
       return fail(parsed.error());
     }
     uri = std::move(*parsed);
-    auto initiator = link::LinkInitiator::create(*uri, **code, rng_, clock_.now());
+    auto initiator = link::LinkInitiator::create(*uri, **code, rng_, clock_.now(), options_.link);
     if (auto saved = devices->save_code(**code, rng_); !saved) return fail(saved.error());
     if (!initiator) return fail(initiator.error());
     machine_.emplace(std::move(*initiator));
@@ -373,7 +386,7 @@ struct JoinLink::State : LinkDriver<link::LinkJoiner, JoinLink::State> {
     }
     auto joiner = link::LinkJoiner::create(code, link::Capabilities::kLightAndFull,
                                            link::DeviceInfo{options_.name, options_.platform}, rng_, clock_.now(),
-                                           advertised);
+                                           advertised, options_.link);
     if (!joiner) return fail(joiner.error());
     machine_.emplace(std::move(*joiner));
     begun_ = true;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -27,6 +28,7 @@
 #include "keylink/base/rng.h"
 #include "keylink/link/account.h"
 #include "keylink/link/link_uri.h"
+#include "keylink/link/options.h"
 #include "keylink/relay/client.h"
 #include "keylink/runtime/home.h"
 
@@ -53,6 +55,14 @@ struct DeviceLinkOptions {
   std::string name;
   std::string platform;
   std::uint32_t messages_per_chunk = 1000;  // history
+  link::LinkOptions link{};                 // the machine's deadlines and history window
+  // Test seam; unset in the product. Every link message this side sends (before the channel takes it)
+  // or receives (before the link machine reads it) passes through it, and the link goes on with what it
+  // returns instead: nothing (dropped), the message twice (duplicated), other bytes (altered), messages
+  // held back and returned later (reordered). The runtime tests play a hostile path with it and stop a
+  // link at a chosen step. It runs on the io_context and must not destroy the link from within.
+  enum class TapDirection { kSent, kReceived };
+  std::function<std::vector<Bytes>(TapDirection, Bytes)> tap;
 };
 
 // Device A. REQUIRES: io, home, rng and clock outlive the link.
