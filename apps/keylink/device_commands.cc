@@ -109,13 +109,20 @@ void run_link(const GlobalOptions& global, DeviceOptions options) {
     return "This home is now a device of account " + (keystore ? (*keystore)->account_address() : std::string("?")) +
            ".";
   });
+  std::function<void()> ready;
+  callbacks.on_ready = [&ready] {
+    if (ready) ready();
+  };
   auto link = check(runtime::JoinLink::start(command.io(), command.home(), options.code, lan,
                                              link_options(global, options.name), command.rng(),
                                              command.clock(), std::move(callbacks)));
+  // Shown once B listens, so that the first device's first message is not lost.
   const std::string uri = link->uri().to_string();
-  say("On the device that has the account, run `keylink devices add URI` with this URI (or scan the QR code):");
-  std::cerr << render_terminal_qr(uri).value_or("") << std::flush;
-  std::cout << uri << std::endl;
+  ready = [uri] {
+    say("On the device that has the account, run `keylink devices add URI` with this URI (or scan the QR code):");
+    std::cerr << render_terminal_qr(uri).value_or("") << std::flush;
+    std::cout << uri << std::endl;
+  };
   exit_with(command.run(std::chrono::seconds(options.timeout), "the link did not complete in time; nothing was kept"));
 }
 

@@ -391,10 +391,26 @@ struct JoinLink::State : LinkDriver<link::LinkJoiner, JoinLink::State> {
     machine_.emplace(std::move(*joiner));
     begun_ = true;
     perform(machine_->begin(clock_.now()));  // subscribes (relay) or waits for A (LAN)
+    if (lan) {  // listening already
+      asio::post(io_, [weak = std::weak_ptr<State>(shared_from_this())] {
+        if (auto self = weak.lock(); self && !self->ready) self->announce_ready();
+      });
+    }
     return {};
   }
 
-  void on_channel_up() override {}  // B has begun already: it only waits
+  // B has begun already: the first time, the URI can be shown (over the relay, only now does B listen
+  // on its topic: a Hello sent before would be lost, ephemeral); after a reconnect, the history resumes.
+  void on_channel_up() override {
+    if (!ready) announce_ready();
+    if (was_down_) on_reconnected();
+    was_down_ = false;
+  }
+  void announce_ready() {
+    ready = true;
+    if (callbacks_.on_ready) callbacks_.on_ready();
+  }
+  bool ready = false;
 
   void on_action(link::InstallAccount& install) {
     auto record = make_record(install.account);

@@ -19,7 +19,8 @@ constexpr const char* kCreateTables = R"sql(
     used INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS device_seen (id BLOB PRIMARY KEY, last_seen_ms INTEGER NOT NULL, ghost INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS device_published (
-    id INTEGER PRIMARY KEY CHECK (id = 1), list_version INTEGER NOT NULL, heartbeat_ms INTEGER NOT NULL)
+    id INTEGER PRIMARY KEY CHECK (id = 1), list_version INTEGER NOT NULL, heartbeat_ms INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS device_read (digest BLOB PRIMARY KEY) WITHOUT ROWID
 )sql";
 
 constexpr std::string_view kKeysLabel = "device-installation-keys";
@@ -147,6 +148,14 @@ Result<void> DeviceStore::record_seen(const sync::InstallationId& id, std::int64
   if (!upsert) return fail(upsert.error());
   (*upsert)->bind_blob(1, id).bind_int64(2, at_ms).bind_int64(3, ghost ? 1 : 0);
   return (*upsert)->run();
+}
+
+Result<bool> DeviceStore::first_read(const crypto::Digest32& digest) {
+  auto insert = db_->cached("INSERT OR IGNORE INTO device_read (digest) VALUES (?1)");
+  if (!insert) return fail(insert.error());
+  (*insert)->bind_blob(1, digest);
+  if (auto ran = (*insert)->run(); !ran) return fail(ran.error());
+  return db_->changes() > 0;
 }
 
 Result<DeviceStore::Published> DeviceStore::published() const {

@@ -52,6 +52,9 @@ struct DeviceSync::State {
 
   // One message of a group topic. Hostile input is refused into the report; only a failed write fails.
   Result<void> receive(const wx::Envelope& envelope, DeviceSyncReport& report) {
+    auto first = store.first_read(crypto::sha256(envelope.message));
+    if (!first) return fail(first.error());
+    if (!*first) return {};  // read before: a read starts at the last one's millisecond
     const auto kind = sync::group_topic_message(envelope.message);
     if (!kind) {
       report.refused.push_back("not a keylink sync message");

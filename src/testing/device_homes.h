@@ -60,12 +60,14 @@ struct DeviceHome {
 struct LinkSide {
   runtime::DeviceLinkCallbacks callbacks() {
     return {.on_ask = [this](const link::DeviceInfo& device, link::Capabilities) { asked = device; },
+            .on_ready = [this] { ready = true; },
             .on_linked = [this] { linked = true; },
             .on_progress = [this](std::uint32_t stored, std::uint32_t total) { progress.emplace_back(stored, total); },
             .on_done = [this](Result<void> result) { done = std::move(result); }};
   }
 
   std::optional<link::DeviceInfo> asked;
+  bool ready = false;
   bool linked = false;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> progress;
   std::optional<Result<void>> done;

@@ -38,6 +38,9 @@ struct DeviceLinkCallbacks {
   // A only: the new device's name and platform (text a remote party wrote: escape it before printing)
   // and what it offers to receive. Answer with AccountLink::decide().
   std::function<void(const link::DeviceInfo& device, link::Capabilities offered)> on_ask;
+  // B only: the URI can be shown now (B listens: on the relay, its subscription is acknowledged; a
+  // Hello sent before it would be lost).
+  std::function<void()> on_ready;
   // The new device is a device of the account (A: it confirmed its commit; B: committed). The history
   // follows.
   std::function<void()> on_linked;

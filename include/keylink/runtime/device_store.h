@@ -9,6 +9,8 @@
 //   device_link_code(id = 1, sealed_digits BLOB, made_at_ms INTEGER, used INTEGER)
 //   device_seen(id BLOB PRIMARY KEY, last_seen_ms INTEGER, ghost INTEGER)  -- who wrote to the group topic
 //   device_published(id = 1, list_version INTEGER, heartbeat_ms INTEGER)   -- what this device told the others
+//   device_read(digest BLOB PRIMARY KEY)       -- sha256 of each group-topic message read (a read starts at
+//                                              -- the millisecond of the last one, which it must skip)
 // Secrets are sealed by the home's Vault under labels that name their row. Writes go in the caller's
 // transaction when one is open (a link commits the account, the keys and the list at once).
 //
@@ -20,6 +22,7 @@
 
 #include "keylink/base/result.h"
 #include "keylink/base/rng.h"
+#include "keylink/crypto/hash.h"
 #include "keylink/link/one_time_code.h"
 #include "keylink/store/database.h"
 #include "keylink/store/vault.h"
@@ -60,6 +63,9 @@ class DeviceStore {
   Result<std::map<sync::InstallationId, Seen>> seen() const;
   // Keeps the later time; a ghost stays one.
   Result<void> record_seen(const sync::InstallationId& id, std::int64_t at_ms, bool ghost);
+
+  // Records that the group-topic message with this digest was read; false when it was already.
+  Result<bool> first_read(const crypto::Digest32& digest);
 
   // The newest list version this device published, and when it last wrote to the group topic.
   struct Published {
