@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build test demo bench bench-relay bench-session bench-chat bench-xmtp fuzz format clean
+.PHONY: all deps configure build test demo bench bench-relay bench-session bench-chat bench-xmtp bench-link fuzz format clean
 
 all: build
 
@@ -56,6 +56,12 @@ bench-chat: BUILD = build-release
 bench-chat: BUILD_TYPE = Release
 bench-chat: build
 	@bench/run-chat-read-bench $(BUILD)
+
+# Device linking: a whole link (relay process and LAN) and its history transfer beside its bound (docs/benchmarks.md).
+bench-link: BUILD = build-release
+bench-link: BUILD_TYPE = Release
+bench-link: build
+	@bench/run-link-bench $(BUILD)
 
 # Each fuzz target for FUZZ_SECONDS under libFuzzer with ASan+UBSan (clang), in its own build folder.
 fuzz:
