@@ -71,6 +71,7 @@ struct Connection {
   std::size_t queued_bytes = 0;
   bool writing = false;
   bool got_frame = false;  // a whole frame came on this connection
+  bool draining = false;   // stopped while writing: the queued frames still go, then it closes
 };
 
 void close(Connection& connection) {
@@ -79,6 +80,24 @@ void close(Connection& connection) {
   connection.socket.close(ignored);
   connection.read_timer.cancel();
   connection.write_timer.cancel();
+}
+
+// After stop(): the frame being written is done; the rest of the queue goes (each within
+// write_timeout), then the connection closes. It needs nothing of the channel, which may be gone: a
+// link's last acknowledgment reaches the peer even when the link ends with it.
+void drain(const std::shared_ptr<Connection>& connection, std::chrono::milliseconds write_timeout) {
+  connection->queue.pop_front();
+  if (connection->queue.empty()) return close(*connection);
+  connection->write_timer.expires_after(write_timeout);
+  connection->write_timer.async_wait([connection](boost::system::error_code error) {
+    if (!error) close(*connection);
+  });
+  asio::async_write(connection->socket, asio::buffer(connection->queue.front()),
+                    [connection, write_timeout](boost::system::error_code error, std::size_t) {
+                      connection->write_timer.cancel();
+                      if (error) return close(*connection);
+                      drain(connection, write_timeout);
+                    });
 }
 
 Error timeout(std::string what, std::chrono::milliseconds limit) {
@@ -268,6 +287,8 @@ struct LanLinkChannel::Impl : std::enable_shared_from_this<Impl> {
     current->write_deadline = std::chrono::steady_clock::now() + options.write_timeout;
     current->write_timer.expires_at(current->write_deadline);
     current->write_timer.async_wait([weak = weak_from_this(), current](boost::system::error_code error) {
+      const bool late = !error && std::chrono::steady_clock::now() >= current->write_deadline;
+      if (current->draining) return late ? close(*current) : void();
       auto self = weak.lock();
       if (error || !self || self->conn != current || !current->writing ||
           std::chrono::steady_clock::now() < current->write_deadline) {
@@ -276,7 +297,9 @@ struct LanLinkChannel::Impl : std::enable_shared_from_this<Impl> {
       self->drop(current, timeout("the peer did not read a frame", self->options.write_timeout));
     });
     asio::async_write(current->socket, asio::buffer(current->queue.front()),
-                      [weak = weak_from_this(), current](boost::system::error_code error, std::size_t) {
+                      [weak = weak_from_this(), current, write_timeout = options.write_timeout](
+                          boost::system::error_code error, std::size_t) {
+                        if (current->draining) return error ? close(*current) : drain(current, write_timeout);
                         auto self = weak.lock();
                         if (!self || self->conn != current) return;
                         current->writing = false;
@@ -309,7 +332,15 @@ struct LanLinkChannel::Impl : std::enable_shared_from_this<Impl> {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     accept_retry.cancel();
-    if (auto gone = std::exchange(conn, nullptr)) close(*gone);
+    if (auto gone = std::exchange(conn, nullptr)) {
+      if (gone->writing) {
+        gone->draining = true;  // what was sent before stop() still goes
+        gone->read_timer.cancel();
+        gone->socket.shutdown(tcp::socket::shutdown_receive, ignored);
+      } else {
+        close(*gone);
+      }
+    }
     if (auto gone = std::exchange(connecting, nullptr)) close(*gone);
   }
 

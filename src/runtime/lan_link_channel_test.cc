@@ -113,6 +113,19 @@ TEST(LanLinkChannel, MessagesGoBothWaysInOrder) {
   EXPECT_TRUE(pair.b.downs.empty());
 }
 
+// A link's last message goes with the end of the link: what was sent before stop() (even by a channel
+// destroyed right after) reaches the peer, and then the connection closes.
+TEST(LanLinkChannel, WhatWasSentBeforeStopStillGoes) {
+  asio::io_context io;
+  Pair pair(io);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(pair.listener->send(numbered("last", i, 256 * 1024)));
+  pair.listener->stop();
+  pair.listener.reset();
+  ASSERT_TRUE(run_until(io, [&] { return pair.a.messages.size() == 3 && !pair.a.downs.empty(); }));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(pair.a.messages[static_cast<std::size_t>(i)], numbered("last", i, 256 * 1024));
+  EXPECT_EQ(pair.a.downs.front().code, make_error_code(LinkChannelErrc::kPeerGone));
+}
+
 TEST(LanLinkChannel, RefusesToSendOverTheCapOrWithoutAPeer) {
   asio::io_context io;
   LinkEvents b;

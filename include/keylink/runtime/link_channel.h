@@ -96,7 +96,9 @@ class LinkChannel {
   // only if it is subscribed by then, so the link layer resends what is not answered.
   virtual Result<void> send(ByteView message) = 0;
   // Closes the connection (and the LAN listener) and cancels the timers; no callback afterwards.
-  // Idempotent; may be called from a callback.
+  // On the LAN, frames sent before still go (each within write_timeout), then the connection closes:
+  // a link's last message is not cut off by the end of the link. Idempotent; may be called from a
+  // callback.
   virtual void stop() = 0;
   // Between on_up and on_down (or stop()).
   virtual bool up() const noexcept = 0;
