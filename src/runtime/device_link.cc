@@ -118,7 +118,7 @@ class LinkDriver : public std::enable_shared_from_this<Role> {
   void perform(link::Actions actions) {
     for (auto& action : actions) {
       if (finished_) return;
-      std::visit([this](auto& a) { handle(a); }, action);
+      std::visit([this](auto& a) { this->handle(a); }, action);
     }
     arm_timer();
   }
