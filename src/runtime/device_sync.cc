@@ -1,6 +1,8 @@
 #include "keylink/runtime/device_sync.h"
 
 #include <set>
+
+#include <boost/asio/post.hpp>
 #include <utility>
 
 #include "keylink/runtime/devices.h"
@@ -49,6 +51,19 @@ struct DeviceSync::State {
   sync::SyncState state;
 
   const crypto::Secp256k1PrivateKey& identity_key() const { return node.local_keystore().identity_key(); }
+
+  Result<void> reload() {
+    auto stored_list = store.list();
+    if (!stored_list) return fail(stored_list.error());
+    auto stored_ring = store.group_keys();
+    if (!stored_ring) return fail(stored_ring.error());
+    auto stored_state = store.state(keys.id());
+    if (!stored_state) return fail(stored_state.error());
+    if (*stored_list) list = std::move(**stored_list);
+    if (!stored_ring->empty()) ring = std::move(*stored_ring);
+    state = std::move(*stored_state);
+    return {};
+  }
 
   // One message of a group topic. Hostile input is refused into the report; only a failed write fails.
   Result<void> receive(const wx::Envelope& envelope, DeviceSyncReport& report) {
@@ -208,6 +223,13 @@ DeviceSync::DeviceSync(std::unique_ptr<State> state) : state_(std::move(state)) 
 DeviceSync::~DeviceSync() = default;
 
 void DeviceSync::sync(Done<DeviceSyncReport> done) {
+  // What a link made since (AccountLink stores the list it grew), and what another DeviceSync on this
+  // home wrote, count: the home is the truth, not this object's copy.
+  if (auto reloaded = state_->reload(); !reloaded) {
+    return boost::asio::post(state_->node.io_context(), [done = std::move(done), error = reloaded.error()] {
+      done(fail(error));
+    });
+  }
   state_->read_next(std::make_shared<std::set<std::string>>(), std::make_shared<DeviceSyncReport>(), std::move(done));
 }
 

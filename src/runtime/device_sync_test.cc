@@ -177,3 +177,56 @@ TEST_F(DeviceSyncTest, AForgedListARollbackAndAGhostAreRefused) {
 
 }  // namespace
 }  // namespace keylink::runtime
+
+namespace keylink::runtime {
+namespace {
+
+using keylink::testing::DeviceHome;
+
+class SixteenDevicesTest : public keylink::testing::DeviceHomesTest {};
+
+// An account of 16 devices: each new one linked by a device linked before it (no primary), then every
+// device syncs and lists the same 16, and a name set on the last reaches the first.
+TEST_F(SixteenDevicesTest, SixteenDevicesLinkFromAnyOneAndAgree) {
+  constexpr std::size_t kDevices = 16;
+  std::vector<DeviceHome*> devices{&account_home(1, 0x21)};
+  for (std::size_t i = 1; i < kDevices; ++i) {
+    DeviceHome& linker = *devices[i / 2];  // any enabled device links the next one
+    if (!linker.devices) {
+      ASSERT_NO_FATAL_FAILURE(open_sync(linker, "D"));
+    }
+    EXPECT_TRUE(sync(linker).refused.empty());  // the newest list first, as a CLI command reads it
+    DeviceHome& next = new_home(100 + i);
+    ASSERT_NO_FATAL_FAILURE(link_devices(linker, next, "device " + std::to_string(i)));
+    EXPECT_TRUE(sync(linker).refused.empty());  // and tells the others
+    devices.push_back(&next);
+  }
+  for (DeviceHome* device : devices) {
+    if (!device->devices) {
+      ASSERT_NO_FATAL_FAILURE(open_sync(*device, "D"));
+    }
+  }
+  // Two rounds: every list reaches every device, merged where two linked at once from their view.
+  for (int round = 0; round < 2; ++round) {
+    for (DeviceHome* device : devices) EXPECT_TRUE(sync(*device).refused.empty());
+  }
+  const Bytes agreed = devices.front()->list_bytes();
+  for (DeviceHome* device : devices) {
+    EXPECT_EQ(device->list_bytes(), agreed) << "version " << device->devices->list().version;
+    EXPECT_EQ(device->devices->list().version, kDevices);  // one chain: each link appended to the newest
+    EXPECT_EQ(device->devices->list().enabled_count(), kDevices);
+    auto listed = list_devices(device->home).value();
+    ASSERT_TRUE(listed);
+    EXPECT_EQ(listed->size(), kDevices);
+    EXPECT_EQ(listed->front().status, sync::InstallationClass::kThisDevice);
+  }
+  ASSERT_TRUE(devices.back()->devices->change(sync::changes::contact_added("0xabc")));
+  ASSERT_TRUE(devices.back()->devices->change(sync::changes::contact_name("0xabc", "sixteen")));
+  sent(*devices.back());
+  sync(*devices.front());
+  ASSERT_TRUE(devices.front()->devices->state().contact("0xabc"));
+  EXPECT_EQ(devices.front()->devices->state().contact("0xabc")->name, "sixteen");
+}
+
+}  // namespace
+}  // namespace keylink::runtime

@@ -552,6 +552,7 @@ void XmtpNode::read_new(const std::string& topic, std::function<Result<void>(con
 }
 
 keystore::LocalKeystore& XmtpNode::local_keystore() noexcept { return *state_->keystore; }
+asio::io_context& XmtpNode::io_context() noexcept { return state_->io; }
 
 void XmtpNode::sync_consent(Done<void> done) {
   State* self = state_.get();

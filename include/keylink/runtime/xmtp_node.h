@@ -123,6 +123,7 @@ class XmtpNode {
                 Done<void> done);
   // The identity's keystore in this process (device linking signs the account's device list with it).
   keystore::LocalKeystore& local_keystore() noexcept;
+  boost::asio::io_context& io_context() noexcept;
 
   // Runs `done` once every queued message has been acknowledged (or refused) by the relay.
   void when_sent(std::function<void()> done);
