@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <charconv>
 #include <variant>
 #include <vector>
 
@@ -32,15 +33,20 @@ constexpr std::size_t kHistoryChunkBytes = 128 * 1024;
 
 auto link_error(std::string reason) { return fail(wire::Errc::kMalformed, std::move(reason)); }
 
-std::string host_of(const std::string& address) {
+// "IP:PORT" or "[IPv6]:PORT", port 0 to 65535 (0: any free one), as `keylink link --lan` takes it; the
+// host is checked by the listener (an IP address, no name).
+Result<std::pair<std::string, std::uint16_t>> split_lan(const std::string& address) {
   const auto colon = address.rfind(':');
+  unsigned port = 0;
+  const char* begin = address.data() + (colon == std::string::npos ? 0 : colon + 1);
+  const char* end = address.data() + address.size();
+  const auto parsed = std::from_chars(begin, end, port);
+  if (colon == std::string::npos || begin == end || parsed.ec != std::errc() || parsed.ptr != end || port > 65535) {
+    return link_error("'" + address + "' is not IP:PORT (port 0 to 65535)");
+  }
   std::string host = address.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return host;
-}
-
-std::uint16_t port_of(const std::string& address) {
-  return static_cast<std::uint16_t>(std::stoul(address.substr(address.rfind(':') + 1)));
+  return std::pair{std::move(host), static_cast<std::uint16_t>(port)};
 }
 
 }  // namespace
@@ -287,6 +293,14 @@ struct AccountLink::State : LinkDriver<link::LinkInitiator, AccountLink::State> 
     const Bytes list_bytes = sync::encode(**list);
     out.installation_list = SecretBytes(list_bytes);
     out.device_group_key = sync::encode(*ring);
+    // The link carries each blob whole (link::kMaxBlobLength): an account past it cannot link yet.
+    for (const SecretBytes* blob : {&out.identity_bundle, &out.installation_list, &out.device_group_key}) {
+      if (blob->size() > link::kMaxBlobLength) {
+        return link_error("this account is too large to link: " + std::to_string(blob->size()) +
+                          " bytes of keys and conversations, over the link's limit of " +
+                          std::to_string(link::kMaxBlobLength));
+      }
+    }
     if (kind == link::AccountKind::kFull) {
       auto mnemonic = identity::EthAccount::load_mnemonic(home_.db(), home_.vault());
       if (!mnemonic) return fail(context("the full account needs this home's recovery phrase", mnemonic.error()));
@@ -332,6 +346,9 @@ struct AccountLink::State : LinkDriver<link::LinkInitiator, AccountLink::State> 
       if (!page) return finish(fail(page.error()));
       chunk.reserve(page->messages.size());
       for (auto& m : page->messages) {
+        // A message larger than a chunk (a big attachment) stays out: it would not fit the link's
+        // message; the new device reads it from the relay with the rest of its conversation.
+        if (m.content.size() > kHistoryChunkBytes) continue;
         chunk.push_back({std::move(m.id), std::move(m.topic), std::move(m.sender_address), m.sent_ns,
                          std::move(m.content)});
       }
@@ -379,7 +396,9 @@ struct JoinLink::State : LinkDriver<link::LinkJoiner, JoinLink::State> {
     }
     std::optional<std::string> advertised;
     if (lan) {
-      auto listening = LanLinkChannel::listen(io_, host_of(*lan), port_of(*lan), {}, channel_callbacks());
+      auto where = split_lan(*lan);
+      if (!where) return fail(where.error());
+      auto listening = LanLinkChannel::listen(io_, where->first, where->second, {}, channel_callbacks());
       if (!listening) return fail(listening.error());
       advertised = (*listening)->address();
       channel_ = std::move(*listening);

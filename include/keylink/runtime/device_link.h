@@ -4,7 +4,8 @@
 //   - AccountLink: this home has the account (device A). It reads the new device's URI, checks it
 //     against the one-time code this home shows (DeviceStore::code; burnt at the first try), asks its
 //     user (on_ask, answered by decide()), sends the account, appends the new device to the signed
-//     installation list, stores that list, and streams the message history.
+//     installation list, stores that list, and streams the message history (a message larger than a
+//     history chunk, 128 KiB, stays out: the new device reads it from the relay with its conversation).
 //   - JoinLink: this home is new (device B). It shows a URI, receives the account, makes its
 //     installation keys, and commits the account, its keys, the installation list and the device-group
 //     key in one transaction; then stores the history as it comes.
