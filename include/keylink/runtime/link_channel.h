@@ -93,7 +93,8 @@ class LinkChannel {
   // Queues one message for the peer. Fails with kTooLarge over max_message, kBusy when max_queued
   // messages wait already, kNotConnected on the LAN without a peer connection or after stop(). Over the
   // relay a message sent before on_up waits for the connection; an ephemeral message reaches the peer
-  // only if it is subscribed by then, so the link layer resends what is not answered.
+  // only if it is subscribed by then: the new device shows its URI once it is (JoinLink's on_ready), and a
+  // handshake message lost on the way ends the link at its deadline (the machines resend only history).
   virtual Result<void> send(ByteView message) = 0;
   // Closes the connection (and the LAN listener) and cancels the timers; no callback afterwards.
   // On the LAN, frames sent before still go (each within write_timeout), then the connection closes:
