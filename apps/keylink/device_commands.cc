@@ -26,7 +26,8 @@ struct DeviceOptions {
   std::string name;
   std::string lan;
   std::string id;
-  int timeout = 300;
+  int timeout = 300;       // a link: the new device's user may take a while
+  int relay_timeout = 60;  // the other commands
 };
 
 std::string local_time(std::int64_t unix_seconds) {
@@ -210,7 +211,7 @@ void run_list(const GlobalOptions& global, const DeviceOptions& options) {
     print_devices(command, options);
     command.finish(0);
   });
-  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer in time"));
+  exit_with(command.run(std::chrono::seconds(options.relay_timeout), "the relay did not answer in time"));
 }
 
 // The one listed device whose id starts with `prefix` (at least 8 hex digits).
@@ -251,7 +252,7 @@ void run_remove(const GlobalOptions& global, const DeviceOptions& options) {
     say("Removed. The other devices have a new group key, and this account's contact has a new pre-key.");
     command.finish(0);
   });
-  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer in time"));
+  exit_with(command.run(std::chrono::seconds(options.relay_timeout), "the relay did not answer in time"));
 }
 
 // `keylink devices name ID NAME` and `keylink account name NAME`: shared with every device.
@@ -270,7 +271,7 @@ void run_rename(const GlobalOptions& global, const DeviceOptions& options, bool 
     }
     command.finish(0);
   });
-  exit_with(command.run(std::chrono::seconds(options.timeout), "the relay did not answer in time"));
+  exit_with(command.run(std::chrono::seconds(options.relay_timeout), "the relay did not answer in time"));
 }
 
 }  // namespace
@@ -285,7 +286,7 @@ void add_device_commands(CLI::App& app, const GlobalOptions& global) {
   devices->add_flag("--json", options->json,
                     "Print as JSON: id, name, platform, linked_at and last_seen (unix s, null when unknown), status\n"
                     "(this device, enabled, removed, ghost)");
-  devices->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
+  devices->add_option("--timeout", options->relay_timeout, "Seconds to wait for the relay")->capture_default_str();
   devices->callback([&global, options, devices] {
     if (devices->get_subcommands().empty()) run_list(global, *options);
   });
@@ -308,7 +309,7 @@ void add_device_commands(CLI::App& app, const GlobalOptions& global) {
   remove->add_option("ID", options->id, "The device's id, or its first 8 or more hex digits (`keylink devices`)")
       ->required();
   remove->add_flag("--yes,-y", options->yes, "Remove without asking (for scripts)");
-  remove->add_option("--timeout", options->timeout, "Seconds to wait for the relay")->capture_default_str();
+  remove->add_option("--timeout", options->relay_timeout, "Seconds to wait for the relay")->capture_default_str();
   remove->callback([&global, options] { run_remove(global, *options); });
 
   auto* rename = devices->add_subcommand("name", "Rename a device, for every device of this account");
