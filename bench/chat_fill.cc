@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_must.h"
 #include "keylink/keystore/local_keystore.h"
 #include "keylink/messaging/message.h"
 #include "keylink/messaging/message_store.h"
@@ -48,19 +49,8 @@ namespace {
 constexpr crypto::Argon2Params kBenchArgon2{1, 8 << 20};
 constexpr auto kDeadline = std::chrono::minutes(20);
 
-[[noreturn]] void die(const std::string& why) {
-  std::cerr << "chat_fill: " << why << '\n';
-  std::exit(1);
-}
-
-template <class T>
-T must(Result<T> result, const std::string& what) {
-  if (!result) die(what + ": " + result.error().message);
-  return std::move(*result);
-}
-void must(Result<void> result, const std::string& what) {
-  if (!result) die(what + ": " + result.error().message);
-}
+using bench::die;
+using bench::must;
 
 SecretBytes passphrase() {
   const char* text = std::getenv("KEYLINK_PASSPHRASE");

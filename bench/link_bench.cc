@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_must.h"
 #include "keylink/base/encoding.h"
 #include "keylink/crypto/aead.h"
 #include "keylink/identity/eth_account.h"
@@ -84,18 +85,8 @@ struct Config {
   std::size_t chunk_bytes = 128 * 1024;  // = kHistoryChunkBytes in src/runtime/device_link.cc
 };
 
-[[noreturn]] void die(const std::string& why) {
-  std::cerr << "link_bench: " << why << '\n';
-  std::exit(1);
-}
-template <class T>
-T must(Result<T> result, const std::string& what) {
-  if (!result) die(what + ": " + result.error().message);
-  return std::move(*result);
-}
-void must(Result<void> result, const std::string& what) {
-  if (!result) die(what + ": " + result.error().message);
-}
+using bench::die;
+using bench::must;
 
 const SecretBytes& passphrase() {
   static const SecretBytes pass(as_bytes("link bench"));
