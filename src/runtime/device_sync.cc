@@ -1,9 +1,9 @@
 #include "keylink/runtime/device_sync.h"
 
 #include <set>
+#include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
 
 #include <boost/asio/post.hpp>
-#include <utility>
 
 #include "keylink/runtime/devices.h"
 #include "keylink/store/transaction.h"
@@ -34,13 +34,11 @@ messaging::Consent to_messaging(std::uint64_t consent) {
 }  // namespace
 
 struct DeviceSync::State {
-  State(Home& home_in, XmtpNode& node_in, Rng& rng_in, const Clock& clock_in, DeviceStore store_in,
-        sync::InstallationKeys keys_in, sync::InstallationList list_in, sync::GroupKeyRing ring_in,
-        sync::SyncState state_in)
-      : home(home_in), node(node_in), rng(rng_in), clock(clock_in), store(std::move(store_in)),
+  State(XmtpNode& node_in, Rng& rng_in, const Clock& clock_in, DeviceStore store_in, sync::InstallationKeys keys_in,
+        sync::InstallationList list_in, sync::GroupKeyRing ring_in, sync::SyncState state_in)
+      : node(node_in), rng(rng_in), clock(clock_in), store(std::move(store_in)),
         keys(std::move(keys_in)), list(std::move(list_in)), ring(std::move(ring_in)), state(std::move(state_in)) {}
 
-  Home& home;
   XmtpNode& node;
   Rng& rng;
   const Clock& clock;
@@ -215,7 +213,7 @@ Result<std::unique_ptr<DeviceSync>> DeviceSync::open(Home& home, XmtpNode& node,
   auto state = store->state((*keys)->id());
   if (!state) return fail(state.error());
   return std::unique_ptr<DeviceSync>(new DeviceSync(std::make_unique<State>(
-      home, node, rng, clock, std::move(*store), std::move(**keys), std::move(**list), std::move(*ring),
+      node, rng, clock, std::move(*store), std::move(**keys), std::move(**list), std::move(*ring),
       std::move(*state))));
 }
 

@@ -54,8 +54,8 @@ class DeviceStore {
   Result<sync::SyncState> state(const sync::InstallationId& self) const;
   Result<void> save_state(const sync::SyncState& state);
 
-  // When a device last wrote to the group topic (relay time, unix ms); a ghost is one that signed there
-  // without being in the list.
+  // When a device last wrote to the group topic (the time its newest message there carries, unix ms); a
+  // ghost is one that signed there without being in the list.
   struct Seen {
     std::int64_t last_seen_ms = 0;
     bool ghost = false;

@@ -27,7 +27,7 @@ struct DeviceEntry {
   sync::Installation installation;  // a ghost's holds its id alone
   sync::InstallationClass status = sync::InstallationClass::kEnabled;
   std::string name;  // the newest name the devices agreed on (sync state), else the one it was linked with
-  std::optional<std::int64_t> last_seen_ms;  // when it last wrote to the group topic (relay time)
+  std::optional<std::int64_t> last_seen_ms;  // the time of its newest message on the group topic
 };
 
 // Every installation of the list, this device's first, then by linked time, then the ghosts (devices
