@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { privateKeyToAccount } = require('viem/accounts');
-const { within } = require('./relay_process');
+const relayProcess = require('./relay_process');
 const { XmtpCliFixture, STEP_MS } = require('./xmtp_cli_fixture');
 
 // A relay URL where nothing listens: a process given it cannot have used any relay.
@@ -72,16 +72,8 @@ class DevicesFixture extends XmtpCliFixture {
   }
 }
 
-// Polls `check` until it returns a truthy value (bounded by STEP_MS).
-async function until(what, check) {
-  return within((async () => {
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  })(), STEP_MS, what);
-}
+// Polls `check` every 50 ms until it returns a truthy value (bounded by STEP_MS).
+const until = (what, check) => relayProcess.until(check, STEP_MS, what, 50);
 
 // A random checksummed address (a contact that needs no network).
 function randomAddress() {
