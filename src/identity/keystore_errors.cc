@@ -17,6 +17,8 @@ class KeystoreCategory final : public std::error_category {
       case KeystoreErrc::kBadHeader: return "bad header";
       case KeystoreErrc::kConflict: return "conflicts with a known conversation";
       case KeystoreErrc::kBadTime: return "impossible time";
+      case KeystoreErrc::kRefused: return "refused by the keystore";
+      case KeystoreErrc::kUnreachable: return "keystore unreachable";
     }
     return "unknown error";
   }

@@ -1,5 +1,7 @@
 #include "keylink/runtime/device_sync.h"
 
+#include "keylink/identity/keystore_errors.h"
+
 #include <set>
 #include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
 
@@ -48,7 +50,7 @@ struct DeviceSync::State {
   sync::GroupKeyRing ring;
   sync::SyncState state;
 
-  const crypto::Secp256k1PrivateKey& identity_key() const { return node.local_keystore().identity_key(); }
+  const crypto::Secp256k1PrivateKey& identity_key() const { return node.local_keystore()->identity_key(); }
 
   Result<void> reload() {
     auto stored_list = store.list();
@@ -196,7 +198,11 @@ struct DeviceSync::State {
 
 Result<std::unique_ptr<DeviceSync>> DeviceSync::open(Home& home, XmtpNode& node, const std::string& name,
                                                     const std::string& platform, Rng& rng, const Clock& clock) {
-  if (auto enrolled = enroll_first_device(home, node.local_keystore(), name, platform, rng, clock); !enrolled) {
+  if (node.local_keystore() == nullptr) {
+    return fail(identity::KeystoreErrc::kNoIdentity,
+                "this home's messaging keys are in a wallet: link devices from the wallet's home");
+  }
+  if (auto enrolled = enroll_first_device(home, *node.local_keystore(), name, platform, rng, clock); !enrolled) {
     return fail(enrolled.error());
   }
   auto store = DeviceStore::open(home.db(), home.vault());

@@ -10,7 +10,6 @@
 namespace keylink::runtime {
 namespace {
 
-constexpr std::string_view kClientKeyLabel = "relay-client-key";
 
 Result<void> make_private_dir(const std::filesystem::path& dir) {
   std::error_code error;
@@ -24,19 +23,20 @@ Result<void> make_private_dir(const std::filesystem::path& dir) {
   return {};
 }
 
-// The relay client key: a random Ed25519 seed, sealed, made on first use.
-Result<crypto::Ed25519KeyPair> load_client_key(store::Database& db, const store::Vault& vault, Rng& rng) {
+// A random Ed25519 seed, sealed under its name, made on first use.
+Result<crypto::Ed25519KeyPair> load_key(store::Database& db, const store::Vault& vault, std::string_view name,
+                                        Rng& rng) {
   if (auto made = db.exec("CREATE TABLE IF NOT EXISTS home_keys (name TEXT PRIMARY KEY, sealed BLOB NOT NULL)");
       !made) {
     return tl::unexpected(made.error());
   }
   auto select = db.prepare("SELECT sealed FROM home_keys WHERE name = ?1");
   if (!select) return tl::unexpected(select.error());
-  select->bind_text(1, kClientKeyLabel);
+  select->bind_text(1, name);
   auto row = select->step();
   if (!row) return tl::unexpected(row.error());
   if (*row == store::Statement::Step::kRow) {
-    auto seed = vault.open_fixed<32>(select->column_blob(0), kClientKeyLabel);
+    auto seed = vault.open_fixed<32>(select->column_blob(0), name);
     select->reset();
     if (!seed) return tl::unexpected(seed.error());
     return crypto::Ed25519KeyPair::from_seed(*seed);
@@ -44,12 +44,22 @@ Result<crypto::Ed25519KeyPair> load_client_key(store::Database& db, const store:
   auto key = crypto::Ed25519KeyPair::generate(rng);
   auto insert = db.prepare("INSERT INTO home_keys (name, sealed) VALUES (?1, ?2)");
   if (!insert) return tl::unexpected(insert.error());
-  insert->bind_text(1, kClientKeyLabel).bind_blob(2, vault.seal(key.seed().expose(), kClientKeyLabel, rng));
+  insert->bind_text(1, name).bind_blob(2, vault.seal(key.seed().expose(), name, rng));
   if (auto ran = insert->run(); !ran) return tl::unexpected(ran.error());
   return key;
 }
 
 constexpr std::string_view kDatabaseFile = "keylink.db";
+
+// A checkpoint fsyncs the file: every 4,096 pages of WAL (16 MiB) rather than SQLite's 1,000, so that
+// fewer steps pay for one (measured: the p99 of a request round trip).
+// secure_delete: what a step deletes (an answered request, a session's keys) does not stay readable in
+// the file's free pages.
+Result<store::Database> open_database(const std::filesystem::path& dir) {
+  return store::Database::open(
+      (dir / kDatabaseFile).string(),
+      {.synchronous = store::Synchronous::kNormal, .checkpoint_pages = 4096, .secure_delete = true});
+}
 
 }  // namespace
 
@@ -63,13 +73,7 @@ Result<Home> Home::open(const std::filesystem::path& dir, const SecretBytes& pas
   if (auto made = make_private_dir(dir); !made) return tl::unexpected(made.error());
   Home home;
   home.dir_ = dir;
-  // A checkpoint fsyncs the file: every 4,096 pages of WAL (16 MiB) rather than SQLite's 1,000, so that
-  // fewer steps pay for one (measured: the p99 of a request round trip).
-  // secure_delete: what a step deletes (an answered request, a session's keys) does not stay readable in
-  // the file's free pages.
-  auto db = store::Database::open(
-      (dir / kDatabaseFile).string(),
-      {.synchronous = store::Synchronous::kNormal, .checkpoint_pages = 4096, .secure_delete = true});
+  auto db = open_database(dir);
   if (!db) return tl::unexpected(db.error());
   home.db_ = std::make_unique<store::Database>(std::move(*db));
   auto tx = store::Transaction::begin(*home.db_);
@@ -77,10 +81,27 @@ Result<Home> Home::open(const std::filesystem::path& dir, const SecretBytes& pas
   auto vault = store::Vault::open(*home.db_, passphrase, rng, params);
   if (!vault) return tl::unexpected(vault.error());
   home.vault_ = std::make_unique<store::Vault>(std::move(*vault));
-  auto key = load_client_key(*home.db_, *home.vault_, rng);
+  auto key = load_key(*home.db_, *home.vault_, kClientKeyName, rng);
   if (!key) return tl::unexpected(key.error());
   home.client_key_ = std::make_unique<crypto::Ed25519KeyPair>(std::move(*key));
   if (auto committed = tx->commit(); !committed) return tl::unexpected(committed.error());
+  return home;
+}
+
+Result<crypto::Ed25519KeyPair> Home::key(std::string_view name, Rng& rng) {
+  return load_key(*db_, *vault_, name, rng);
+}
+
+Result<Home> Home::another_connection(Rng& rng, std::string_view client_key_name) const {
+  Home home;
+  home.dir_ = dir_;
+  auto db = open_database(dir_);
+  if (!db) return tl::unexpected(db.error());
+  home.db_ = std::make_unique<store::Database>(std::move(*db));
+  home.vault_ = std::make_unique<store::Vault>(vault_->another());
+  auto key = home.key(client_key_name, rng);
+  if (!key) return tl::unexpected(key.error());
+  home.client_key_ = std::make_unique<crypto::Ed25519KeyPair>(std::move(*key));
   return home;
 }
 

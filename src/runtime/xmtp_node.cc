@@ -96,7 +96,8 @@ struct XmtpNode::State {
   XmtpNodeCallbacks callbacks;
   std::unique_ptr<relay::RelayOutbox> outbox;
   std::unique_ptr<messaging::MessageStore> store;
-  std::unique_ptr<keystore::LocalKeystore> keystore;
+  std::unique_ptr<identity::Keystore> keystore;
+  keystore::LocalKeystore* local = nullptr;  // keystore, when the keys are in this process
   std::unique_ptr<messaging::Messenger> messenger;
   std::unique_ptr<relay::RelayClient> client;
   std::unique_ptr<XmtpTransport> transport;
@@ -360,7 +361,8 @@ Result<OpenedKeystore> open_keystore(Home& home, Rng& rng, const Clock& clock) {
 }  // namespace
 
 Result<std::unique_ptr<XmtpNode>> XmtpNode::open(asio::io_context& io, Home& home, relay::ClientOptions relay_options,
-                                                 Rng& rng, const Clock& clock, XmtpNodeCallbacks callbacks) {
+                                                 Rng& rng, const Clock& clock, XmtpNodeCallbacks callbacks,
+                                                 std::unique_ptr<identity::Keystore> elsewhere) {
   auto state = std::make_unique<State>(io, home, rng, clock, std::move(callbacks));
   auto outbox = relay::RelayOutbox::open(home.db());
   if (!outbox) return fail(outbox.error());
@@ -368,9 +370,16 @@ Result<std::unique_ptr<XmtpNode>> XmtpNode::open(asio::io_context& io, Home& hom
   auto store = messaging::MessageStore::open(home.db(), home.vault(), rng);
   if (!store) return fail(store.error());
   state->store = std::make_unique<messaging::MessageStore>(std::move(*store));
-  auto keys = open_keystore(home, rng, clock);
-  if (!keys) return fail(context("messaging identity", keys.error()));
-  state->keystore = std::move(keys->keystore);
+  OpenedKeystore keys;
+  if (elsewhere) {
+    state->keystore = std::move(elsewhere);
+  } else {
+    auto opened = open_keystore(home, rng, clock);
+    if (!opened) return fail(context("messaging identity", opened.error()));
+    keys = std::move(*opened);
+    state->local = keys.keystore.get();
+    state->keystore = std::move(keys.keystore);
+  }
   state->messenger = std::make_unique<messaging::Messenger>(*state->keystore, *state->store, rng, clock);
 
   State* self = state.get();
@@ -397,7 +406,7 @@ Result<std::unique_ptr<XmtpNode>> XmtpNode::open(asio::io_context& io, Home& hom
                 self->report({messaging::Refusal{"relay topic " + relay_topic, why}});
               },
       });
-  if (auto published = state->publish_identity_once(keys->to_publish); !published) return fail(published.error());
+  if (auto published = state->publish_identity_once(keys.to_publish); !published) return fail(published.error());
   return std::unique_ptr<XmtpNode>(new XmtpNode(std::move(state)));
 }
 
@@ -551,7 +560,7 @@ void XmtpNode::read_new(const std::string& topic, std::function<Result<void>(con
                  [done = std::move(done)](Result<Received> all) { done(all ? Result<void>() : fail(all.error())); });
 }
 
-keystore::LocalKeystore& XmtpNode::local_keystore() noexcept { return *state_->keystore; }
+keystore::LocalKeystore* XmtpNode::local_keystore() noexcept { return state_->local; }
 asio::io_context& XmtpNode::io_context() noexcept { return state_->io; }
 
 void XmtpNode::sync_consent(Done<void> done) {
@@ -600,7 +609,8 @@ Result<void> XmtpNode::rotate_pre_key() {
   State* self = state_.get();
   const auto wallet = crypto::EthAddress::parse(self->keystore->account_address());
   KEYLINK_CHECK(wallet.has_value());
-  auto rotated = self->keystore->rotate_pre_key(
+  KEYLINK_CHECK(self->local != nullptr);
+  auto rotated = self->local->rotate_pre_key(
       self->clock, self->rng, [&](const wx::PublicKeyBundle& v1, const wx::SignedPublicKeyBundle& v2) -> Result<void> {
         const auto envelopes = identity::contact_envelopes(*wallet, v1, v2, self->clock);
         if (auto queued = self->enqueue(envelopes); !queued) return queued;

@@ -14,6 +14,9 @@ enum class KeystoreErrc {
   kConflict,             // an invitation its parties' keys do not derive, or one that claims a known
                          // conversation with another party or key: drop it, keep the conversation
   kBadTime,              // an invitation dated before its parties' keys existed or too far ahead: drop it
+  kRefused,              // a keystore elsewhere (a wallet) refused: the message says why (not approved,
+                         // expired, over its rate limit, never allowed); ask the wallet's user
+  kUnreachable,          // a keystore elsewhere did not answer (wallet offline, relay down): try later
 };
 const std::error_category& keystore_category() noexcept;
 inline std::error_code make_error_code(KeystoreErrc e) noexcept { return {static_cast<int>(e), keystore_category()}; }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "keylink/base/result.h"
 #include "keylink/base/rng.h"
@@ -28,6 +29,13 @@ class Home {
                            const crypto::Argon2Params& params = {});
   // Whether `dir` holds a home's database already (open() would not make a new vault).
   static bool exists(const std::filesystem::path& dir);
+  // The same home over a connection of its own, for another thread (each thread uses its own Home):
+  // the vault is copied, not derived again. Its relay client key is the home's key named
+  // `client_key_name`: another name gives its relay connection a client of its own.
+  Result<Home> another_connection(Rng& rng, std::string_view client_key_name = kClientKeyName) const;
+  // The home's Ed25519 key of that name (a random seed, kept sealed, made on first use).
+  Result<crypto::Ed25519KeyPair> key(std::string_view name, Rng& rng);
+  static constexpr std::string_view kClientKeyName = "relay-client-key";
 
   store::Database& db() noexcept { return *db_; }
   const store::Vault& vault() const noexcept { return *vault_; }

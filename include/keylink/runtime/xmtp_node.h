@@ -69,10 +69,13 @@ class XmtpNode {
   // and clock must outlive the call.
   static void restore_identity(boost::asio::io_context& io, Home& home, relay::ClientOptions relay_options, Rng& rng,
                                const Clock& clock, Done<bool> done);
-  // io, home, rng and clock must outlive the node.
+  // io, home, rng and clock must outlive the node. With `elsewhere`, the identity's keys are in a
+  // keystore elsewhere (a wallet: keystore::RemoteKeystore) and the home holds none; without, in the
+  // home (its LocalKeystore, made on first use).
   static Result<std::unique_ptr<XmtpNode>> open(boost::asio::io_context& io, Home& home,
                                                 relay::ClientOptions relay_options, Rng& rng, const Clock& clock,
-                                                XmtpNodeCallbacks callbacks);
+                                                XmtpNodeCallbacks callbacks,
+                                                std::unique_ptr<identity::Keystore> elsewhere = nullptr);
   ~XmtpNode();
 
   // Connects to the relay (reconnecting until stop()); queued messages go as soon as it is up.
@@ -121,8 +124,9 @@ class XmtpNode {
                           const std::function<Result<void>()>& also = {});
   void read_new(const std::string& topic, std::function<Result<void>(const wire::xmtp::Envelope&)> on_message,
                 Done<void> done);
-  // The identity's keystore in this process (device linking signs the account's device list with it).
-  keystore::LocalKeystore& local_keystore() noexcept;
+  // The identity's keystore in this process (device linking signs the account's device list with it);
+  // null when the keys are elsewhere.
+  keystore::LocalKeystore* local_keystore() noexcept;
   boost::asio::io_context& io_context() noexcept;
 
   // Runs `done` once every queued message has been acknowledged (or refused) by the relay.

@@ -54,6 +54,10 @@ class Vault {
   template <std::size_t N>
   Result<Secret<N>> open_fixed(ByteView sealed, std::string_view label) const;
 
+  // The same vault for another connection to the same database (another thread's), without the
+  // passphrase's Argon2id again.
+  Vault another() const { return Vault(key_.clone()); }
+
  private:
   explicit Vault(Secret<32> key) : key_(std::move(key)) {}
   Secret<32> key_;

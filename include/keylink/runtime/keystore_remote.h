@@ -1,0 +1,51 @@
+// A home whose messaging keys live elsewhere (docs/keystore.md): an app's home that reaches a wallet's
+// keystore over a WalletConnect session or a local socket. What it keeps: where the keystore is, the
+// account it holds, and the request counter (reserved in blocks, so that no two requests of this home ever use one counter, even
+// across crashes: a gap is fine, a repeat is refused by the wallet).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <string_view>
+
+#include "keylink/base/result.h"
+#include "keylink/store/database.h"
+
+namespace keylink::runtime {
+
+struct KeystoreRemote {
+  enum class Kind { kSession, kSocket };
+  Kind kind = Kind::kSession;
+  std::string where;    // the session topic, or the socket's path
+  std::string address;  // EIP-55: the account whose keys the wallet holds
+  std::string wallet;   // the wallet's name as it gave it
+};
+
+// The home's keystore elsewhere, or nullopt when its keys are its own.
+Result<std::optional<KeystoreRemote>> load_keystore_remote(store::Database& db);
+// Records it (replacing any earlier one). Fails with identity::KeystoreErrc::kIdentityExists when the
+// home holds a messaging identity of its own: one home, one place for its keys.
+Result<void> save_keystore_remote(store::Database& db, const KeystoreRemote& remote);
+
+// The names of the home's keys (Home::key) an app uses: the app key it signs each request with, and
+// the relay client key of the transport's own connection.
+inline constexpr std::string_view kAppKeyName = "keystore-app-key";
+inline constexpr std::string_view kTransportClientKeyName = "keystore-relay-client-key";
+
+// Hands out request counters that only grow, reserving them in the database `block` at a time.
+// Thread-compatible: one thread, with its own connection (Home::another_connection), uses it.
+class AppCounter {
+ public:
+  explicit AppCounter(store::Database& db, std::uint64_t block = 1000) : db_(db), block_(block) {}
+  Result<std::uint64_t> next();
+
+ private:
+  store::Database& db_;
+  std::uint64_t block_;
+  std::uint64_t next_ = 0;
+  std::uint64_t end_ = 0;  // the first counter not reserved
+};
+
+}  // namespace keylink::runtime

@@ -1,0 +1,47 @@
+// The app side of the keystore over a WalletConnect session (docs/keystore.md): each call is a
+// wc_sessionRequest on the `xmtp:v2` chain of the session with the wallet, signed with the home's app
+// key and the next counter, and answered by the wallet's Gate.
+//
+// The messaging layer calls a Keystore synchronously from its own event loop, so this transport runs
+// the session on a thread of its own, with its own io_context and its own connection to the home
+// (Home::another_connection): call() hands the request to that thread and waits for the answer.
+// call() is thread-safe; the destructor stops the thread (a call in flight fails with kUnreachable).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "keylink/base/clock.h"
+#include "keylink/keystore/transport.h"
+#include "keylink/relay/client.h"
+#include "keylink/runtime/home.h"
+#include "keylink/session/types.h"
+
+namespace keylink::runtime {
+
+struct SessionKeystoreOptions {
+  relay::ClientOptions relay;
+  session::Metadata self;  // the app, as the session's dApp
+  std::string topic;       // the session with the wallet
+  std::chrono::seconds timeout{60};  // per call: the wallet may be asking its user
+};
+
+class SessionKeystoreTransport final : public keystore::KeystoreTransport {
+ public:
+  // Opens its connection to `home` and starts its thread. REQUIRES: clock outlives the transport.
+  static Result<std::unique_ptr<SessionKeystoreTransport>> open(const Home& home, SessionKeystoreOptions options,
+                                                                const Clock& clock);
+  ~SessionKeystoreTransport() override;
+
+  // Fails with identity::KeystoreErrc::kRefused (the wallet's error, with its code and reason) or
+  // kUnreachable (no answer within the timeout, the session ended, the transport stopped).
+  Result<Bytes> call(std::string_view method, ByteView req) override;
+
+ private:
+  struct State;
+  explicit SessionKeystoreTransport(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace keylink::runtime
