@@ -19,6 +19,7 @@ class KeystoreCategory final : public std::error_category {
       case KeystoreErrc::kBadTime: return "impossible time";
       case KeystoreErrc::kRefused: return "refused by the keystore";
       case KeystoreErrc::kUnreachable: return "keystore unreachable";
+      case KeystoreErrc::kNoPreKey: return "no such pre-key";
     }
     return "unknown error";
   }

@@ -13,6 +13,7 @@
 #include "keylink/store/errors.h"
 #include "keylink/store/transaction.h"
 #include "keylink/wire/errors.h"
+#include "keylink/wire/xmtp/authn.h"
 #include "keylink/wire/xmtp/content.h"
 #include "keylink/wire/xmtp/message.h"
 #include "keylink/wire/xmtp/message_v1.h"
@@ -29,6 +30,13 @@ constexpr const char* kCreateTable = R"sql(
     id INTEGER PRIMARY KEY CHECK (id = 1),
     address TEXT NOT NULL,
     sealed_bundle BLOB NOT NULL)
+)sql";
+
+// xmtp-js's polling cursors (Keystore::refresh_job), by xmtp's JobType.
+constexpr const char* kCreateJobsTable = R"sql(
+  CREATE TABLE IF NOT EXISTS xmtp_refresh_jobs (
+    kind INTEGER PRIMARY KEY,
+    last_run_ns INTEGER NOT NULL)
 )sql";
 
 constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
@@ -137,6 +145,7 @@ Result<std::unique_ptr<LocalKeystore>> LocalKeystore::create(store::Database& db
   auto txn = store::Transaction::begin(db);
   if (!txn) return fail(txn.error());
   if (auto stored = store_identity(db, vault, identity, rng); !stored) return fail(stored.error());
+  if (auto made = db.exec(kCreateJobsTable); !made) return fail(made.error());
   auto conversations = ConversationStore::open(db, vault);
   if (!conversations) return fail(conversations.error());
   if (auto committed = txn->commit(); !committed) return fail(committed.error());
@@ -146,6 +155,7 @@ Result<std::unique_ptr<LocalKeystore>> LocalKeystore::create(store::Database& db
 
 Result<std::unique_ptr<LocalKeystore>> LocalKeystore::load(store::Database& db, const store::Vault& vault, Rng& rng) {
   if (auto made = db.exec(kCreateTable); !made) return fail(made.error());
+  if (auto made = db.exec(kCreateJobsTable); !made) return fail(made.error());
   auto select = db.prepare("SELECT address, sealed_bundle FROM xmtp_identity WHERE id = 1");
   if (!select) return fail(select.error());
   auto step = select->step();
@@ -322,6 +332,47 @@ Result<std::map<std::string, std::vector<identity::HmacKey>>> LocalKeystore::v2_
     }
   }
   return out;
+}
+
+Result<wx::Signature> LocalKeystore::sign_digest(ByteView digest, std::uint32_t pre_key_index) {
+  crypto::Digest32 value{};
+  if (digest.size() != value.size()) {
+    return fail(Errc::kWrongLength, "digest: expected 32 bytes, got " + std::to_string(digest.size()));
+  }
+  const auto& pre_keys = state_->v1().pre_keys;
+  if (pre_key_index >= pre_keys.size()) {
+    return fail(identity::KeystoreErrc::kNoPreKey, "no pre-key " + std::to_string(pre_key_index) + ": this identity has " +
+                                                       std::to_string(pre_keys.size()));
+  }
+  std::copy(digest.begin(), digest.end(), value.begin());
+  return wx::Signature{wx::SignatureKind::kEcdsaCompact, pre_keys[pre_key_index].secret.sign_recoverable(value)};
+}
+
+Result<Bytes> LocalKeystore::create_auth_token(std::uint64_t timestamp_ns) {
+  const auto& identity_key = state_->v1().identity_key;
+  wx::AuthToken token{identity_key.public_key, {}, {state_->address, timestamp_ns}, {}};
+  token.auth_data_bytes = wx::encode(token.auth_data);
+  // xmtp-js LocalAuthenticator.createToken: keccak256 of the AuthData bytes.
+  token.auth_data_signature = {wx::SignatureKind::kEcdsaCompact,
+                               identity_key.secret.sign_recoverable(crypto::keccak256(token.auth_data_bytes))};
+  return wx::encode(token);
+}
+
+Result<std::int64_t> LocalKeystore::refresh_job(identity::RefreshJob kind) {
+  auto select = state_->db->prepare("SELECT last_run_ns FROM xmtp_refresh_jobs WHERE kind = ?1");
+  if (!select) return fail(select.error());
+  select->bind_int64(1, static_cast<std::int64_t>(kind));
+  auto step = select->step();
+  if (!step) return fail(step.error());
+  if (*step == store::Statement::Step::kDone) return std::int64_t{0};
+  return select->column_int64(0);
+}
+
+Result<void> LocalKeystore::set_refresh_job(identity::RefreshJob kind, std::int64_t last_run_ns) {
+  auto upsert = state_->db->prepare("INSERT OR REPLACE INTO xmtp_refresh_jobs (kind, last_run_ns) VALUES (?1, ?2)");
+  if (!upsert) return fail(upsert.error());
+  upsert->bind_int64(1, static_cast<std::int64_t>(kind)).bind_int64(2, last_run_ns);
+  return upsert->run();
 }
 
 }  // namespace keylink::keystore

@@ -6,12 +6,14 @@
 #include "keylink/base/clock.h"
 #include "keylink/crypto/errors.h"
 #include "keylink/crypto/hash.h"
+#include "keylink/crypto/secp256k1.h"
 #include "keylink/crypto/xmtp/ciphertext.h"
 #include "keylink/crypto/xmtp/conversation_keys.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/store/errors.h"
 #include "keylink/store/transaction.h"
 #include "keylink/wire/errors.h"
+#include "keylink/wire/xmtp/authn.h"
 #include "keylink/wire/xmtp/content.h"
 #include "keylink/wire/xmtp/invitation.h"
 #include "keylink/wire/xmtp/linked_account.h"
@@ -300,6 +302,51 @@ TEST(LocalKeystore, SelfEncryptionOpensOnlyForItself) {
   EXPECT_EQ(theirs[0].error().code, crypto::Errc::kDecryptFailed);
   EXPECT_NE(*alice.keystore->private_preferences_topic_identifier(),
             *bob.keystore->private_preferences_topic_identifier());
+}
+
+TEST(LocalKeystore, SignsDigestsWithItsPreKeysOnly) {
+  Home alice(1);
+  const auto digest = crypto::sha256(as_bytes(std::string_view("a V2 message's header and content")));
+  auto signature = alice.keystore->sign_digest(digest, 0);
+  ASSERT_TRUE(signature) << signature.error().message;
+  EXPECT_EQ(signature->kind, wx::SignatureKind::kEcdsaCompact);
+  EXPECT_TRUE(crypto::secp256k1_verify(alice.keystore->public_key_bundle().pre_key.key.key, digest,
+                                       signature->value.compact));
+  EXPECT_FALSE(crypto::secp256k1_verify(alice.keystore->public_key_bundle().identity_key.key.key, digest,
+                                        signature->value.compact));
+  EXPECT_EQ(alice.keystore->sign_digest(digest, 1).error().code, KeystoreErrc::kNoPreKey);
+  EXPECT_EQ(alice.keystore->sign_digest(ByteView(digest).first(31), 0).error().code, Errc::kWrongLength);
+
+  // After a rotation, index 1 is the pre-key that was current before.
+  ASSERT_TRUE(alice.keystore->rotate_pre_key(alice.clock, alice.wallet.rng));
+  auto older = alice.keystore->sign_digest(digest, 1);
+  ASSERT_TRUE(older) << older.error().message;
+  EXPECT_EQ(older->value.compact, signature->value.compact);
+}
+
+TEST(LocalKeystore, MakesTheAuthTokenXmtpJsMakes) {
+  Home alice(1);
+  auto bytes = alice.keystore->create_auth_token(kNow);
+  ASSERT_TRUE(bytes) << bytes.error().message;
+  auto token = wx::decode_auth_token(*bytes);
+  ASSERT_TRUE(token) << token.error().message;
+  EXPECT_EQ(token->auth_data.wallet_addr, alice.keystore->account_address());
+  EXPECT_EQ(token->auth_data.created_ns, kNow);
+  EXPECT_EQ(wx::encode(token->identity_key), wx::encode(alice.keystore->legacy_public_key_bundle().identity_key));
+  EXPECT_TRUE(wx::verify_auth_token_signature(*token));
+  EXPECT_EQ(wx::encode(*token), *bytes);
+}
+
+TEST(LocalKeystore, KeepsRefreshJobsAcrossAReload) {
+  Home alice(1);
+  EXPECT_EQ(alice.keystore->refresh_job(identity::RefreshJob::kV1).value(), 0);
+  ASSERT_TRUE(alice.keystore->set_refresh_job(identity::RefreshJob::kV1, 42));
+  ASSERT_TRUE(alice.keystore->set_refresh_job(identity::RefreshJob::kPppp, 7));
+  ASSERT_TRUE(alice.keystore->set_refresh_job(identity::RefreshJob::kV1, 43));
+  auto reloaded = LocalKeystore::load(alice.wallet.db, alice.wallet.vault, alice.wallet.rng).value();
+  EXPECT_EQ(reloaded->refresh_job(identity::RefreshJob::kV1).value(), 43);
+  EXPECT_EQ(reloaded->refresh_job(identity::RefreshJob::kPppp).value(), 7);
+  EXPECT_EQ(reloaded->refresh_job(identity::RefreshJob::kV2).value(), 0);
 }
 
 TEST(LocalKeystore, ATamperedIdentityRowDoesNotLoad) {

@@ -3,19 +3,21 @@
 // It is the XMTP keystore RPC set (xmtp-js 11.5–13.x, keystore_api/v1) as a C++ interface, with these
 // deliberate differences, each closing a hazard of the original:
 // - there is no getPrivateKeyBundle: private keys never leave a keystore;
-// - there is no signDigest: xmtp-js signs a V2 message's content through it with pre-key 0, and the same
-//   call with the identity key signs any digest (auth tokens included). Here encrypt_v2 takes the
-//   content and signs it itself, over sha256(header ‖ content) of a header it checks: one message, one
-//   signature, nothing else;
-// - there is no createAuthToken: keylink-relay authenticates clients with their own Ed25519 key.
+// - signDigest signs with pre-keys only (sign_digest): xmtp-js signs a V2 message's content through it
+//   with pre-key 0, and the same call with the identity key would sign any digest (auth tokens, a
+//   pre-key of the caller's choosing). encrypt_v2 signs its content itself, over sha256(header ‖
+//   content) of a header it checks; sign_digest is there for xmtp-js, whose messages a pre-key signs;
+// - createAuthToken signs only an AuthData{this wallet, timestamp} it writes itself (create_auth_token):
+//   xmtp's network authenticates clients with such tokens, and a keystore elsewhere serves xmtp-js.
+//   Whether the timestamp is acceptable is the caller's policy (keystore::KeystoreService checks it);
 // - V1 requests carry the whole message: the header names both parties, so there is no peer argument
 //   to disagree with it, and encrypt_v1 writes the header it encrypts under.
-// Refresh jobs (xmtp-js keeps its polling cursors in the keystore) are the messaging layer's business.
+// - refresh jobs: xmtp-js keeps its polling cursors in the keystore, so a keystore keeps them for it.
 //
 // Batches: each item of a batch succeeds or fails on its own, as in the RPCs, so that a remote keystore
 // answers a page of messages in one round trip and one bad message does not hide the others.
-// Implementations: keystore::LocalKeystore (in process, keys sealed in the home); later, the same
-// interface served over a session by a wallet.
+// Implementations: keystore::LocalKeystore (in process, keys sealed in the home) and
+// keystore::RemoteKeystore (a wallet's keystore, over a session or a local socket).
 #pragma once
 
 #include <cstdint>
@@ -93,6 +95,9 @@ struct CreatedInvite {
   ConversationReference conversation;
 };
 
+// xmtp's JobType: the polling cursors xmtp-js keeps in its keystore.
+enum class RefreshJob { kV1 = 1, kV2 = 2, kPppp = 3 };  // PPPP: the private preferences
+
 // The key a V2 conversation's sender HMACs are checked with, for one 30-day period.
 struct HmacKey {
   std::int64_t thirty_day_period = 0;
@@ -143,6 +148,18 @@ class Keystore {
   // (unix seconds). Topics it does not know are left out.
   virtual Result<std::map<std::string, std::vector<HmacKey>>> v2_conversation_hmac_keys(
       std::span<const std::string> topics, std::int64_t now_s) = 0;
+
+  // A 32-byte digest signed (ecdsa_compact) by pre-key `pre_key_index` (0: the current one), as xmtp-js
+  // signs a V2 message's content. Never by the identity key. Fails with base Errc::kWrongLength for a
+  // digest that is not 32 bytes, kNoPreKey for an index past the last pre-key.
+  virtual Result<wire::xmtp::Signature> sign_digest(ByteView digest, std::uint32_t pre_key_index) = 0;
+  // An authn.Token (wire/xmtp/authn.h): AuthData{account_address(), timestamp_ns} signed by the identity
+  // key over keccak256 of its bytes, as xmtp-js LocalAuthenticator makes it. Any timestamp: the caller
+  // decides which it asks for.
+  virtual Result<Bytes> create_auth_token(std::uint64_t timestamp_ns) = 0;
+  // The last run of a refresh job, in ns (0 when never set), and its update.
+  virtual Result<std::int64_t> refresh_job(RefreshJob kind) = 0;
+  virtual Result<void> set_refresh_job(RefreshJob kind, std::int64_t last_run_ns) = 0;
 };
 
 }  // namespace keylink::identity

@@ -17,6 +17,7 @@ enum class KeystoreErrc {
   kRefused,              // a keystore elsewhere (a wallet) refused: the message says why (not approved,
                          // expired, over its rate limit, never allowed); ask the wallet's user
   kUnreachable,          // a keystore elsewhere did not answer (wallet offline, relay down): try later
+  kNoPreKey,             // no pre-key at that index (sign_digest): ask for one the bundle has
 };
 const std::error_category& keystore_category() noexcept;
 inline std::error_code make_error_code(KeystoreErrc e) noexcept { return {static_cast<int>(e), keystore_category()}; }

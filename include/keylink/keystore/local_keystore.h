@@ -3,8 +3,9 @@
 // The identity's PrivateKeyBundleV1 is kept in the one-row table xmtp_identity(id = 1, address TEXT,
 // sealed_bundle BLOB), sealed by the home's Vault (whose data key is sealed under Argon2id of the
 // passphrase) under the label "xmtp-identity"; the conversations' keys in xmtp_conversations, each
-// sealed under its topic. Nothing leaves it but public keys, ciphertexts, signatures on messages it
-// encrypts itself, and plaintexts of what it was asked to decrypt.
+// sealed under its topic; the refresh jobs' times in xmtp_refresh_jobs(kind, last_run_ns). Nothing
+// leaves it but public keys, ciphertexts, signatures (on messages it encrypts itself, on digests by a
+// pre-key, on auth tokens of its own account), and plaintexts of what it was asked to decrypt.
 #pragma once
 
 #include <functional>
@@ -82,6 +83,10 @@ class LocalKeystore final : public identity::Keystore {
   Result<std::string> private_preferences_topic_identifier() override;
   Result<std::map<std::string, std::vector<identity::HmacKey>>> v2_conversation_hmac_keys(
       std::span<const std::string> topics, std::int64_t now_s) override;
+  Result<wire::xmtp::Signature> sign_digest(ByteView digest, std::uint32_t pre_key_index) override;
+  Result<Bytes> create_auth_token(std::uint64_t timestamp_ns) override;
+  Result<std::int64_t> refresh_job(identity::RefreshJob kind) override;
+  Result<void> set_refresh_job(identity::RefreshJob kind, std::int64_t last_run_ns) override;
 
   ~LocalKeystore() override;
 
