@@ -96,7 +96,10 @@ namespace {
 class Attempt : public std::enable_shared_from_this<Attempt> {
  public:
   Attempt(std::shared_ptr<PushWebhook::State> state, std::shared_ptr<Job> job)
-      : state_(std::move(state)), job_(std::move(job)), resolver_(state_->io), socket_(state_->io),
+      : state_(std::move(state)),
+        job_(std::move(job)),
+        resolver_(state_->io),
+        socket_(state_->io),
         deadline_(state_->io) {}
 
   void run() {
@@ -117,31 +120,34 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
       boost::system::error_code ignored;
       self->socket_.close(ignored);
     });
-    resolver_.async_resolve(endpoint.host, endpoint.port,
-                            [self = shared_from_this()](boost::system::error_code error, tcp::resolver::results_type found) {
-                              if (error) return self->finish("cannot resolve the host", error);
-                              self->connect(found);
-                            });
+    resolver_.async_resolve(
+        endpoint.host, endpoint.port,
+        [self = shared_from_this()](boost::system::error_code error, tcp::resolver::results_type found) {
+          if (error) return self->finish("cannot resolve the host", error);
+          self->connect(found);
+        });
   }
 
  private:
   void connect(const tcp::resolver::results_type& endpoints) {
-    asio::async_connect(socket_, endpoints, [self = shared_from_this()](boost::system::error_code error, const tcp::endpoint&) {
-      if (error) return self->finish("cannot connect", error);
-      http::async_write(self->socket_, self->request_, [self](boost::system::error_code written, std::size_t) {
-        if (written) return self->finish("cannot send", written);
-        self->read();
-      });
-    });
+    asio::async_connect(
+        socket_, endpoints, [self = shared_from_this()](boost::system::error_code error, const tcp::endpoint&) {
+          if (error) return self->finish("cannot connect", error);
+          http::async_write(self->socket_, self->request_, [self](boost::system::error_code written, std::size_t) {
+            if (written) return self->finish("cannot send", written);
+            self->read();
+          });
+        });
   }
 
   void read() {
-    http::async_read_header(socket_, buffer_, parser_, [self = shared_from_this()](boost::system::error_code error, std::size_t) {
-      if (error) return self->finish("no answer", error);
-      const unsigned status = self->parser_.get().result_int();
-      if (status < 200 || status > 299) return self->finish("answered " + std::to_string(status), {});
-      self->finish({}, {});
-    });
+    http::async_read_header(socket_, buffer_, parser_,
+                            [self = shared_from_this()](boost::system::error_code error, std::size_t) {
+                              if (error) return self->finish("no answer", error);
+                              const unsigned status = self->parser_.get().result_int();
+                              const bool ok = status >= 200 && status <= 299;
+                              self->finish(ok ? std::string() : "answered " + std::to_string(status), {});
+                            });
   }
 
   void finish(const std::string& failure, boost::system::error_code error) {
@@ -149,7 +155,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
     boost::system::error_code ignored;
     socket_.close(ignored);
     std::string why = failure;
-    if (timed_out_) {
+    if (!why.empty() && timed_out_) {
       why = "no answer within " + std::to_string(state_->options.request_timeout.count()) + " ms";
     } else if (error) {
       why += ": " + error.message();

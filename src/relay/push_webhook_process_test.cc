@@ -28,9 +28,9 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using nlohmann::json;
 using keylink::testing::RelayProcess;
 using keylink::testing::TempDir;
+using nlohmann::json;
 
 const std::string kTopic(64, 'e');
 const std::string kSecret = "the encrypted request, which no webhook may see";
@@ -71,12 +71,11 @@ class Webhook {
                        [this, exchange](beast::error_code read_error, std::size_t) {
                          if (read_error) return;
                          answer(*exchange);
-                         http::async_write(exchange->stream, exchange->response,
-                                           [exchange](beast::error_code, std::size_t) {
-                                             beast::error_code ignored;
-                                             exchange->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both,
-                                                                                ignored);
-                                           });
+                         http::async_write(
+                             exchange->stream, exchange->response, [exchange](beast::error_code, std::size_t) {
+                               beast::error_code ignored;
+                               exchange->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+                             });
                        });
       accept();
     });
@@ -121,13 +120,15 @@ class Client {
   const std::string& id() const { return id_; }
 
   json call(const std::string& method, const json& params) {
-    ws_.write(asio::buffer(json{{"id", ++next_id_}, {"jsonrpc", "2.0"}, {"method", method}, {"params", params}}.dump()));
+    ws_.write(
+        asio::buffer(json{{"id", ++next_id_}, {"jsonrpc", "2.0"}, {"method", method}, {"params", params}}.dump()));
     beast::flat_buffer buffer;
     ws_.read(buffer);
     return json::parse(beast::buffers_to_string(buffer.data()));
   }
   json publish(const std::string& message) {
-    return call("irn_publish", {{"topic", kTopic}, {"message", message}, {"ttl", 300}, {"tag", 1108}, {"prompt", true}});
+    return call("irn_publish",
+                {{"topic", kTopic}, {"message", message}, {"ttl", 300}, {"tag", 1108}, {"prompt", true}});
   }
 
  private:

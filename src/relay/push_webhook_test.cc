@@ -20,7 +20,8 @@ TEST(PushWebhook, OnlyHttpUrlsOpen) {
   auto https = PushWebhook::open(io, "https://push.example/wake");
   ASSERT_FALSE(https);
   EXPECT_NE(https.error().message.find("https is not supported"), std::string::npos) << https.error().message;
-  for (const char* bad : {"ftp://x", "http://", "http://host:0", "http://host:99999", "http://[::1", "http://host:80x"}) {
+  for (const char* bad :
+       {"ftp://x", "http://", "http://host:0", "http://host:99999", "http://[::1", "http://host:80x"}) {
     EXPECT_FALSE(PushWebhook::open(io, bad)) << bad;
   }
 }
