@@ -14,6 +14,7 @@
 #include "keylink/relay/forwarder.h"
 #include "keylink/relay/journal.h"
 #include "keylink/relay/logfmt.h"
+#include "keylink/relay/push_webhook.h"
 #include "keylink/relay/relay_core.h"
 #include "keylink/relay/server.h"
 #include "options.h"
@@ -59,7 +60,18 @@ int serve(relay::RelayOptions options) {
     }
     journal = std::move(*opened);
   }
-  relay::RelayCore core(options.server.limits, clock, journal.get());
+  std::unique_ptr<relay::PushWebhook> push;
+  if (!options.push_webhook.empty()) {
+    relay::PushWebhookOptions push_options;
+    push_options.log = options.server.log;
+    auto opened = relay::PushWebhook::open(io, options.push_webhook, push_options);
+    if (!opened) {
+      std::cerr << "keylink-relay: " << opened.error().message << '\n';
+      return 1;
+    }
+    push = std::move(*opened);
+  }
+  relay::RelayCore core(options.server.limits, clock, journal.get(), push.get());
   if (auto loaded = core.load(); !loaded) {
     std::cerr << "keylink-relay: cannot load the store: " << loaded.error().message << '\n';
     return 1;

@@ -75,6 +75,13 @@ void add_relay_options(CLI::App& app, RelayOptions& options) {
   app.add_option_function<std::int64_t>(
       "--idle-timeout", [&limits](std::int64_t s) { limits.idle_timeout = std::chrono::seconds(s); },
       "Seconds of silence before the relay drops a peer (default 60)");
+  app.add_option("--push-webhook", options.push_webhook,
+                 "http:// URL to POST {\"clientId\", \"topic\", \"tag\"} to (JSON; never the message) when a "
+                 "publish with prompt: true finds a subscriber of its topic offline; 3 attempts (pauses of 1 s, 2 s), "
+                 "5 s each, at most 1000 waiting (then dropped). No https: put a local forwarder in front");
+  app.add_option("--max-push-subscriptions", limits.max_push_subscriptions,
+                 "With --push-webhook: subscriptions of offline clients remembered, oldest client forgotten first")
+      ->capture_default_str();
   app.add_option("--log-level", options.log_level, "error, warn, info or debug")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
       ->capture_default_str();
@@ -110,6 +117,7 @@ void finish_relay_options(RelayOptions& options) {
   if (limits.max_message_bytes > limits.max_frame_bytes) {
     throw CLI::ValidationError("--max-message-bytes", "must not exceed --max-frame-bytes");
   }
+  if (limits.max_push_subscriptions < 1) throw CLI::ValidationError("--max-push-subscriptions", "must be at least 1");
   if (limits.upgrade_timeout.count() < 1) throw CLI::ValidationError("--upgrade-timeout", "must be at least 1 s");
   if (limits.ping_interval.count() < 1 || limits.idle_timeout <= limits.ping_interval) {
     throw CLI::ValidationError("--idle-timeout", "must be longer than --ping-interval (both at least 1 s)");

@@ -17,6 +17,7 @@ struct RelayOptions {
   std::optional<std::string> store_path;  // from --store; none for memory
   Durability durability = Durability::kPower;
   std::string log_level = "info";
+  std::string push_webhook;  // http:// URL; empty for no push
 };
 
 void add_relay_options(CLI::App& app, RelayOptions& options);

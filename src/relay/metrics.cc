@@ -31,6 +31,12 @@ std::string Metrics::to_prometheus() const {
   metric(out, "known_clients", "gauge",
          "Client ids and networks kept: connected, or with acks or payments of kept messages.", known_clients);
   metric(out, "journal_commits_total", "counter", "Store transactions committed.", journal_commits);
+  metric(out, "push_sent_total", "counter", "Push notices the webhook answered with 2xx.", push_sent);
+  metric(out, "push_failed_total", "counter", "Push notices given up after the last attempt.", push_failed);
+  metric(out, "push_dropped_total", "counter", "Push notices dropped untried: the webhook's queue was full.",
+         push_dropped);
+  metric(out, "push_subscriptions", "gauge", "Subscriptions of offline clients remembered for push.",
+         push_subscriptions);
   out +=
       "# HELP keylink_relay_errors_total Requests refused and connections closed, by kind.\n"
       "# TYPE keylink_relay_errors_total counter\n";

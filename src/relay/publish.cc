@@ -41,7 +41,7 @@ tl::expected<RelayCore::Publish, RelayCore::Refusal> RelayCore::read_publish(Pee
       local_only.error() != simdjson::NO_SUCH_FIELD && !local_only.is_bool()) {
     return tl::unexpected(Refusal{kInvalidParams, "invalid", "params.localOnly must be a boolean"});
   }
-  Publish publish{{}, bool_field(params, "ephemeral"), bool_field(params, "localOnly")};
+  Publish publish{{}, bool_field(params, "ephemeral"), bool_field(params, "localOnly"), bool_field(params, "prompt")};
   auto ttl = int_field(params, "ttl");
   if (!publish.ephemeral) {
     if (!ttl) return tl::unexpected(Refusal{kInvalidParams, "invalid", "params.ttl must be an integer (seconds)"});
@@ -112,6 +112,7 @@ void RelayCore::accept(Peer& peer, std::string_view id_json, std::span<Publish> 
         mailbox_.add(std::move(publish.message), publish.key, peer.client, {peer.client, peer.network_account});
     if (!kept) continue;  // the same message again: stored and delivered once
     fan_out(*kept, ref, &peer, false);
+    if (publish.prompt) prompt_offline(*kept);
     if (journal_) {
       messages_to_journal_.emplace_back(*kept, peer.client_id());
       journaled = true;

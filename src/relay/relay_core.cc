@@ -36,8 +36,13 @@ std::optional<std::int64_t> plain_ack_id(std::string_view frame) {
 
 }  // namespace
 
-RelayCore::RelayCore(const Limits& limits, const Clock& clock, Journal* journal)
-    : limits_(limits), clock_(clock), journal_(journal), next_delivery_id_(first_delivery_id(clock)) {
+RelayCore::RelayCore(const Limits& limits, const Clock& clock, Journal* journal, PushSink* push)
+    : limits_(limits),
+      clock_(clock),
+      journal_(journal),
+      push_(push),
+      offline_(limits.max_push_subscriptions, limits.max_ttl_seconds * 1000),
+      next_delivery_id_(first_delivery_id(clock)) {
   KEYLINK_CHECK(parser_.allocate(limits_.max_frame_bytes) == simdjson::SUCCESS);
 }
 
@@ -74,6 +79,7 @@ void RelayCore::attach(Peer& peer) {
   peer.client = mailbox_.hold(peer.client_id());
   if (!peer.network.empty()) peer.network_account = mailbox_.hold(Mailbox::network_account(peer.network));
   peers_.emplace(peer.handle, &peer);
+  if (push_) offline_.forget(peer.client_id());
   auto [bucket, created] = buckets_.try_emplace(peer.client_id());
   if (created) bucket->second = {limits_.publish_burst, clock_.unix_millis(), 0};
   ++bucket->second.connections;
@@ -86,6 +92,11 @@ void RelayCore::detach(Peer& peer) {
   // A peer may go in the middle of a read: what it sent so far still counts.
   accept_queued();
   journal_pending();
+  if (push_) {
+    for (const auto& [topic, subscription] : peer.subscriptions) {
+      offline_.add(peer.client_id(), topic, clock_.unix_millis());
+    }
+  }
   while (!peer.subscriptions.empty()) unsubscribe(peer, peer.subscriptions.begin()->first);
   peers_.erase(peer.handle);
   mailbox_.release(peer.client);
@@ -242,6 +253,22 @@ void RelayCore::release_bucket(Peer& peer) {
   idle_buckets_.emplace(now + static_cast<std::int64_t>(ms_to_full) + 1, peer.client_id());
 }
 
+// A client id's bucket lives while any of its connections does.
+bool RelayCore::connected(std::string_view client_id) const {
+  auto found = buckets_.find(client_id);
+  return found != buckets_.end() && found->second.connections > 0;
+}
+
+void RelayCore::prompt_offline(const StoredMessage& message) {
+  if (!push_) return;
+  const auto* clients = offline_.clients_of(message.topic);
+  if (!clients) return;
+  for (const std::string& client_id : *clients) {
+    // One that connected again is forgotten, but one with another connection still open is not.
+    if (!connected(client_id)) push_->notify({client_id, message.topic, message.tag});
+  }
+}
+
 void RelayCore::forget_full_buckets(std::int64_t now_ms) {
   while (!idle_buckets_.empty() && idle_buckets_.begin()->first <= now_ms) {
     auto due = idle_buckets_.extract(idle_buckets_.begin());
@@ -343,6 +370,7 @@ bool RelayCore::prune(std::size_t max) {
   const std::int64_t now = clock_.unix_millis();
   const bool more = mailbox_.prune(now, max) == max;
   forget_full_buckets(now);
+  offline_.prune(now);
   if (journal_) journal_->prune(now);
   return more;
 }
@@ -352,6 +380,13 @@ Metrics& RelayCore::metrics() noexcept {
   metrics_.stored_bytes = mailbox_.stored_bytes();
   metrics_.known_clients = mailbox_.client_count();
   if (journal_) metrics_.journal_commits = journal_->commits();
+  if (push_) {
+    const PushCounts counts = push_->counts();
+    metrics_.push_sent = counts.sent;
+    metrics_.push_failed = counts.failed;
+    metrics_.push_dropped = counts.dropped;
+    metrics_.push_subscriptions = offline_.pairs();
+  }
   return metrics_;
 }
 

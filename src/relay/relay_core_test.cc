@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "keylink/relay/journal.h"
@@ -31,7 +33,7 @@ class RelayCoreTest : public ::testing::Test {
   RelayCoreTest() { limits.publishes_per_second = 0; }
 
   RelayCore& core() {
-    if (!core_) core_ = std::make_unique<RelayCore>(limits, clock, nullptr);
+    if (!core_) core_ = std::make_unique<RelayCore>(limits, clock, nullptr, push);
     return *core_;
   }
   FakePeer& connect(const std::string& client) {
@@ -67,6 +69,7 @@ class RelayCoreTest : public ::testing::Test {
 
   Limits limits;
   ManualClock clock;
+  PushSink* push = nullptr;
   std::unique_ptr<RelayCore> core_;
   std::vector<std::unique_ptr<FakePeer>> peers_;
 };
@@ -441,6 +444,100 @@ TEST_F(RelayCoreTest, QueryPagesThroughTopicHistory) {
   EXPECT_EQ(next["messages"][0]["message"], "2");
   EXPECT_EQ(call(peer, "keylink_query", {{"topic", kTopic}, {"limit", 1001}})["error"]["code"], -32602);
   EXPECT_EQ(call(peer, "keylink_query", {{"topic", kTopic}, {"cursor", "zzz"}})["error"]["code"], -32602);
+}
+
+// The notices the core hands out, in order.
+class PushLog final : public PushSink {
+ public:
+  void notify(PushNotice notice) override { notices.push_back(std::move(notice)); }
+  PushCounts counts() const noexcept override { return {}; }
+  std::vector<std::string> clients() const {
+    std::vector<std::string> out;
+    for (const auto& notice : notices) out.push_back(notice.client_id);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::vector<PushNotice> notices;
+};
+
+class RelayCorePushTest : public RelayCoreTest {
+ protected:
+  RelayCorePushTest() { push = &log; }
+  // A client that subscribes to kTopic and goes.
+  void went_offline(const std::string& client) {
+    FakePeer& peer = connect(client);
+    call(peer, "irn_subscribe", {{"topic", kTopic}});
+    core().detach(peer);
+  }
+  json prompt(FakePeer& peer, const std::string& message) { return publish(peer, message, {{"prompt", true}}); }
+
+  PushLog log;
+};
+
+TEST_F(RelayCorePushTest, APromptPublishWakesEachOfflineSubscriberOnce) {
+  went_offline("did:key:wallet-1");
+  went_offline("did:key:wallet-2");
+  FakePeer& online = connect("did:key:online");
+  call(online, "irn_subscribe", {{"topic", kTopic}});
+  FakePeer& dapp = connect("did:key:dapp");
+  EXPECT_EQ(prompt(dapp, "sign this")["result"], true);
+  EXPECT_EQ(log.clients(), (std::vector<std::string>{"did:key:wallet-1", "did:key:wallet-2"}));
+  for (const auto& notice : log.notices) {
+    EXPECT_EQ(notice.topic, kTopic);
+    EXPECT_EQ(notice.tag, 1108);
+  }
+  EXPECT_EQ(messages(online.take()), std::vector<std::string>{"sign this"});  // the online one gets the message
+  EXPECT_EQ(core().metrics().push_subscriptions, 2u);
+}
+
+TEST_F(RelayCorePushTest, NoPushWithoutPromptForOnlineClientsOrForWhatNoOfflineClientCanGet) {
+  went_offline("did:key:wallet");
+  FakePeer& dapp = connect("did:key:dapp");
+  publish(dapp, "no prompt");
+  publish(dapp, "prompt false", {{"prompt", false}});
+  publish(dapp, "ephemeral", {{"prompt", true}, {"ephemeral", true}});
+  EXPECT_TRUE(log.notices.empty());
+  prompt(dapp, "once");
+  prompt(dapp, "once");  // the same message again: kept and delivered once, woken for once
+  EXPECT_EQ(log.notices.size(), 1u);
+
+  log.notices.clear();
+  FakePeer& back = connect("did:key:wallet");
+  prompt(dapp, "while online");
+  core().detach(back);  // gone again without subscribing: nothing to wake it for
+  prompt(dapp, "after");
+  EXPECT_TRUE(log.notices.empty());
+}
+
+TEST_F(RelayCorePushTest, AClientWithAnotherConnectionIsOnlineUntilItUnsubscribesThere) {
+  FakePeer& phone = connect("did:key:wallet");
+  FakePeer& tablet = connect("did:key:wallet");
+  call(phone, "irn_subscribe", {{"topic", kTopic}});
+  core().detach(phone);
+  FakePeer& dapp = connect("did:key:dapp");
+  prompt(dapp, "one");
+  EXPECT_TRUE(log.notices.empty());  // the tablet is connected
+  call(tablet, "irn_unsubscribe", {{"topic", kTopic}, {"id", "x"}});
+  core().detach(tablet);
+  prompt(dapp, "two");
+  EXPECT_TRUE(log.notices.empty());
+}
+
+TEST_F(RelayCorePushTest, OfflineSubscriptionsAreBoundedInNumberAndTime) {
+  limits.max_push_subscriptions = 2;
+  went_offline("did:key:oldest");
+  went_offline("did:key:middle");
+  went_offline("did:key:newest");  // the oldest client goes
+  FakePeer& dapp = connect("did:key:dapp");
+  prompt(dapp, "one");
+  EXPECT_EQ(log.clients(), (std::vector<std::string>{"did:key:middle", "did:key:newest"}));
+
+  log.notices.clear();
+  clock.advance(std::chrono::seconds(limits.max_ttl_seconds));
+  core().prune();
+  prompt(dapp, "two");
+  EXPECT_TRUE(log.notices.empty());
+  EXPECT_EQ(core().metrics().push_subscriptions, 0u);
 }
 
 }  // namespace

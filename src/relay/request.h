@@ -27,6 +27,7 @@ struct RelayCore::Publish {
   // node, so it changes nothing here; it is read (and counted) so that a node of a cluster keeps it off
   // the cluster, and so that a client can see in /metrics that its flag arrived.
   bool local_only = false;
+  bool prompt = false;  // WalletConnect's: wake the subscribers that are offline (push.h)
   Mailbox::Key key{};  // of a message to keep
 };
 

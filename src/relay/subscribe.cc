@@ -41,6 +41,11 @@ void RelayCore::unsubscribe(Peer& peer, std::string_view topic) {
   if (found->second.empty()) subscribers_.erase(found);
 }
 
+void RelayCore::unsubscribe_client(Peer& peer, std::string_view topic) {
+  unsubscribe(peer, topic);
+  if (push_) offline_.unsubscribed(peer.client_id(), topic);
+}
+
 void RelayCore::handle_subscribe(Peer& peer, Request& request) {
   auto topic = string_field(request.params, "topic");
   if (!topic) return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.topic must be a string"});
@@ -87,7 +92,7 @@ void RelayCore::handle_batch_subscribe(Peer& peer, Request& request) {
 void RelayCore::handle_unsubscribe(Peer& peer, Request& request) {
   auto topic = string_field(request.params, "topic");
   if (!topic) return reply_error(peer, request.id_json, {kInvalidParams, "invalid", "params.topic must be a string"});
-  unsubscribe(peer, *topic);
+  unsubscribe_client(peer, *topic);
   reply(peer, request.id_json, "true");
 }
 
@@ -104,7 +109,7 @@ void RelayCore::handle_batch_unsubscribe(Peer& peer, Request& request) {
       return reply_error(peer, request.id_json,
                          {kInvalidParams, "invalid", "each of params.subscriptions must be {topic, id}"});
     }
-    unsubscribe(peer, *topic);
+    unsubscribe_client(peer, *topic);
   }
   reply(peer, request.id_json, "true");
 }

@@ -36,6 +36,9 @@ struct Limits {
   std::size_t delivery_window = 1000;    // unacked deliveries per connection; the rest of a mailbox waits
   std::size_t max_fetch_messages = 500;  // per irn_fetchMessages answer
   std::size_t max_query_messages = 1000;
+  // With --push-webhook: (client, topic) subscriptions of offline clients remembered, each for at most
+  // max_ttl_seconds (no message waits longer); past it the oldest client's go.
+  std::size_t max_push_subscriptions = 200'000;
   std::chrono::seconds ping_interval{20};
   std::chrono::seconds idle_timeout{60};
 };

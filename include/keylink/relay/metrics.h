@@ -24,6 +24,10 @@ struct Metrics {
   std::uint64_t stored_bytes = 0;     // gauge: Mailbox::cost of each
   std::uint64_t known_clients = 0;    // gauge
   std::uint64_t journal_commits = 0;
+  std::uint64_t push_sent = 0;           // --push-webhook notices answered 2xx
+  std::uint64_t push_failed = 0;         // given up after the last attempt
+  std::uint64_t push_dropped = 0;        // not tried: the webhook's queue was full
+  std::uint64_t push_subscriptions = 0;  // gauge: offline clients' subscriptions remembered for push
   std::map<std::string, std::uint64_t> errors;  // by kind: "parse", "rate_limit", "auth", ...
 
   std::string to_prometheus() const;

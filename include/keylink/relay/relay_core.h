@@ -24,14 +24,20 @@
 #include "keylink/relay/limits.h"
 #include "keylink/relay/mailbox.h"
 #include "keylink/relay/metrics.h"
+#include "keylink/relay/offline_subscriptions.h"
 #include "keylink/relay/peer.h"
+#include "keylink/relay/push.h"
 
 namespace keylink::relay {
 
 class RelayCore final : public PeerHandler {
  public:
-  // `journal` may be null (--store memory). Both it and `clock` must outlive the core.
-  RelayCore(const Limits& limits, const Clock& clock, Journal* journal);
+  // `journal` may be null (--store memory). Both it and `clock` must outlive the core. With a `push`
+  // sink (which must outlive it too), a publish with `prompt: true` and a new message hands it one
+  // PushNotice per client that was subscribed to the topic when its last connection closed, and has not
+  // connected since (OfflineSubscriptions); an ephemeral publish, which no offline client can receive,
+  // hands it none.
+  RelayCore(const Limits& limits, const Clock& clock, Journal* journal, PushSink* push = nullptr);
   ~RelayCore() override;
 
   // Rebuilds the mailbox from the journal. REQUIRES: called once, before any peer attaches.
@@ -87,6 +93,12 @@ class RelayCore final : public PeerHandler {
   // Returns the subscription id, or why not.
   tl::expected<std::string, Refusal> subscribe(Peer& peer, std::string_view topic);
   void unsubscribe(Peer& peer, std::string_view topic);
+  // irn_unsubscribe: also for the client's connections that are gone.
+  void unsubscribe_client(Peer& peer, std::string_view topic);
+  // Whether any connection of the client is attached now.
+  bool connected(std::string_view client_id) const;
+  // Notices for the offline subscribers of a new message published with prompt: true.
+  void prompt_offline(const StoredMessage& message);
 
   void handle_publish(Peer& peer, Request& request);
   void handle_batch_publish(Peer& peer, Request& request);
@@ -105,6 +117,8 @@ class RelayCore final : public PeerHandler {
   Limits limits_;
   const Clock& clock_;
   Journal* journal_;
+  PushSink* push_;
+  OfflineSubscriptions offline_;  // kept only with push_
   Mailbox mailbox_;
   Metrics metrics_;
   simdjson::dom::parser parser_;
