@@ -133,7 +133,7 @@ void run_list(const GlobalOptions& global, const ChatOptions& options) {
     std::vector<std::pair<std::uint64_t, json>> rows;
     for (const auto& conversation : conversations) {
       auto last = check(command.chat().messages().last_message(conversation.topic));
-      const auto state = command.devices().state().conversation(conversation.topic);
+      const auto state = command.account_state().conversation(conversation.topic);
       json row = {{"peer", conversation.peer_address},
                   {"topic", conversation.topic},
                   {"created_ns", conversation.created_ns},
@@ -198,8 +198,8 @@ void run_read(const GlobalOptions& global, const ChatOptions& options) {
     for (const auto& message : all) newest[message.topic] = std::max(newest[message.topic], message.sent_ns);
     command.when_devices_synced([&command, newest] {
       for (const auto& [topic, sent_ns] : newest) {
-        if (sent_ns > command.devices().state().conversation(topic).read_up_to_ns) {
-          check(command.devices().change(sync::changes::read_up_to(topic, sent_ns)));
+        if (sent_ns > command.account_state().conversation(topic).read_up_to_ns) {
+          command.change_account(sync::changes::read_up_to(topic, sent_ns));
         }
       }
       command.finish(0);
@@ -244,7 +244,7 @@ void run_contacts(const GlobalOptions& global, const ChatOptions& options) {
       if (address != command.chat().address()) peers.emplace(address, 0);
     }
     for (const auto& address : check(command.chat().messages().consent_addresses())) peers.emplace(address, 0);
-    const auto& account = command.devices().state();
+    const auto& account = command.account_state();
     for (const auto& contact : account.contacts()) peers.emplace(contact.address, 0);
     json out = json::array();
     for (const auto& [address, conversations] : peers) {
@@ -279,7 +279,7 @@ void run_consent(const GlobalOptions& global, const ChatOptions& options, messag
   check(command.chat().set_consent(peer, consent));
   // The account's other devices learn it from the device topic too (and xmtp-js from the preferences).
   const auto shared = consent == messaging::Consent::kDenied ? sync::Consent::kDenied : sync::Consent::kAllowed;
-  check(command.devices().change(sync::changes::consent(peer.to_string(), shared)));
+  command.change_account(sync::changes::consent(peer.to_string(), shared));
   say(peer.to_string() + ": " + std::string(messaging::to_string(consent)));
   command.finish(0);
   exit_with(command.run(std::chrono::seconds(options.timeout),

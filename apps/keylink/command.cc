@@ -168,6 +168,16 @@ Command::Command(const GlobalOptions& options) : relay_options_{.url = options.r
 }
 
 Command::Command(const GlobalOptions& options, session::Metadata self) : Command(options) {
+  open_session_node(std::move(self));
+}
+
+Command::Command(const GlobalOptions& options, session::Metadata self, std::string_view client_key_name)
+    : Command(options) {
+  home_.emplace(check(home_->another_connection(rng_, client_key_name)));
+  open_session_node(std::move(self));
+}
+
+void Command::open_session_node(session::Metadata self) {
   session::EngineOptions engine_options;
   engine_options.self = std::move(self);
   runtime::SessionNodeCallbacks callbacks{
@@ -190,18 +200,17 @@ Command::Command(const GlobalOptions& options, session::Metadata self) : Command
 
 void Command::open_chat(
     std::function<void(const messaging::DecodedMessage&, const identity::ConversationReference&)> on_message) {
-  // A home without a messaging identity first looks for its wallet's on the relay (another device of
-  // the wallet, or an XMTP app, made it): making a second one would split the wallet's conversations.
-  std::optional<Result<bool>> restored;
-  runtime::XmtpNode::restore_identity(io_, *home_, relay_options_, rng_, clock_,
-                                      [&](Result<bool> result) { restored = std::move(result); });
-  const auto give_up = std::chrono::steady_clock::now() + kRelayWait;
-  while (!restored && std::chrono::steady_clock::now() < give_up) io_.run_one_for(std::chrono::milliseconds(100));
-  io_.restart();
-  if (!restored)
-    die("cannot reach the relay at " + relay_options_.url + " to look for this wallet's messaging identity; try again");
-  if (!*restored) die("looking for this wallet's messaging identity: " + restored->error().message);
-  if (**restored) say("Restored this wallet's messaging identity from its backup on the relay.");
+  // A home whose keys are in a wallet reaches them there; one without a messaging identity first looks
+  // for its wallet's on the relay (another device of the wallet, or an XMTP app, made it): making a
+  // second one would split the wallet's conversations.
+  const auto remote = check(runtime::load_keystore_remote(home_->db()));
+  std::unique_ptr<identity::Keystore> elsewhere;
+  if (remote) {
+    say("Reaching the keystore of " + remote->address + " in " + escape_for_terminal(remote->wallet) + "...");
+    elsewhere = check(runtime::open_remote_keystore(*home_, *remote, relay_options_, app_metadata(), clock_));
+  } else {
+    restore_identity();
+  }
 
   runtime::XmtpNodeCallbacks callbacks{
       .on_message = std::move(on_message),
@@ -212,7 +221,12 @@ void Command::open_chat(
       .on_relay_state = report_relay_state,
       .on_publish_error = report_publish_error,
   };
-  chat_ = check(runtime::XmtpNode::open(io_, *home_, relay_options_, rng_, clock_, std::move(callbacks)));
+  chat_ = check(runtime::XmtpNode::open(io_, *home_, relay_options_, rng_, clock_, std::move(callbacks),
+                                        std::move(elsewhere)));
+  if (remote) {
+    devices_synced_ = true;  // an app of the account, not a device of it
+    return;
+  }
   devices_ = check(runtime::DeviceSync::open(*home_, *chat_, device_name(), device_platform(), rng_, clock_));
   devices_->sync([this](Result<runtime::DeviceSyncReport> report) {
     if (!report) {
@@ -232,9 +246,46 @@ void Command::open_chat(
   });
 }
 
+void Command::restore_identity() {
+  std::optional<Result<bool>> restored;
+  runtime::XmtpNode::restore_identity(io_, *home_, relay_options_, rng_, clock_,
+                                      [&](Result<bool> result) { restored = std::move(result); });
+  const auto give_up = std::chrono::steady_clock::now() + kRelayWait;
+  while (!restored && std::chrono::steady_clock::now() < give_up) io_.run_one_for(std::chrono::milliseconds(100));
+  io_.restart();
+  if (!restored)
+    die("cannot reach the relay at " + relay_options_.url + " to look for this wallet's messaging identity; try again");
+  if (!*restored) die("looking for this wallet's messaging identity: " + restored->error().message);
+  if (**restored) say("Restored this wallet's messaging identity from its backup on the relay.");
+}
+
+runtime::DeviceSync& Command::devices() {
+  if (!devices_) {
+    die("this home's messaging keys are in a wallet (keylink keystore connect): it is an app of the account,\n"
+        "not one of its devices; manage devices from a home that holds the keys");
+  }
+  return *devices_;
+}
+
+const sync::SyncState& Command::account_state() const {
+  static const sync::SyncState kNone;
+  return devices_ ? devices_->state() : kNone;
+}
+
+void Command::change_account(sync::Change change) {
+  if (devices_) check(devices_->change(std::move(change)));
+}
+
 void Command::when_devices_synced(std::function<void()> then) {
   if (devices_synced_) return then();
   devices_waiters_.push_back(std::move(then));
+}
+
+session::Metadata app_metadata() {
+  return {.name = "keylink CLI on " + device_name(),
+          .description = "keylink's command-line messaging app",
+          .url = "https://keylink.invalid/cli",
+          .icons = {}};
 }
 
 std::string device_name() {

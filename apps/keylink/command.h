@@ -20,6 +20,7 @@
 #include "keylink/base/terminal_text.h"
 #include "keylink/runtime/device_sync.h"
 #include "keylink/runtime/home.h"
+#include "keylink/runtime/keystore_remote.h"
 #include "keylink/runtime/session_node.h"
 #include "keylink/runtime/xmtp_node.h"
 
@@ -65,12 +66,18 @@ bool ask_yes(const std::string& prompt);
 std::string device_name();
 std::string device_platform();
 
+// How this CLI names itself to a wallet when it is an app of the account (keylink keystore connect).
+session::Metadata app_metadata();
+
 class Command {
  public:
   // Opens the home (asking for the passphrase when KEYLINK_PASSPHRASE is unset) and, for the session
   // commands, the session node; chat commands call open_chat() instead. Dies with a message on failure.
   explicit Command(const GlobalOptions& options);
   Command(const GlobalOptions& options, session::Metadata self);
+  // The same with the session node on the home's relay client key named `client_key_name`
+  // (runtime::Home::key): a connection of its own, as a keystore transport's.
+  Command(const GlobalOptions& options, session::Metadata self, std::string_view client_key_name);
   // Opens the XMTP node (making the home's messaging identity on first use). Incoming messages while
   // watching go to on_message.
   void open_chat(
@@ -78,9 +85,13 @@ class Command {
 
   // The devices of the account: open_chat() opens them (making this home the account's first device
   // when it is none yet) and syncs them once, in the background; when_devices_synced() runs `then` once
-  // that sync has ended (at once if it has).
-  runtime::DeviceSync& devices() { return *devices_; }
+  // that sync has ended (at once if it has). A home whose keys are in a wallet (keylink keystore
+  // connect) is an app of the account, not one of its devices: devices() dies saying so, and
+  // account_state() is empty and change_account() does nothing there.
+  runtime::DeviceSync& devices();
   void when_devices_synced(std::function<void()> then);
+  const sync::SyncState& account_state() const;
+  void change_account(sync::Change change);
 
   // App events of the session engine, after their commit.
   std::function<void(const session::Action&)> on_event;
@@ -100,6 +111,8 @@ class Command {
 
  private:
   void stop();
+  void open_session_node(session::Metadata self);
+  void restore_identity();
 
   relay::ClientOptions relay_options_;
   boost::asio::io_context io_{1};

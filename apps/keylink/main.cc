@@ -5,6 +5,7 @@
 #include "command.h"
 #include "dapp_commands.h"
 #include "device_commands.h"
+#include "keystore_commands.h"
 #include "session_commands.h"
 #include "uri_commands.h"
 #include "wallet_commands.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   keylink::cli::add_session_commands(app, global);
   keylink::cli::add_chat_commands(app, global);
   keylink::cli::add_device_commands(app, global);
+  keylink::cli::add_keystore_commands(app, global);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

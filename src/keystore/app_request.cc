@@ -5,6 +5,7 @@
 #include "keylink/base/check.h"
 #include "keylink/base/encoding.h"
 #include "keylink/crypto/hash.h"
+#include "keylink/identity/keystore_errors.h"
 #include "keylink/wire/errors.h"
 
 namespace keylink::keystore {
@@ -73,6 +74,16 @@ Result<void> verify_app_request(const crypto::Ed25519PublicKey& app_key, std::st
                                 std::string_view method, const AppRequest& request) {
   return crypto::ed25519_verify(app_key, app_request_signed_bytes(channel, method, request.req, request.counter),
                                 request.signature);
+}
+
+Result<Bytes> parse_app_response(const wire::Json& result) {
+  const auto res = result.is_object() ? result.find("res") : result.end();
+  if (res == result.end() || !res->is_string()) {
+    return fail(identity::KeystoreErrc::kRefused, "the wallet's answer is not {\"res\": base64}");
+  }
+  auto bytes = from_base64(res->get_ref<const std::string&>());
+  if (!bytes) return fail(identity::KeystoreErrc::kRefused, "the wallet's answer is not base64");
+  return bytes;
 }
 
 }  // namespace keylink::keystore

@@ -1,7 +1,11 @@
 #include "keylink/runtime/keystore_remote.h"
 
-#include "keylink/identity/keystore_errors.h"
 #include "keylink/base/check.h"
+#include "keylink/identity/keystore_errors.h"
+#include "keylink/keystore/remote_keystore.h"
+#include "keylink/runtime/home.h"
+#include "keylink/runtime/session_keystore_transport.h"
+#include "keylink/runtime/socket_keystore_transport.h"
 
 namespace keylink::runtime {
 namespace {
@@ -14,7 +18,9 @@ Result<void> make_tables(store::Database& db) {
       "INSERT OR IGNORE INTO keystore_counter (id, end_) VALUES (1, 1)");
 }
 
-Result<bool> has_own_identity(store::Database& db) {
+}  // namespace
+
+Result<bool> holds_own_identity(store::Database& db) {
   auto select = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'xmtp_identity'");
   if (!select) return tl::unexpected(select.error());
   auto row = select->step();
@@ -26,8 +32,6 @@ Result<bool> has_own_identity(store::Database& db) {
   if (!found) return tl::unexpected(found.error());
   return *found == store::Statement::Step::kRow;
 }
-
-}  // namespace
 
 Result<std::optional<KeystoreRemote>> load_keystore_remote(store::Database& db) {
   if (auto made = make_tables(db); !made) return tl::unexpected(made.error());
@@ -45,7 +49,7 @@ Result<std::optional<KeystoreRemote>> load_keystore_remote(store::Database& db) 
 
 Result<void> save_keystore_remote(store::Database& db, const KeystoreRemote& remote) {
   if (auto made = make_tables(db); !made) return made;
-  auto own = has_own_identity(db);
+  auto own = holds_own_identity(db);
   if (!own) return tl::unexpected(own.error());
   if (*own) {
     return fail(identity::KeystoreErrc::kIdentityExists,
@@ -59,6 +63,30 @@ Result<void> save_keystore_remote(store::Database& db, const KeystoreRemote& rem
       .bind_text(3, remote.address)
       .bind_text(4, remote.wallet);
   return insert->run();
+}
+
+Result<std::unique_ptr<identity::Keystore>> open_remote_keystore(const Home& home, const KeystoreRemote& remote,
+                                                                 const relay::ClientOptions& relay,
+                                                                 const session::Metadata& self, const Clock& clock) {
+  auto transport = [&]() -> Result<std::unique_ptr<keystore::KeystoreTransport>> {
+    if (remote.kind == KeystoreRemote::Kind::kSocket) {
+      auto socket = SocketKeystoreTransport::connect(home, {.path = remote.where, .app_name = self.name, .app_url = self.url});
+      if (!socket) return tl::unexpected(socket.error());
+      return std::move(*socket);
+    }
+    auto session = SessionKeystoreTransport::open(home, {.relay = relay, .self = self, .topic = remote.where}, clock);
+    if (!session) return tl::unexpected(session.error());
+    return std::move(*session);
+  }();
+  if (!transport) return tl::unexpected(transport.error());
+  auto keystore = keystore::RemoteKeystore::connect(std::move(*transport));
+  if (!keystore) return tl::unexpected(keystore.error());
+  if ((*keystore)->account_address() != remote.address) {
+    return fail(identity::KeystoreErrc::kRefused, "the wallet now holds the keys of " + (*keystore)->account_address() +
+                                                      ", not of " + remote.address +
+                                                      " this home was connected to; run `keylink keystore connect` again");
+  }
+  return std::unique_ptr<identity::Keystore>(std::move(*keystore));
 }
 
 Result<std::uint64_t> AppCounter::next() {

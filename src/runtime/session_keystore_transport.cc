@@ -9,10 +9,10 @@
 #include <map>
 #include <thread>
 
-#include "keylink/base/encoding.h"
 #include "keylink/base/rng.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/keystore/app_request.h"
+#include "keylink/keystore/rpc.h"
 #include "keylink/runtime/keystore_remote.h"
 #include "keylink/runtime/session_node.h"
 
@@ -20,18 +20,7 @@ namespace keylink::runtime {
 namespace asio = boost::asio;
 namespace {
 
-constexpr std::string_view kChain = "xmtp:v2";
-
 using Answer = std::promise<Result<Bytes>>;
-
-Result<Bytes> decoded(const wire::Json& result) {
-  if (!result.is_object() || !result.contains("res") || !result["res"].is_string()) {
-    return fail(identity::KeystoreErrc::kRefused, "the wallet's answer is not {\"res\": base64}");
-  }
-  auto bytes = from_base64(result["res"].get<std::string>());
-  if (!bytes) return fail(identity::KeystoreErrc::kRefused, "the wallet's answer is not base64");
-  return bytes;
-}
 
 }  // namespace
 
@@ -62,7 +51,7 @@ struct SessionKeystoreTransport::State {
     if (!counter_value) return answer->set_value(tl::unexpected(counter_value.error()));
     auto params = keystore::app_request_params(app_key, options.topic, method, req, *counter_value);
     auto id = node->step([&](session::Engine& engine) {
-      return engine.request(options.topic, std::string(kChain), method, std::move(params));
+      return engine.request(options.topic, std::string(keystore::kChain), method, std::move(params));
     });
     if (!id) return answer->set_value(fail(identity::KeystoreErrc::kUnreachable, id.error().message));
     pending.emplace(*id, answer);
@@ -75,7 +64,7 @@ struct SessionKeystoreTransport::State {
           return fail(identity::KeystoreErrc::kRefused,
                       "the wallet refused (" + std::to_string(error->code) + "): " + error->message);
         }
-        return decoded(std::get<wire::Json>(response->outcome));
+        return keystore::parse_app_response(std::get<wire::Json>(response->outcome));
       }());
     } else if (const auto* expired = std::get_if<session::RequestExpired>(&action)) {
       settle(expired->id, fail(identity::KeystoreErrc::kUnreachable, "the wallet did not answer before the request expired"));

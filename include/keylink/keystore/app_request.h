@@ -43,4 +43,8 @@ Result<AppRequest> parse_app_request(const wire::Json& params);
 Result<void> verify_app_request(const crypto::Ed25519PublicKey& app_key, std::string_view channel,
                                 std::string_view method, const AppRequest& request);
 
+// The result of a request as the app reads it: {"res": base64(response protobuf)}. Fails with
+// identity::KeystoreErrc::kRefused, saying what is wrong, for anything else.
+Result<Bytes> parse_app_response(const wire::Json& result);
+
 }  // namespace keylink::keystore

@@ -5,12 +5,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include <string_view>
 
+#include "keylink/base/clock.h"
 #include "keylink/base/result.h"
+#include "keylink/identity/keystore.h"
+#include "keylink/relay/client.h"
+#include "keylink/session/types.h"
 #include "keylink/store/database.h"
 
 namespace keylink::runtime {
@@ -25,9 +30,19 @@ struct KeystoreRemote {
 
 // The home's keystore elsewhere, or nullopt when its keys are its own.
 Result<std::optional<KeystoreRemote>> load_keystore_remote(store::Database& db);
+// Whether the home holds a messaging identity of its own (keystore::LocalKeystore's).
+Result<bool> holds_own_identity(store::Database& db);
 // Records it (replacing any earlier one). Fails with identity::KeystoreErrc::kIdentityExists when the
 // home holds a messaging identity of its own: one home, one place for its keys.
 Result<void> save_keystore_remote(store::Database& db, const KeystoreRemote& remote);
+
+// The Keystore of a home whose keys are elsewhere: keystore::RemoteKeystore over the transport its
+// record names (a session over `relay`, with `self` as the app; or the socket). Fails with
+// identity::KeystoreErrc::kUnreachable or kRefused as the transport does, and with kRefused when the
+// wallet now holds another account than the one recorded. REQUIRES: clock outlives the keystore.
+Result<std::unique_ptr<identity::Keystore>> open_remote_keystore(const class Home& home, const KeystoreRemote& remote,
+                                                                 const relay::ClientOptions& relay,
+                                                                 const session::Metadata& self, const Clock& clock);
 
 // The names of the home's keys (Home::key) an app uses: the app key it signs each request with, and
 // the relay client key of the transport's own connection.
