@@ -9,8 +9,10 @@
 // INVALID_INPUT: wire::Errc::kMalformed; others: KeystoreErrc::kRefused), or, when a request fails as a
 // whole (the transport's error: the wallet refused it or was not reached; or an answer that does not
 // decode or has another count of items), that error in every slot of the request.
-// What the wallet answers is not trusted: the public bundle must be signed by a wallet (whose address is
-// account_address()), and each answer must decode within kMaxKeystoreMessageSize.
+// What the wallet answers is not trusted: the public bundle's pre-key must be signed by its identity
+// key, and that key by a wallet, whose address is account_address(): the caller compares it with the
+// account it expects (the session's `xmtp:v2:0x…`). Each answer must decode within
+// kMaxKeystoreMessageSize.
 #pragma once
 
 #include <memory>
