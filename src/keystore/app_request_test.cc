@@ -13,7 +13,7 @@ constexpr std::string_view kTopic = "7a4f0a3e2c1b5d6e8f9a0b1c2d3e4f5a6b7c8d9e0f1
 
 crypto::Ed25519KeyPair app_key(std::uint8_t fill) {
   Secret<32> seed;
-  std::fill(seed.expose().begin(), seed.expose().end(), fill);
+  std::fill(seed.expose_mutable().begin(), seed.expose_mutable().end(), fill);
   return crypto::Ed25519KeyPair::from_seed(seed);
 }
 

@@ -109,15 +109,15 @@ Gate::Verdict Gate::run(Approval& approval, const MethodInfo& info, const AppReq
                                                      iso_time(*approval.paused_until) + ": it went over its rate limit");
     return verdict;
   }
-  if (!limiter_.take_request(approval.id, now)) {
-    verdict.result = pause(approval, "requests", now);
+  if (const Over over = limiter_.take_request(approval.id, now); over != Over::kNothing) {
+    verdict.result = pause(approval, over, now);
     return verdict;
   }
   ServiceReply reply = handler(info.name, request.req);
   verdict.items = reply.items;
   verdict.topics = std::move(reply.topics);
-  if (!limiter_.take_items(approval.id, reply.items, now)) {
-    auto paused = pause(approval, "items", now);
+  if (limiter_.take_items(approval.id, reply.items, now) == Over::kItems) {
+    auto paused = pause(approval, Over::kItems, now);
     verdict.result = reply.result ? paused : Refusal(std::move(reply.result.error()));
     return verdict;
   }
@@ -129,17 +129,10 @@ Gate::Verdict Gate::run(Approval& approval, const MethodInfo& info, const AppReq
   return verdict;
 }
 
-tl::unexpected<wire::RpcError> Gate::pause(Approval& approval, std::string_view what, TimePoint now) {
-  const auto& limits = limiter_.limits();
-  const TimePoint until = now + limits.pause;
-  const std::string limit =
-      what == "requests"
-          ? std::to_string(static_cast<long>(limits.requests_per_second)) + " requests/s (bursts of " +
-                std::to_string(static_cast<long>(limits.request_burst)) + ")"
-          : std::to_string(static_cast<long>(limits.items_per_second)) + " items/s (bursts of " +
-                std::to_string(static_cast<long>(limits.item_burst)) + ")";
-  const std::string message = "over the rate limit of " + limit + ": approval " + approval.id + " is paused until " +
-                              iso_time(until);
+tl::unexpected<wire::RpcError> Gate::pause(Approval& approval, Over over, TimePoint now) {
+  const TimePoint until = now + limiter_.limits().pause;
+  const std::string message = "over the rate limit of " + limiter_.describe(over) + ": approval " + approval.id +
+                              " is paused until " + iso_time(until);
   if (auto paused = approvals_.pause(approval.id, until); !paused) {
     return refuse(codes::kRateLimited, message + " (the wallet could not keep the pause: " + paused.error().message + ")");
   }

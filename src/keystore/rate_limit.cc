@@ -1,6 +1,7 @@
 #include "keylink/keystore/rate_limit.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace keylink::keystore {
 
@@ -18,19 +19,28 @@ RateLimiter::Buckets& RateLimiter::buckets(std::string_view approval, TimePoint 
   return b;
 }
 
-bool RateLimiter::take_request(std::string_view approval, TimePoint now) {
+Over RateLimiter::take_request(std::string_view approval, TimePoint now) {
   Buckets& b = buckets(approval, now);
-  if (b.requests < 1 || b.items < 1) return false;
+  if (b.requests < 1) return Over::kRequests;
+  if (b.items < 1) return Over::kItems;
   b.requests -= 1;
-  return true;
+  return Over::kNothing;
 }
 
-bool RateLimiter::take_items(std::string_view approval, std::size_t items, TimePoint now) {
+Over RateLimiter::take_items(std::string_view approval, std::size_t items, TimePoint now) {
   Buckets& b = buckets(approval, now);
   const auto wanted = static_cast<double>(items);
-  if (b.items < wanted) return false;
+  if (b.items < wanted) return Over::kItems;
   b.items -= wanted;
-  return true;
+  return Over::kNothing;
+}
+
+std::string RateLimiter::describe(Over over) const {
+  const auto whole = [](double value) { return std::to_string(static_cast<std::int64_t>(value)); };
+  if (over == Over::kRequests) {
+    return whole(limits_.requests_per_second) + " requests/s (bursts of " + whole(limits_.request_burst) + ")";
+  }
+  return whole(limits_.items_per_second) + " items/s (bursts of " + whole(limits_.item_burst) + ")";
 }
 
 void RateLimiter::refill(std::string_view approval) {

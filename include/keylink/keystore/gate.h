@@ -54,7 +54,7 @@ class Gate {
                  const KeystoreHandler& handler, TimePoint now);
   Verdict run(Approval& approval, const MethodInfo& info, const AppRequest& request, const KeystoreHandler& handler,
               TimePoint now);
-  tl::unexpected<wire::RpcError> pause(Approval& approval, std::string_view what, TimePoint now);
+  tl::unexpected<wire::RpcError> pause(Approval& approval, Over over, TimePoint now);
   void notice_lifted_pause(const Approval& approval, TimePoint now);
 
   Approvals approvals_;

@@ -22,16 +22,21 @@ struct RateLimits {
   std::chrono::seconds pause{60};  // how long an approval over either limit is refused
 };
 
+// Which limit a request went over.
+enum class Over { kNothing, kRequests, kItems };
+
 // Thread-compatible. Buckets start full.
 class RateLimiter {
  public:
   explicit RateLimiter(RateLimits limits = {}) : limits_(limits) {}
 
-  // Takes one request from the approval's bucket; false (taking nothing) when it is empty or the item
-  // bucket is (a request then would be over the item limit whatever it carries).
-  bool take_request(std::string_view approval, TimePoint now);
-  // Takes `items` from the approval's item bucket; false (taking nothing) when it holds fewer.
-  bool take_items(std::string_view approval, std::size_t items, TimePoint now);
+  // Takes one request from the approval's bucket. Takes nothing and says which is over when the
+  // request bucket is empty, or the item bucket is (the request would be over it whatever it carries).
+  Over take_request(std::string_view approval, TimePoint now);
+  // Takes `items` from the approval's item bucket; kItems (taking nothing) when it holds fewer.
+  Over take_items(std::string_view approval, std::size_t items, TimePoint now);
+  // "50 requests/s (bursts of 500)". REQUIRES: over != kNothing.
+  std::string describe(Over over) const;
   // Both buckets full again: the user lifted the approval's pause.
   void refill(std::string_view approval);
 
