@@ -20,8 +20,9 @@ Result<Engine> Engine::open(SessionStore& store, EngineOptions options, Rng& rng
   return Engine(std::move(state));
 }
 
-Result<Engine::Connection> Engine::connect(ProposalNamespaces required, ProposalNamespaces optional) {
-  return state_->core.connect(std::move(required), std::move(optional));
+Result<Engine::Connection> Engine::connect(ProposalNamespaces required, ProposalNamespaces optional,
+                                           std::map<std::string, std::string> session_properties) {
+  return state_->core.connect(std::move(required), std::move(optional), std::move(session_properties));
 }
 
 Result<std::int64_t> Engine::request(const std::string& topic, const std::string& chain_id, const std::string& method,

@@ -35,7 +35,8 @@ class EngineCore {
   Result<void> load();
 
   // dApp (engine_dapp.cc).
-  Result<Engine::Connection> connect(ProposalNamespaces required, ProposalNamespaces optional);
+  Result<Engine::Connection> connect(ProposalNamespaces required, ProposalNamespaces optional,
+                                     std::map<std::string, std::string> session_properties);
   Result<std::int64_t> request(const std::string& topic, const std::string& chain_id, const std::string& method,
                                Json params, std::optional<std::int64_t> expiry_seconds);
   // Wallet (engine_wallet.cc).

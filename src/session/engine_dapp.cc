@@ -28,7 +28,8 @@ wire::RpcError settle_error(const std::string& detail) {
 
 }  // namespace
 
-Result<Engine::Connection> EngineCore::connect(ProposalNamespaces required, ProposalNamespaces optional) {
+Result<Engine::Connection> EngineCore::connect(ProposalNamespaces required, ProposalNamespaces optional,
+                                               std::map<std::string, std::string> session_properties) {
   if (auto valid = check_required(required); !valid) return fail(valid.error());
   auto uri = wire::PairingUri::create(rng_, clock_);
   uri.expiry = now() + options_.pairing_lifetime;
@@ -45,6 +46,7 @@ Result<Engine::Connection> EngineCore::connect(ProposalNamespaces required, Prop
   proposal.proposer = options_.self;
   proposal.required = std::move(required);
   proposal.optional = std::move(optional);
+  proposal.session_properties = std::move(session_properties);
   proposal.expiry = now() + options_.pairing_lifetime;
   proposal.role = Role::kDapp;
   if (auto put = put_proposal(proposal); !put) return fail(put.error());

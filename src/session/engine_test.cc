@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine_harness.h"
+#include "messages.h"
 #include "keylink/wire/envelope.h"
 #include "keylink/wire/pairing_uri.h"
 
@@ -162,6 +163,7 @@ TEST_F(EngineTest, MessagesHaveTheShapesOfSignClient) {
   EXPECT_EQ(params["proposer"]["metadata"]["name"], "dapp");
   EXPECT_EQ(params["requiredNamespaces"]["eip155"]["chains"][0], "eip155:1");
   EXPECT_TRUE(params["optionalNamespaces"].is_object());
+  EXPECT_FALSE(params.contains("sessionProperties"));  // sign-client leaves it out when empty
   EXPECT_GT(connection->proposal_id, clock.unix_millis() * 1000 - 1);
   EXPECT_LT(connection->proposal_id, clock.unix_millis() * 1000 + 1000);
 
@@ -181,6 +183,32 @@ TEST_F(EngineTest, MessagesHaveTheShapesOfSignClient) {
   EXPECT_EQ(settle["params"]["controller"]["publicKey"], response["result"]["responderPublicKey"]);
   EXPECT_EQ(settle["params"]["namespaces"]["eip155"]["accounts"][0], kAccount);
   EXPECT_EQ(settle["params"]["expiry"], clock.unix_seconds() + 7 * 86400);
+}
+
+TEST_F(EngineTest, SessionPropertiesTravelWithTheProposalAndSurviveARestart) {
+  const std::map<std::string, std::string> properties = {{"xmtp_appKey", "AAAA"}, {"other", "text"}};
+  auto connection = dapp.engine->connect(required(), {}, properties);
+  ASSERT_TRUE(connection) << connection.error().message;
+  net.pump();
+  EXPECT_EQ(open_message(dapp, dapp.published[0])["params"]["sessionProperties"], Json(properties));
+  ASSERT_TRUE(wallet.engine->pair(connection->uri));
+  net.pump();
+  auto received = wallet.next<ProposalReceived>();
+  ASSERT_TRUE(received);
+  EXPECT_EQ(received->proposal.session_properties, properties);
+  wallet.open();  // the stored proposal keeps them
+  ASSERT_EQ(wallet.engine->proposals().size(), 1u);
+  EXPECT_EQ(wallet.engine->proposals()[0].session_properties, properties);
+}
+
+TEST(SessionPropertiesTest, OnlyAnObjectOfStringsIsAccepted) {
+  Json params = detail::proposal_params(Proposal{});
+  for (const char* bad : {R"({"xmtp_appKey": 1})", R"(["x"])", R"("x")"}) {
+    params["sessionProperties"] = Json::parse(bad);
+    auto parsed = detail::parse_proposal(params, 1, "topic", 0);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_NE(parsed.error().message.find("sessionProperties"), std::string::npos) << parsed.error().message;
+  }
 }
 
 TEST_F(EngineTest, RejectReachesTheApp) {

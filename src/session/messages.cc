@@ -13,6 +13,17 @@ Result<std::vector<std::string>> strings(const Json& object, const char* name, b
   return *list;
 }
 
+// sessionProperties: an object of strings (sign-client's SessionTypes.SessionProperties).
+Result<std::map<std::string, std::string>> parse_session_properties(const Json& value) {
+  if (!value.is_object()) return invalid("sessionProperties must be an object");
+  std::map<std::string, std::string> out;
+  for (const auto& [key, text] : value.items()) {
+    if (!text.is_string()) return invalid("sessionProperties." + key + " must be a string");
+    out.emplace(key, text.get<std::string>());
+  }
+  return out;
+}
+
 Json role_json(Role role) { return role == Role::kDapp ? "dapp" : "wallet"; }
 Role parse_role(const Json& object) { return string_field(object, "role") == "dapp" ? Role::kDapp : Role::kWallet; }
 
@@ -116,7 +127,7 @@ Result<SessionNamespaces> parse_session_namespaces(const Json& value) {
 
 // sign-client 2.25.0 connect(): the proposal object is the params, its id included.
 Json proposal_params(const Proposal& proposal) {
-  return {
+  Json out = {
       {"requiredNamespaces", to_json(proposal.required)},
       {"optionalNamespaces", to_json(proposal.optional)},
       {"relays", Json::array({{{"protocol", "irn"}}})},
@@ -124,6 +135,9 @@ Json proposal_params(const Proposal& proposal) {
       {"expiryTimestamp", proposal.expiry},
       {"pairingTopic", proposal.pairing_topic},
       {"id", proposal.id}};
+  // sign-client leaves sessionProperties out when the dApp gave none.
+  if (!proposal.session_properties.empty()) out["sessionProperties"] = proposal.session_properties;
+  return out;
 }
 
 Result<Proposal> parse_proposal(const Json& params, std::int64_t id, const std::string& pairing_topic,
@@ -156,6 +170,11 @@ Result<Proposal> parse_proposal(const Json& params, std::int64_t id, const std::
     auto namespaces = parse_proposal_namespaces(*value);
     if (!namespaces) return fail(context(name, namespaces.error()));
     *out = std::move(*namespaces);
+  }
+  if (const Json* properties = field(params, "sessionProperties")) {
+    auto parsed = parse_session_properties(*properties);
+    if (!parsed) return fail(parsed.error());
+    proposal.session_properties = std::move(*parsed);
   }
   if (field(params, "expiryTimestamp")) {
     auto expiry = int_field(params, "expiryTimestamp");

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -121,7 +122,9 @@ class Engine {
     std::string pairing_topic;
     std::int64_t proposal_id = 0;
   };
-  Result<Connection> connect(ProposalNamespaces required, ProposalNamespaces optional = {});
+  // `session_properties` go out as the proposal's sessionProperties (the app key of docs/keystore.md).
+  Result<Connection> connect(ProposalNamespaces required, ProposalNamespaces optional = {},
+                             std::map<std::string, std::string> session_properties = {});
   // dApp: a wc_sessionRequest; returns its id. ResponseReceived or RequestExpired follows.
   Result<std::int64_t> request(const std::string& topic, const std::string& chain_id, const std::string& method,
                                Json params, std::optional<std::int64_t> expiry_seconds = std::nullopt);

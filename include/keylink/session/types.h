@@ -57,6 +57,8 @@ struct Proposal {
   Metadata proposer;
   ProposalNamespaces required;
   ProposalNamespaces optional;
+  // sessionProperties: free-form text the dApp attaches ("xmtp_appKey": its app key, docs/keystore.md).
+  std::map<std::string, std::string> session_properties;
   std::int64_t expiry = 0;  // unix seconds
   // The proposer's origin as Verify would judge it; offline there is no verify server: "UNKNOWN".
   std::string verify_status = "UNKNOWN";
