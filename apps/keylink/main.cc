@@ -1,6 +1,7 @@
 // keylink: the command-line client. main() wires the commands; each group lives in its own file.
 #include <CLI/CLI.hpp>
 
+#include "apps_commands.h"
 #include "chat_commands.h"
 #include "command.h"
 #include "dapp_commands.h"
@@ -26,7 +27,11 @@ int main(int argc, char** argv) {
   keylink::cli::add_session_commands(app, global);
   keylink::cli::add_chat_commands(app, global);
   keylink::cli::add_device_commands(app, global);
+<<<<<<< HEAD
   keylink::cli::add_keystore_commands(app, global);
+=======
+  keylink::cli::add_apps_commands(app, global);
+>>>>>>> wip-ks-b
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

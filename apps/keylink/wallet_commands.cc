@@ -5,6 +5,7 @@
 
 #include "keylink/base/encoding.h"
 #include "keylink/identity/eth_account.h"
+#include "keylink/keystore/grant_policy.h"
 
 namespace keylink::cli {
 namespace {
@@ -43,36 +44,6 @@ std::string describe(const session::Proposal& proposal) {
   return out;
 }
 
-// What the wallet grants: eip155 on the chains asked (eip155:1 when none) with this account, and the
-// methods and events asked; keylink's namespace likewise, its methods answered as unsupported for now.
-// Other namespaces are granted only when optional (by leaving them out).
-Result<session::SessionNamespaces> grant(const session::Proposal& proposal, const crypto::EthAddress& address) {
-  session::SessionNamespaces granted;
-  for (const auto* group : {&proposal.required, &proposal.optional}) {
-    for (const auto& [key, ns] : *group) {
-      if (key != "eip155" && key != "keylink") {
-        if (group == &proposal.required) return fail(session::Errc::kInvalid, "unsupported namespace " + key);
-        continue;
-      }
-      auto& out = granted[key];
-      const std::vector<std::string> chains = ns.chains.empty() ? std::vector<std::string>{key + ":1"} : ns.chains;
-      for (const auto& chain : chains) {
-        if (std::find(out.chains.begin(), out.chains.end(), chain) != out.chains.end()) continue;
-        out.chains.push_back(chain);
-        out.accounts.push_back(chain + ":" + address.to_string());
-      }
-      for (const auto& method : ns.methods) {
-        if (std::find(out.methods.begin(), out.methods.end(), method) == out.methods.end())
-          out.methods.push_back(method);
-      }
-      for (const auto& event : ns.events) {
-        if (std::find(out.events.begin(), out.events.end(), event) == out.events.end()) out.events.push_back(event);
-      }
-    }
-  }
-  return granted;
-}
-
 void run_pair(const GlobalOptions& global, const WalletOptions& options) {
   const std::string uri = argument_or_stdin(options.uri);
   Command command(global, wallet_metadata());
@@ -84,7 +55,8 @@ void run_pair(const GlobalOptions& global, const WalletOptions& options) {
     if (const auto* received = std::get_if<session::ProposalReceived>(&action)) {
       const auto& proposal = received->proposal;
       const std::string shown = describe(proposal);
-      auto namespaces = grant(proposal, account.address());
+      // The keystore is not served from here yet: no messaging identity to grant.
+      auto namespaces = keystore::grant_namespaces(proposal, account.address(), std::nullopt);
       if (!namespaces || options.yes) say(shown);
       const bool approved =
           namespaces &&

@@ -114,6 +114,13 @@ bool Approval::grants(Scope scope) const {
   return scope == Scope::kAny || std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
 
+std::string_view approval_status(const Approval& approval, TimePoint now) {
+  if (approval.revoked_at) return "revoked";
+  if (approval.expired(now)) return "expired";
+  if (approval.paused(now)) return "paused";
+  return "active";
+}
+
 std::string iso_time(TimePoint time) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};

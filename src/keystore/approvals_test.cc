@@ -147,6 +147,19 @@ TEST_F(ApprovalsTest, LookalikesAreOtherKeysClaimingTheSameUrl) {
   EXPECT_EQ(other_site.app_url, "https://other.example");
 }
 
+TEST_F(ApprovalsTest, StatusSaysWhatTheGateWouldDo) {
+  const Approval granted = grant();
+  const TimePoint now = home.clock.now();
+  EXPECT_EQ(approval_status(granted, now), "active");
+  EXPECT_EQ(approval_status(granted, granted.expires_at), "expired");
+  Approval paused = granted;
+  paused.paused_until = now + 60s;
+  EXPECT_EQ(approval_status(paused, now), "paused");
+  EXPECT_EQ(approval_status(paused, now + 60s), "active");
+  paused.revoked_at = now;
+  EXPECT_EQ(approval_status(paused, now), "revoked");
+}
+
 TEST(IsoTime, IsUtcToTheSecond) {
   EXPECT_EQ(iso_time(TimePoint(std::chrono::seconds(1'700'000'000))), "2023-11-14T22:13:20Z");
 }

@@ -10,6 +10,7 @@
 #include <future>
 #include <thread>
 
+#include "keylink/base/encoding.h"
 #include "keylink/keystore/grant_policy.h"
 #include "keylink/runtime/keystore_remote.h"
 #include "keylink/runtime/keystore_socket_server.h"
@@ -163,7 +164,9 @@ std::unique_ptr<identity::Keystore> over_session(std::unique_ptr<keystore::Local
     session::ProposalNamespaces wanted{{"xmtp", {.chains = {"xmtp:v2"}, .methods = {}, .events = {}}}};
     for (const auto& method : keystore::methods()) wanted["xmtp"].methods.emplace_back(method.name);
     auto connection = app_node->step([&](session::Engine& e) {
-      return e.connect(wanted, {}, {{std::string(keystore::kAppKeyProperty), to_base64(app_key.public_key())}});
+      return e.connect(wanted, {},
+                       std::map<std::string, std::string>{
+                           {std::string(keystore::kAppKeyProperty), to_base64(app_key.public_key())}});
     });
     EXPECT_TRUE(connection);
     EXPECT_TRUE(wallet.node->step([&](session::Engine& e) { return e.pair(connection->uri); }));

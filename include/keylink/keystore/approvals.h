@@ -57,6 +57,10 @@ struct Approval {
   bool grants(Scope scope) const;
 };
 
+// What the gate would do with the approval's next request at `now`, in a word: "revoked", "expired",
+// "paused" or "active".
+std::string_view approval_status(const Approval& approval, TimePoint now);
+
 // "2026-12-07T12:34:56Z": how the policy names a time in what it says.
 std::string iso_time(TimePoint time);
 
