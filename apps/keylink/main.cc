@@ -27,11 +27,8 @@ int main(int argc, char** argv) {
   keylink::cli::add_session_commands(app, global);
   keylink::cli::add_chat_commands(app, global);
   keylink::cli::add_device_commands(app, global);
-<<<<<<< HEAD
   keylink::cli::add_keystore_commands(app, global);
-=======
   keylink::cli::add_apps_commands(app, global);
->>>>>>> wip-ks-b
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

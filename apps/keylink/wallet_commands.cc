@@ -5,7 +5,10 @@
 
 #include "keylink/base/encoding.h"
 #include "keylink/identity/eth_account.h"
+#include "keylink/identity/errors.h"
+#include "keylink/identity/keystore_errors.h"
 #include "keylink/keystore/grant_policy.h"
+#include "keylink/runtime/wallet_keystore.h"
 
 namespace keylink::cli {
 namespace {
@@ -44,19 +47,55 @@ std::string describe(const session::Proposal& proposal) {
   return out;
 }
 
+// The wallet's messaging keys, when its home holds them: the xmtp namespace is granted and answered
+// only then.
+std::unique_ptr<runtime::WalletKeystore> messaging_keys(Command& command) {
+  auto keys = runtime::WalletKeystore::open(command.home(), command.rng(), command.clock());
+  if (!keys && keys.error().code == identity::KeystoreErrc::kNoIdentity) return nullptr;
+  auto opened = check(std::move(keys));
+  opened->gate().on_pause = [](const keystore::Approval& approval) {
+    say("Paused app " + approval.id + " (" + escape_for_terminal(approval.app_name) + ") until " +
+        keystore::iso_time(*approval.paused_until) + ": over its rate limit. `keylink apps renew " + approval.id +
+        "` lifts the pause.");
+  };
+  return opened;
+}
+
+// What the user approves beside the proposal when it asks for the messaging keys: the app key, the
+// scopes, the 30 days, and any approved app that claims the same url with another key.
+Result<std::string> describe_keystore_grant(runtime::WalletKeystore& keys, const session::Proposal& proposal,
+                                            const session::SessionNamespaces& granted) {
+  const auto xmtp = granted.find(std::string(keystore::kNamespace));
+  if (xmtp == granted.end()) return std::string();
+  auto app_key = keystore::app_key_of(proposal);
+  if (!app_key) return tl::unexpected(app_key.error());
+  std::string out = "\n  messaging keys of " + keys.address() + " stay in this wallet; the app may ask it to";
+  for (const auto scope : keystore::scopes_asked(xmtp->second.methods)) out += " " + std::string(keystore::scope_name(scope));
+  out += ", for 30 days (app key " + to_hex(ByteView(*app_key).first(8)) + "...)";
+  for (const auto& other : check(keys.gate().approvals().lookalikes(proposal.proposer.url, *app_key))) {
+    out += "\n  WARNING: approved app " + other.id + " (" + escape_for_terminal(other.app_name) +
+           ") claims the same url with another key: this is a different app";
+  }
+  return out;
+}
+
 void run_pair(const GlobalOptions& global, const WalletOptions& options) {
   const std::string uri = argument_or_stdin(options.uri);
   Command command(global, wallet_metadata());
   const auto account =
       check(identity::EthAccount::load_or_create(command.home().db(), command.home().vault(), command.rng()));
+  const auto keys = messaging_keys(command);
   check(command.node().step([&](session::Engine& engine) { return engine.pair(uri); }));
   say("Paired; waiting for the app's session proposal...");
   command.on_event = [&](const session::Action& action) {
     if (const auto* received = std::get_if<session::ProposalReceived>(&action)) {
       const auto& proposal = received->proposal;
-      const std::string shown = describe(proposal);
-      // The keystore is not served from here yet: no messaging identity to grant.
-      auto namespaces = keystore::grant_namespaces(proposal, account.address(), std::nullopt);
+      auto namespaces = keystore::grant_namespaces(proposal, account.address(),
+                                                   keys ? std::optional(keys->address()) : std::nullopt);
+      Result<std::string> keystore_grant = std::string();
+      if (namespaces && keys) keystore_grant = describe_keystore_grant(*keys, proposal, *namespaces);
+      if (namespaces && !keystore_grant) namespaces = tl::unexpected(keystore_grant.error());
+      const std::string shown = describe(proposal) + keystore_grant.value_or("");
       if (!namespaces || options.yes) say(shown);
       const bool approved =
           namespaces &&
@@ -69,8 +108,14 @@ void run_pair(const GlobalOptions& global, const WalletOptions& options) {
         say("Rejected: " + escape_for_terminal(reason.message));
         return command.finish(1);
       }
-      check(command.node().step(
-          [&](session::Engine& engine) { return engine.approve(proposal.id, std::move(*namespaces)); }));
+      const auto topic =
+          check(command.node().step([&](session::Engine& engine) { return engine.approve(proposal.id, *namespaces); }));
+      if (keys) {
+        if (const auto approval = check(keys->approve_session(proposal, *namespaces, topic))) {
+          say("Approved app " + approval->id + " until " + keystore::iso_time(approval->expires_at) +
+              " (`keylink apps` lists it, `keylink apps revoke " + approval->id + "` ends it).");
+        }
+      }
       say("Approved; waiting for the app to acknowledge the session...");
     } else if (const auto* settled = std::get_if<session::SessionSettled>(&action)) {
       say("Session with " + escape_for_terminal(settled->session.peer.name) +
@@ -142,7 +187,12 @@ tl::expected<wire::Json, wire::RpcError> answer(const session::RequestReceived& 
     return Refusal({session::codes::kUserRejected, "User rejected.", {}});
   }
   auto signature = account.personal_sign(message);
-  if (!signature) return Refusal({session::codes::kUserRejected, signature.error().message, {}});
+  if (!signature) {
+    // A reserved text (an XMTP identity's key signature) is never signed for an app: keystore policy.
+    const bool reserved = signature.error().code == identity::Errc::kReservedMessage;
+    return Refusal({reserved ? keystore::codes::kRefusedByPolicy : session::codes::kUserRejected,
+                    signature.error().message, {}});
+  }
   return wire::Json("0x" + to_hex(*signature));
 }
 
@@ -159,14 +209,41 @@ bool outlived(const Error& error) {
   return error.code == session::Errc::kExpired || error.code == session::Errc::kNotFound;
 }
 
+// Keeps the sessions of approved apps extended, and ends those whose approval was revoked or expired
+// (keystore::session_upkeep), now and every minute.
+void keep_sessions(Command& command, runtime::WalletKeystore& keys, boost::asio::steady_timer& timer) {
+  const auto upkeep = check(keys.upkeep(command.node().engine().sessions()));
+  for (const auto& topic : upkeep.extend) {
+    check(command.node().step([&](session::Engine& engine) { return engine.extend(topic); }));
+  }
+  for (const auto& topic : upkeep.end) {
+    say("Ending session " + escape_for_terminal(topic) + ": its app's approval was revoked or expired");
+    check(command.node().step([&](session::Engine& engine) { return engine.disconnect(topic); }));
+  }
+  timer.expires_after(std::chrono::minutes(1));
+  timer.async_wait([&command, &keys, &timer](boost::system::error_code error) {
+    if (!error) keep_sessions(command, keys, timer);
+  });
+}
+
 void run_serve(const GlobalOptions& global, const WalletOptions& options) {
   Command command(global, wallet_metadata());
   const auto account =
       check(identity::EthAccount::load_or_create(command.home().db(), command.home().vault(), command.rng()));
-  say("Serving sessions for " + account.address().to_string() + " (Ctrl-C stops)");
+  const auto keys = messaging_keys(command);
+  say("Serving sessions for " + account.address().to_string() +
+      (keys ? " and the messaging keys of " + keys->address() : std::string()) + " (Ctrl-C stops)");
+  boost::asio::steady_timer upkeep_timer(command.io());
+  if (keys) keep_sessions(command, *keys, upkeep_timer);
   command.on_event = [&](const session::Action& action) {
     if (const auto* request = std::get_if<session::RequestReceived>(&action)) {
-      auto result = answer(*request, peer_of(command.node().engine(), request->topic), account, options.yes);
+      // The keystore's requests are answered by its policy, without asking: the user approved the app.
+      const bool keystore_request = request->method.starts_with(keystore::kMethodPrefix);
+      auto result =
+          !keystore_request ? answer(*request, peer_of(command.node().engine(), request->topic), account, options.yes)
+          : keys            ? keys->answer(request->topic, request->method, request->params)
+                            : tl::unexpected(wire::RpcError{keystore::codes::kNotGranted,
+                                                            "this wallet holds no messaging keys", {}});
       auto responded = command.node().step([&](session::Engine& engine) {
         return result ? engine.respond(request->topic, request->id, *result)
                       : engine.respond_error(request->topic, request->id, result.error());
