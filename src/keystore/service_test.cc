@@ -136,7 +136,8 @@ TEST(KeystoreService, DatesAuthTokensWithinFiveMinutesOfItsClock) {
   EXPECT_EQ(error_code(wallet.service.handle("xmtp_createAuthToken",
                                              kapi::encode_create_auth_token_request(kNow - 6 * minute))),
             codes::kRefusedByPolicy);
-  auto within = wallet.service.handle("xmtp_createAuthToken", kapi::encode_create_auth_token_request(kNow + 4 * minute));
+  auto within =
+      wallet.service.handle("xmtp_createAuthToken", kapi::encode_create_auth_token_request(kNow + 4 * minute));
   ASSERT_TRUE(within.result) << within.result.error().message;
   EXPECT_EQ(wire::xmtp::decode_auth_token(*within.result).value().auth_data.created_ns, kNow + 4 * minute);
   // No timestamp: now.
@@ -161,7 +162,8 @@ TEST(KeystoreService, EncryptsV1OnlyUnderTheHeaderItWouldWrite) {
   const auto bobs = bob.keystore->legacy_public_key_bundle();
   // A header naming Bob as the sender: Alice's keystore does not encrypt under it.
   const auto forged = wire::xmtp::encode(wire::xmtp::MessageHeaderV1{bobs, bobs, 5});
-  const auto honest = wire::xmtp::encode(wire::xmtp::MessageHeaderV1{alice.keystore->legacy_public_key_bundle(), bobs, 5});
+  const auto honest =
+      wire::xmtp::encode(wire::xmtp::MessageHeaderV1{alice.keystore->legacy_public_key_bundle(), bobs, 5});
   const std::vector<kapi::EncryptV1Item> items = {{bobs, to_bytes("x"), forged}, {bobs, to_bytes("y"), honest}};
   auto reply = alice.service.handle("xmtp_encryptV1", kapi::encode_encrypt_v1_request(items));
   ASSERT_TRUE(reply.result);

@@ -134,8 +134,7 @@ Result<DecodedBatch<SaveInviteItem>> decode_save_invites_request(ByteView bytes,
 // SelfEncryptRequest and SelfDecryptRequest: the payloads.
 Result<DecodedBatch<Bytes>> decode_self_encrypt_request(ByteView bytes, std::size_t max_items);
 Result<DecodedBatch<Bytes>> decode_self_decrypt_request(ByteView bytes, std::size_t max_items);
-Result<std::vector<ConversationReference>> decode_save_v1_conversations_request(ByteView bytes,
-                                                                                  std::size_t max_items);
+Result<std::vector<ConversationReference>> decode_save_v1_conversations_request(ByteView bytes, std::size_t max_items);
 Result<std::vector<std::string>> decode_get_conversation_hmac_keys_request(ByteView bytes, std::size_t max_items);
 Result<CreateInviteRequest> decode_create_invite_request(ByteView bytes);
 // CreateAuthTokenRequest: its timestamp_ns, nullopt when absent.
@@ -169,8 +168,7 @@ Bytes encode_get_keystore_status_request(std::string_view wallet_address);
 Result<std::vector<Outcome<Bytes>>> decode_decrypt_response(ByteView bytes, std::size_t max_items);
 Result<std::vector<Outcome<Encrypted>>> decode_encrypt_response(ByteView bytes, std::size_t max_items);
 Result<std::vector<Outcome<Bytes>>> decode_self_encrypt_response(ByteView bytes, std::size_t max_items);
-Result<std::vector<Outcome<ConversationReference>>> decode_save_invites_response(ByteView bytes,
-                                                                                 std::size_t max_items);
+Result<std::vector<Outcome<ConversationReference>>> decode_save_invites_response(ByteView bytes, std::size_t max_items);
 Result<std::vector<ConversationReference>> decode_get_conversations_response(ByteView bytes, std::size_t max_items);
 // Refuses a key that is not 32 bytes.
 Result<HmacKeys> decode_get_conversation_hmac_keys_response(ByteView bytes, std::size_t max_items);
