@@ -115,13 +115,14 @@ class KeystoreContract : public ::testing::TestWithParam<Backend> {
   static std::string converse(identity::Keystore& alice, identity::Keystore& bob) {
     auto invite = alice.create_invite({bob.public_key_bundle(), "chat/1", {{"app", "contract"}}, kNow});
     EXPECT_TRUE(invite) << invite.error().message;
+    const auto& created = invite.value();
     const identity::SaveInviteRequest save{
         wire::xmtp::invite_topic(crypto::EthAddress::parse(bob.account_address()).value()), kNow,
-        invite->sealed_invitation};
+        created.sealed_invitation};
     auto saved = bob.save_invites({&save, 1});
     EXPECT_TRUE(saved.at(0)) << saved.at(0).error().message;
-    EXPECT_EQ(saved.at(0)->topic, invite->conversation.topic);
-    return invite->conversation.topic;
+    EXPECT_EQ(saved.at(0).value().topic, created.conversation.topic);
+    return created.conversation.topic;
   }
 
   ManualClock clock_{TimePoint(std::chrono::nanoseconds(kNow))};

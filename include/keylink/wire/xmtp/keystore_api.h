@@ -6,7 +6,8 @@
 // (kTooLarge) counted from the bytes before anything is parsed or sized. A batch request decodes item
 // by item: the batch fails only when its bytes do not parse; an item that parses but does not check
 // out (a 31-byte salt, a key off the curve) is an error in its own slot, so that it fails alone, as the
-// RPCs answer. Encoders write what @xmtp/proto writes for the same value.
+// RPCs answer. Encoders write what @xmtp/proto writes for the same value (map entries sorted by
+// key, where protobufjs keeps insertion order).
 // Consent proofs (CreateInviteRequest.consent_proof, ConversationReference.consent_proof_payload) are
 // not carried: keylink makes none, and a decoder drops them.
 #pragma once
