@@ -24,8 +24,8 @@ struct Context {
   const Clock& clock;
 };
 
-ServiceReply refuse(std::int64_t code, std::string message, std::size_t items = 1) {
-  return {tl::unexpected(wire::RpcError{code, std::move(message), nullptr}), items, {}};
+ServiceReply refuse(std::int64_t code, std::string message) {
+  return {tl::unexpected(wire::RpcError{code, std::move(message), nullptr}), 1, {}};
 }
 
 ServiceReply answer(Bytes response, std::size_t items = 1, std::vector<std::string> topics = {}) {
