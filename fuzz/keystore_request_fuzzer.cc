@@ -71,12 +71,17 @@ std::uint8_t index_of(std::string_view method) {
 }
 
 struct Setup {
-  Setup() : dir(make_dir()), clock(TimePoint(std::chrono::nanoseconds(kNow))), wallet(dir, 1, clock), peer(dir, 2, clock),
-            service(*wallet.keystore, clock) {
+  Setup()
+      : dir(make_dir()),
+        clock(TimePoint(std::chrono::nanoseconds(kNow))),
+        wallet(dir, 1, clock),
+        peer(dir, 2, clock),
+        service(*wallet.keystore, clock) {
     auto invite = peer.keystore->create_invite({wallet.keystore->public_key_bundle(), "", {}, kNow}).value();
     topic = invite.conversation.topic;
-    const kapi::SaveInviteItem save{wx::invite_topic(crypto::EthAddress::parse(wallet.keystore->account_address()).value()),
-                                    kNow, invite.sealed_invitation};
+    const kapi::SaveInviteItem save{
+        wx::invite_topic(crypto::EthAddress::parse(wallet.keystore->account_address()).value()), kNow,
+        invite.sealed_invitation};
     const identity::SaveInviteRequest saved{save.content_topic, save.timestamp_ns, save.payload};
     if (!wallet.keystore->save_invites({&saved, 1}).at(0)) std::abort();
     if (const char* seeds = std::getenv("KEYLINK_FUZZ_WRITE_SEEDS")) write_seeds(seeds, save);
@@ -93,16 +98,19 @@ struct Setup {
     write(to / "encrypt_v2", "xmtp_encryptV2", kapi::encode_encrypt_v2_request({&encrypt_item, 1}));
     write(to / "save_invites", "xmtp_saveInvites", kapi::encode_save_invites_request({&save, 1}));
     write(to / "sign_digest", "xmtp_signDigest", kapi::encode_sign_digest_request({Bytes(32, 1), std::nullopt, 0u}));
-    write(to / "sign_digest_identity", "xmtp_signDigest", kapi::encode_sign_digest_request({Bytes(32, 1), true, std::nullopt}));
+    write(to / "sign_digest_identity", "xmtp_signDigest",
+          kapi::encode_sign_digest_request({Bytes(32, 1), true, std::nullopt}));
     write(to / "auth_token", "xmtp_createAuthToken", kapi::encode_create_auth_token_request(kNow));
-    write(to / "hmac_keys", "xmtp_getV2ConversationHmacKeys", kapi::encode_get_conversation_hmac_keys_request({&topic, 1}));
-    write(to / "refresh_job", "xmtp_setRefreshJob", kapi::encode_set_refresh_job_request({kapi::JobType::kRefreshV1, 5}));
+    write(to / "hmac_keys", "xmtp_getV2ConversationHmacKeys",
+          kapi::encode_get_conversation_hmac_keys_request({&topic, 1}));
+    write(to / "refresh_job", "xmtp_setRefreshJob",
+          kapi::encode_set_refresh_job_request({kapi::JobType::kRefreshV1, 5}));
     const Bytes payload = {1, 2, 3};
     write(to / "self_decrypt", "xmtp_selfDecrypt",
           kapi::encode_self_decrypt_request({&wallet.keystore->self_encrypt({&payload, 1}).at(0).value(), 1}));
     const auto bundle = peer.keystore->legacy_public_key_bundle();
-    const kapi::EncryptV1Item v1{bundle, Bytes{1},
-                                 wx::encode(wx::MessageHeaderV1{wallet.keystore->legacy_public_key_bundle(), bundle, 5})};
+    const kapi::EncryptV1Item v1{
+        bundle, Bytes{1}, wx::encode(wx::MessageHeaderV1{wallet.keystore->legacy_public_key_bundle(), bundle, 5})};
     write(to / "encrypt_v1", "xmtp_encryptV1", kapi::encode_encrypt_v1_request({&v1, 1}));
   }
 

@@ -107,18 +107,22 @@ class KeystoreContract : public ::testing::TestWithParam<Backend> {
     return wire::xmtp::encode(content);
   }
 
-  static Bytes header_for(const std::string& topic) { return wire::xmtp::encode(wire::xmtp::MessageHeaderV2{kNow, topic}); }
+  static Bytes header_for(const std::string& topic) {
+    return wire::xmtp::encode(wire::xmtp::MessageHeaderV2{kNow, topic});
+  }
 
   // Alice invites Bob; Bob saves the invitation. The conversation's topic.
   static std::string converse(identity::Keystore& alice, identity::Keystore& bob) {
     auto invite = alice.create_invite({bob.public_key_bundle(), "chat/1", {{"app", "contract"}}, kNow});
     EXPECT_TRUE(invite) << invite.error().message;
-    const identity::SaveInviteRequest save{wire::xmtp::invite_topic(crypto::EthAddress::parse(bob.account_address()).value()),
-                                           kNow, invite->sealed_invitation};
+    const auto& created = invite.value();
+    const identity::SaveInviteRequest save{
+        wire::xmtp::invite_topic(crypto::EthAddress::parse(bob.account_address()).value()), kNow,
+        created.sealed_invitation};
     auto saved = bob.save_invites({&save, 1});
     EXPECT_TRUE(saved.at(0)) << saved.at(0).error().message;
-    EXPECT_EQ(saved.at(0)->topic, invite->conversation.topic);
-    return invite->conversation.topic;
+    EXPECT_EQ(saved.at(0).value().topic, created.conversation.topic);
+    return created.conversation.topic;
   }
 
   ManualClock clock_{TimePoint(std::chrono::nanoseconds(kNow))};
@@ -242,8 +246,8 @@ TEST_P(KeystoreContract, SignsDigestsWithAPreKey) {
   auto signature = alice->keystore->sign_digest(digest, 0);
   ASSERT_TRUE(signature) << signature.error().message;
   EXPECT_EQ(signature->kind, wire::xmtp::SignatureKind::kEcdsaCompact);
-  EXPECT_TRUE(crypto::secp256k1_verify(alice->keystore->public_key_bundle().pre_key.key.key, digest,
-                                       signature->value.compact));
+  EXPECT_TRUE(
+      crypto::secp256k1_verify(alice->keystore->public_key_bundle().pre_key.key.key, digest, signature->value.compact));
   EXPECT_FALSE(alice->keystore->sign_digest(digest, 7));
 }
 

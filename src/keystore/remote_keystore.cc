@@ -26,8 +26,9 @@ Error wallet_answer(const Error& error) { return context("the wallet's answer", 
 // One method's batches: `items` sent kMaxBatch at a time, each chunk one call. encode(chunk) gives the
 // request; decode(bytes, count) the slots of the answer; give(request, slot value) the result.
 template <class Out, class Item, class Encode, class Decode, class Give>
-std::vector<Result<Out>> call_batches(KeystoreTransport& transport, std::string_view method, std::span<const Item> items,
-                                      Encode&& encode, Decode&& decode, Give&& give, KeystoreErrc no_key) {
+std::vector<Result<Out>> call_batches(KeystoreTransport& transport, std::string_view method,
+                                      std::span<const Item> items, Encode&& encode, Decode&& decode, Give&& give,
+                                      KeystoreErrc no_key) {
   std::vector<Result<Out>> out;
   out.reserve(items.size());
   for (std::size_t start = 0; start < items.size(); start += kMaxBatch) {
@@ -46,9 +47,8 @@ std::vector<Result<Out>> call_batches(KeystoreTransport& transport, std::string_
       continue;
     }
     if (slots->size() != chunk.size()) {
-      all_fail(wallet_answer({make_error_code(wire::Errc::kMalformed), std::to_string(slots->size()) +
-                                                                           " results for " + std::to_string(chunk.size()) +
-                                                                           " items"}));
+      all_fail(wallet_answer({make_error_code(wire::Errc::kMalformed), std::to_string(slots->size()) + " results for " +
+                                                                           std::to_string(chunk.size()) + " items"}));
       continue;
     }
     for (std::size_t i = 0; i < chunk.size(); ++i) {
@@ -74,10 +74,6 @@ auto converted(std::span<const Item> items, Convert&& convert) {
 // Bytes out as they came in (decrypt, self encrypt, self decrypt).
 Result<Bytes> same_bytes(const auto&, Bytes bytes) { return bytes; }
 
-Result<Bytes> call_once(KeystoreTransport& transport, std::string_view method, ByteView req = {}) {
-  return transport.call(method, req);
-}
-
 template <class T>
 Result<T> decoded(Result<T> value) {
   if (!value) return fail(wallet_answer(value.error()));
@@ -87,7 +83,7 @@ Result<T> decoded(Result<T> value) {
 }  // namespace
 
 Result<std::unique_ptr<RemoteKeystore>> RemoteKeystore::connect(std::unique_ptr<KeystoreTransport> transport) {
-  auto answer = call_once(*transport, "xmtp_getPublicKeyBundle");
+  auto answer = transport->call("xmtp_getPublicKeyBundle", {});
   if (!answer) return fail(answer.error());
   auto legacy = decoded(wx::decode_public_key_bundle(*answer));
   if (!legacy) return fail(legacy.error());
@@ -183,9 +179,9 @@ std::vector<Result<identity::ConversationReference>> RemoteKeystore::save_invite
 }
 
 Result<identity::CreatedInvite> RemoteKeystore::create_invite(const identity::CreateInviteRequest& request) {
-  auto answer = call_once(*transport_, "xmtp_createInvite",
-                          kapi::encode_create_invite_request(
-                              {request.conversation_id, request.metadata, request.recipient, request.created_ns}));
+  auto answer = transport_->call(
+      "xmtp_createInvite", kapi::encode_create_invite_request(
+                               {request.conversation_id, request.metadata, request.recipient, request.created_ns}));
   if (!answer) return fail(answer.error());
   auto created = decoded(kapi::decode_create_invite_response(*answer));
   if (!created) return fail(created.error());
@@ -195,8 +191,8 @@ Result<identity::CreatedInvite> RemoteKeystore::create_invite(const identity::Cr
 Result<void> RemoteKeystore::save_v1_conversations(std::span<const identity::ConversationReference> conversations) {
   for (std::size_t start = 0; start < conversations.size(); start += kMaxBatch) {
     const auto chunk = conversations.subspan(start, std::min(kMaxBatch, conversations.size() - start));
-    auto answer = call_once(*transport_, "xmtp_saveV1Conversations",
-                            kapi::encode_save_v1_conversations_request(converted(chunk, to_wire)));
+    auto answer = transport_->call("xmtp_saveV1Conversations",
+                                   kapi::encode_save_v1_conversations_request(converted(chunk, to_wire)));
     if (!answer) return fail(answer.error());
     if (auto empty = decoded(kapi::decode_empty_response(*answer)); !empty) return empty;
   }
@@ -207,7 +203,7 @@ namespace {
 
 Result<std::vector<identity::ConversationReference>> conversation_list(KeystoreTransport& transport,
                                                                        std::string_view method) {
-  auto answer = call_once(transport, method);
+  auto answer = transport.call(method, {});
   if (!answer) return fail(answer.error());
   auto list = decoded(kapi::decode_get_conversations_response(*answer, kAnyCount));
   if (!list) return fail(list.error());
@@ -238,7 +234,7 @@ std::vector<Result<Bytes>> RemoteKeystore::self_decrypt(std::span<const Bytes> p
 }
 
 Result<std::string> RemoteKeystore::private_preferences_topic_identifier() {
-  auto answer = call_once(*transport_, "xmtp_getPrivatePreferencesTopicIdentifier");
+  auto answer = transport_->call("xmtp_getPrivatePreferencesTopicIdentifier", {});
   if (!answer) return fail(answer.error());
   return decoded(kapi::decode_get_private_preferences_topic_identifier_response(*answer));
 }
@@ -249,7 +245,7 @@ Result<std::map<std::string, std::vector<identity::HmacKey>>> RemoteKeystore::v2
   for (std::size_t start = 0; start < topics.size(); start += kMaxBatch) {
     const auto chunk = topics.subspan(start, std::min(kMaxBatch, topics.size() - start));
     auto answer =
-        call_once(*transport_, "xmtp_getV2ConversationHmacKeys", kapi::encode_get_conversation_hmac_keys_request(chunk));
+        transport_->call("xmtp_getV2ConversationHmacKeys", kapi::encode_get_conversation_hmac_keys_request(chunk));
     if (!answer) return fail(answer.error());
     auto keys = decoded(kapi::decode_get_conversation_hmac_keys_response(*answer, chunk.size()));
     if (!keys) return fail(keys.error());
@@ -265,29 +261,29 @@ Result<wx::Signature> RemoteKeystore::sign_digest(ByteView digest, std::uint32_t
   if (digest.size() != 32) {
     return fail(Errc::kWrongLength, "digest: expected 32 bytes, got " + std::to_string(digest.size()));
   }
-  auto answer = call_once(*transport_, "xmtp_signDigest",
-                          kapi::encode_sign_digest_request({Bytes(digest.begin(), digest.end()), std::nullopt,
-                                                            pre_key_index}));
+  auto answer = transport_->call(
+      "xmtp_signDigest",
+      kapi::encode_sign_digest_request({Bytes(digest.begin(), digest.end()), std::nullopt, pre_key_index}));
   if (!answer) return fail(answer.error());
   return decoded(wx::decode_signature(*answer));
 }
 
 Result<Bytes> RemoteKeystore::create_auth_token(std::uint64_t timestamp_ns) {
-  auto answer = call_once(*transport_, "xmtp_createAuthToken", kapi::encode_create_auth_token_request(timestamp_ns));
+  auto answer = transport_->call("xmtp_createAuthToken", kapi::encode_create_auth_token_request(timestamp_ns));
   if (!answer) return fail(answer.error());
   if (auto token = decoded(wx::decode_auth_token(*answer)); !token) return fail(token.error());
   return answer;
 }
 
 Result<std::int64_t> RemoteKeystore::refresh_job(identity::RefreshJob kind) {
-  auto answer = call_once(*transport_, "xmtp_getRefreshJob", kapi::encode_get_refresh_job_request(job_type_of(kind)));
+  auto answer = transport_->call("xmtp_getRefreshJob", kapi::encode_get_refresh_job_request(job_type_of(kind)));
   if (!answer) return fail(answer.error());
   return decoded(kapi::decode_get_refresh_job_response(*answer));
 }
 
 Result<void> RemoteKeystore::set_refresh_job(identity::RefreshJob kind, std::int64_t last_run_ns) {
-  auto answer = call_once(*transport_, "xmtp_setRefreshJob",
-                          kapi::encode_set_refresh_job_request({job_type_of(kind), last_run_ns}));
+  auto answer =
+      transport_->call("xmtp_setRefreshJob", kapi::encode_set_refresh_job_request({job_type_of(kind), last_run_ns}));
   if (!answer) return fail(answer.error());
   return decoded(kapi::decode_empty_response(*answer));
 }

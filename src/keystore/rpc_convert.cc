@@ -7,8 +7,7 @@
 namespace keylink::keystore {
 
 kapi::ConversationReference to_wire(const identity::ConversationReference& reference) {
-  return {reference.topic, reference.peer_address, reference.created_ns, reference.conversation_id,
-          reference.metadata};
+  return {reference.topic, reference.peer_address, reference.created_ns, reference.conversation_id, reference.metadata};
 }
 
 identity::ConversationReference to_identity(kapi::ConversationReference reference) {
@@ -32,7 +31,8 @@ kapi::KeystoreError to_keystore_error(const Error& error) {
   using identity::KeystoreErrc;
   const auto& code = error.code;
   auto xmtp_code = kapi::ErrorCode::kUnspecified;
-  if (code == KeystoreErrc::kUnknownConversation || code == KeystoreErrc::kNotForMe || code == KeystoreErrc::kNoPreKey) {
+  if (code == KeystoreErrc::kUnknownConversation || code == KeystoreErrc::kNotForMe ||
+      code == KeystoreErrc::kNoPreKey) {
     xmtp_code = kapi::ErrorCode::kNoMatchingPrekey;
   } else if (code.category() == wire::wire_category() || code.category() == base_category() ||
              code == KeystoreErrc::kBadHeader || code == KeystoreErrc::kConflict || code == KeystoreErrc::kBadTime) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <optional>
 #include <utility>
 
 #include "keylink/base/check.h"
@@ -25,8 +24,8 @@ struct Context {
   const Clock& clock;
 };
 
-ServiceReply refuse(std::int64_t code, std::string message, std::size_t items = 1) {
-  return {tl::unexpected(wire::RpcError{code, std::move(message), nullptr}), items, {}};
+ServiceReply refuse(std::int64_t code, std::string message) {
+  return {tl::unexpected(wire::RpcError{code, std::move(message), nullptr}), 1, {}};
 }
 
 ServiceReply answer(Bytes response, std::size_t items = 1, std::vector<std::string> topics = {}) {
@@ -131,7 +130,9 @@ ServiceReply encrypt_v1(Context& c, ByteView req) {
   };
   auto out = run_batch<kapi::Encrypted, identity::EncryptV1Request>(
       *items, convert, [&](auto requests) { return c.keystore.encrypt_v1(requests); },
-      [](wx::MessageV1 message) { return kapi::Encrypted{std::move(message.ciphertext), {}}; });
+      [](wx::MessageV1 message) {
+        return kapi::Encrypted{std::move(message.ciphertext), {}};
+      });
   return answer(kapi::encode_encrypt_response(out), items->size());
 }
 
@@ -169,13 +170,13 @@ ServiceReply save_invites(Context& c, ByteView req) {
 ServiceReply create_invite(Context& c, ByteView req) {
   auto request = kapi::decode_create_invite_request(req);
   if (!request) return refuse_request(request.error());
-  auto created = c.keystore.create_invite(
-      {std::move(request->recipient), std::move(request->conversation_id), std::move(request->metadata),
-       request->created_ns});
+  auto created = c.keystore.create_invite({std::move(request->recipient), std::move(request->conversation_id),
+                                           std::move(request->metadata), request->created_ns});
   if (!created) return refuse_failure(created.error());
   std::string topic = created->conversation.topic;
-  return answer(kapi::encode_create_invite_response({to_wire(created->conversation), std::move(created->sealed_invitation)}),
-                1, {std::move(topic)});
+  return answer(
+      kapi::encode_create_invite_response({to_wire(created->conversation), std::move(created->sealed_invitation)}), 1,
+      {std::move(topic)});
 }
 
 ServiceReply create_auth_token(Context& c, ByteView req) {
@@ -236,7 +237,8 @@ ServiceReply save_v1_conversations(Context& c, ByteView req) {
 // selfEncrypt and selfDecrypt: payloads in, payloads out.
 template <class Call>
 std::vector<Outcome<Bytes>> run_payloads(const kapi::DecodedBatch<Bytes>& items, Call&& call) {
-  return run_batch<Bytes, Bytes>(items, [](const Bytes& payload) -> Result<Bytes> { return payload; }, call, pass);
+  return run_batch<Bytes, Bytes>(
+      items, [](const Bytes& payload) -> Result<Bytes> { return payload; }, call, pass);
 }
 
 ServiceReply self_encrypt(Context& c, ByteView req) {

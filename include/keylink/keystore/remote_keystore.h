@@ -58,8 +58,8 @@ class RemoteKeystore final : public identity::Keystore {
   Result<void> set_refresh_job(identity::RefreshJob kind, std::int64_t last_run_ns) override;
 
  private:
-  RemoteKeystore(std::unique_ptr<KeystoreTransport> transport, std::string address,
-                 wire::xmtp::PublicKeyBundle legacy, wire::xmtp::SignedPublicKeyBundle bundle);
+  RemoteKeystore(std::unique_ptr<KeystoreTransport> transport, std::string address, wire::xmtp::PublicKeyBundle legacy,
+                 wire::xmtp::SignedPublicKeyBundle bundle);
 
   std::unique_ptr<KeystoreTransport> transport_;
   std::string address_;

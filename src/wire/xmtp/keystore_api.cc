@@ -146,8 +146,7 @@ Result<DecodedBatch<Bytes>> decode_self_decrypt_request(ByteView bytes, std::siz
                                                [](const auto& item) { return read_payload(item); });
 }
 
-Result<std::vector<ConversationReference>> decode_save_v1_conversations_request(ByteView bytes,
-                                                                                  std::size_t max_items) {
+Result<std::vector<ConversationReference>> decode_save_v1_conversations_request(ByteView bytes, std::size_t max_items) {
   auto proto = parse_batch<kpb::SaveV1ConversationsRequest>(bytes, "SaveV1ConversationsRequest", max_items);
   if (!proto) return fail(proto.error());
   std::vector<ConversationReference> out;

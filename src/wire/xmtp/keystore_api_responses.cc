@@ -46,7 +46,8 @@ Result<std::vector<Outcome<T>>> decode_outcomes(ByteView bytes, std::string_view
     } else if (slot.has_error()) {
       out.emplace_back(tl::unexpect, KeystoreError{slot.error().message(), code_from(slot.error().code())});
     } else {
-      out.emplace_back(tl::unexpect, KeystoreError{"the keystore gave neither a result nor an error", ErrorCode::kUnspecified});
+      out.emplace_back(tl::unexpect,
+                       KeystoreError{"the keystore gave neither a result nor an error", ErrorCode::kUnspecified});
     }
   }
   return out;
@@ -56,7 +57,8 @@ Result<std::vector<Outcome<T>>> decode_outcomes(ByteView bytes, std::string_view
 
 Result<std::vector<Outcome<Bytes>>> decode_decrypt_response(ByteView bytes, std::size_t max_items) {
   return decode_outcomes<Bytes, kpb::DecryptResponse>(
-      bytes, "DecryptResponse", max_items, [](const auto& result) -> Result<Bytes> { return to_bytes(result.decrypted()); });
+      bytes, "DecryptResponse", max_items,
+      [](const auto& result) -> Result<Bytes> { return to_bytes(result.decrypted()); });
 }
 
 Result<std::vector<Outcome<Encrypted>>> decode_encrypt_response(ByteView bytes, std::size_t max_items) {
@@ -101,7 +103,8 @@ Result<HmacKeys> decode_get_conversation_hmac_keys_response(ByteView bytes, std:
     auto& mine = out[topic];
     for (const auto& key : keys.values()) {
       if (key.hmac_key().size() != 32) {
-        return bad_field("GetConversationHmacKeysResponse.hmac_key", "expected 32 bytes, got " + std::to_string(key.hmac_key().size()));
+        return bad_field("GetConversationHmacKeysResponse.hmac_key",
+                         "expected 32 bytes, got " + std::to_string(key.hmac_key().size()));
       }
       mine.push_back({key.thirty_day_periods_since_epoch(), Secret<32>(as_bytes(key.hmac_key()))});
     }
@@ -163,10 +166,10 @@ Bytes encode_self_encrypt_response(std::span<const Outcome<Bytes>> responses) {
 }
 
 Bytes encode_save_invites_response(std::span<const Outcome<ConversationReference>> responses) {
-  return encode_outcomes<kpb::SaveInvitesResponse>(
-      responses, [](const ConversationReference& conversation, auto& result) {
-        to_proto(conversation, *result.mutable_conversation());
-      });
+  return encode_outcomes<kpb::SaveInvitesResponse>(responses,
+                                                   [](const ConversationReference& conversation, auto& result) {
+                                                     to_proto(conversation, *result.mutable_conversation());
+                                                   });
 }
 
 Bytes encode_get_conversations_response(std::span<const ConversationReference> conversations) {

@@ -54,7 +54,8 @@ TEST(KeystoreApi, DecodesWhatXmtpProtoWrites) {
   EXPECT_EQ((*decrypted)[1].error().message, "no topic key");
   EXPECT_EQ((*decrypted)[1].error().code, ErrorCode::kNoMatchingPrekey);
 
-  auto sign = decode_sign_digest_request(hex("0a20abababababababababababababababababababababababababababababababab1001"));
+  auto sign =
+      decode_sign_digest_request(hex("0a20abababababababababababababababababababababababababababababababab1001"));
   ASSERT_TRUE(sign);
   EXPECT_EQ(sign->identity_key, true);
   EXPECT_FALSE(sign->prekey_index);
@@ -64,10 +65,10 @@ TEST(KeystoreApi, DecodesWhatXmtpProtoWrites) {
   EXPECT_EQ(job->job_type, JobType::kRefreshPppp);
   EXPECT_EQ(job->last_run_ns, 1'700'000'000'000'000'001);
 
-  auto conversations = decode_get_conversations_response(
-      hex("0a380a132f786d74702f302f6d2d6162632f70726f746f12053078416243180522180a06636861742f3112060a016212013212060a0161"
-          "120131"),
-      10);
+  auto conversations = decode_get_conversations_response(hex("0a380a132f786d74702f302f6d2d6162632f70726f746f12053078416"
+                                                             "243180522180a06636861742f3112060a016212013212060a0161"
+                                                             "120131"),
+                                                         10);
   ASSERT_TRUE(conversations);
   ASSERT_EQ(conversations->size(), 1u);
   EXPECT_EQ(conversations->front().conversation_id, "chat/1");
@@ -111,7 +112,11 @@ TEST(KeystoreApi, RefusesGarbageAndWrongSizes) {
   EXPECT_EQ(decode_get_refresh_job_request(Bytes{0x08, 0x07}).error().code, Errc::kMalformed);
   EXPECT_EQ(decode_decrypt_response(Bytes(kMaxKeystoreMessageSize + 1, 0), 10).error().code, Errc::kTooLarge);
   // A hmac key that is not 32 bytes.
-  EXPECT_EQ(decode_get_conversation_hmac_keys_response(hex("0a0a0a022f741204" "0a021201"), 10).error().code,
+  EXPECT_EQ(decode_get_conversation_hmac_keys_response(hex("0a0a0a022f741204"
+                                                           "0a021201"),
+                                                       10)
+                .error()
+                .code,
             Errc::kMalformed);
   auto token = decode_create_auth_token_request({});
   ASSERT_TRUE(token);

@@ -6,7 +6,8 @@
 // (kTooLarge) counted from the bytes before anything is parsed or sized. A batch request decodes item
 // by item: the batch fails only when its bytes do not parse; an item that parses but does not check
 // out (a 31-byte salt, a key off the curve) is an error in its own slot, so that it fails alone, as the
-// RPCs answer. Encoders write what @xmtp/proto writes for the same value.
+// RPCs answer. Encoders write what @xmtp/proto writes for the same value (map entries sorted by
+// key, where protobufjs keeps insertion order).
 // Consent proofs (CreateInviteRequest.consent_proof, ConversationReference.consent_proof_payload) are
 // not carried: keylink makes none, and a decoder drops them.
 #pragma once
@@ -134,8 +135,7 @@ Result<DecodedBatch<SaveInviteItem>> decode_save_invites_request(ByteView bytes,
 // SelfEncryptRequest and SelfDecryptRequest: the payloads.
 Result<DecodedBatch<Bytes>> decode_self_encrypt_request(ByteView bytes, std::size_t max_items);
 Result<DecodedBatch<Bytes>> decode_self_decrypt_request(ByteView bytes, std::size_t max_items);
-Result<std::vector<ConversationReference>> decode_save_v1_conversations_request(ByteView bytes,
-                                                                                  std::size_t max_items);
+Result<std::vector<ConversationReference>> decode_save_v1_conversations_request(ByteView bytes, std::size_t max_items);
 Result<std::vector<std::string>> decode_get_conversation_hmac_keys_request(ByteView bytes, std::size_t max_items);
 Result<CreateInviteRequest> decode_create_invite_request(ByteView bytes);
 // CreateAuthTokenRequest: its timestamp_ns, nullopt when absent.
@@ -169,8 +169,7 @@ Bytes encode_get_keystore_status_request(std::string_view wallet_address);
 Result<std::vector<Outcome<Bytes>>> decode_decrypt_response(ByteView bytes, std::size_t max_items);
 Result<std::vector<Outcome<Encrypted>>> decode_encrypt_response(ByteView bytes, std::size_t max_items);
 Result<std::vector<Outcome<Bytes>>> decode_self_encrypt_response(ByteView bytes, std::size_t max_items);
-Result<std::vector<Outcome<ConversationReference>>> decode_save_invites_response(ByteView bytes,
-                                                                                 std::size_t max_items);
+Result<std::vector<Outcome<ConversationReference>>> decode_save_invites_response(ByteView bytes, std::size_t max_items);
 Result<std::vector<ConversationReference>> decode_get_conversations_response(ByteView bytes, std::size_t max_items);
 // Refuses a key that is not 32 bytes.
 Result<HmacKeys> decode_get_conversation_hmac_keys_response(ByteView bytes, std::size_t max_items);
