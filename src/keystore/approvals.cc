@@ -8,9 +8,13 @@
 #include "keylink/base/encoding.h"
 #include "keylink/keystore/errors.h"
 #include "keylink/store/errors.h"
+#include "time_ms.h"
 
 namespace keylink::keystore {
 namespace {
+
+using detail::from_ms;
+using detail::to_ms;
 
 constexpr std::string_view kCreateTable = R"sql(
   CREATE TABLE IF NOT EXISTS keystore_approvals (
@@ -38,11 +42,6 @@ constexpr std::string_view kColumns =
 
 constexpr Scope kScopes[] = {Scope::kRead, Scope::kSend, Scope::kAuth, Scope::kPreferences, Scope::kPush};
 
-std::int64_t to_ms(TimePoint time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
-
 std::string scopes_text(const std::vector<Scope>& scopes) {
   std::string out;
   for (Scope scope : scopes) out += (out.empty() ? "" : ",") + std::string(scope_name(scope));
@@ -54,8 +53,10 @@ Result<std::vector<Scope>> parse_scopes(std::string_view text, const std::string
   while (!text.empty()) {
     const auto comma = std::min(text.find(','), text.size());
     const auto name = text.substr(0, comma);
-    const auto* found = std::find_if(std::begin(kScopes), std::end(kScopes), [&](Scope s) { return scope_name(s) == name; });
-    if (found == std::end(kScopes)) return fail(store::Errc::kCorrupt, "approval " + id + ": unknown scope " + std::string(name));
+    const auto* found =
+        std::find_if(std::begin(kScopes), std::end(kScopes), [&](Scope s) { return scope_name(s) == name; });
+    if (found == std::end(kScopes))
+      return fail(store::Errc::kCorrupt, "approval " + id + ": unknown scope " + std::string(name));
     out.push_back(*found);
     text.remove_prefix(std::min(comma + 1, text.size()));
   }
@@ -67,7 +68,8 @@ Result<std::map<std::string, std::uint64_t>> parse_calls(std::string_view text, 
   if (!parsed.is_object()) return fail(store::Errc::kCorrupt, "approval " + id + ": calls is not a JSON object");
   std::map<std::string, std::uint64_t> out;
   for (const auto& [method, count] : parsed.items()) {
-    if (!count.is_number_unsigned()) return fail(store::Errc::kCorrupt, "approval " + id + ": a call count is not a number");
+    if (!count.is_number_unsigned())
+      return fail(store::Errc::kCorrupt, "approval " + id + ": a call count is not a number");
     out.emplace(method, count.get<std::uint64_t>());
   }
   return out;
@@ -85,7 +87,8 @@ Result<Approval> read_row(const store::Statement& row) {
   a.app_url = std::string(row.column_text(2));
   a.origin = std::string(row.column_text(3));
   const ByteView key = row.column_blob(4);
-  if (key.size() != a.app_key.size()) return fail(store::Errc::kCorrupt, "approval " + a.id + ": app key is not 32 bytes");
+  if (key.size() != a.app_key.size())
+    return fail(store::Errc::kCorrupt, "approval " + a.id + ": app key is not 32 bytes");
   std::copy(key.begin(), key.end(), a.app_key.begin());
   auto scopes = parse_scopes(row.column_text(5), a.id);
   if (!scopes) return fail(scopes.error());
@@ -264,8 +267,7 @@ Result<void> Approvals::set_channel(std::string_view id, std::string_view channe
   return {};
 }
 
-Result<void> Approvals::record_use(std::string_view id, std::string_view method, std::uint64_t counter,
-                                   TimePoint now) {
+Result<void> Approvals::record_use(std::string_view id, std::string_view method, std::uint64_t counter, TimePoint now) {
   auto found = find(id);
   if (!found) return fail(found.error());
   if (!*found) return unknown(id);

@@ -7,9 +7,13 @@
 #include "keylink/keystore/errors.h"
 #include "keylink/store/errors.h"
 #include "keylink/store/transaction.h"
+#include "time_ms.h"
 
 namespace keylink::keystore {
 namespace {
+
+using detail::from_ms;
+using detail::to_ms;
 
 constexpr std::string_view kCreateTables = R"sql(
   CREATE TABLE IF NOT EXISTS keystore_audit (
@@ -28,10 +32,6 @@ constexpr std::string_view kCreateTables = R"sql(
 
 constexpr std::string_view kKeyLabel = "keystore-audit-key";
 constexpr std::string_view kHeadDomain = "keylink-audit-head-v1";
-
-std::int64_t to_ms(TimePoint time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
 
 void append_be(Bytes& out, std::uint64_t value, int bytes) {
   for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(value >> shift));
@@ -135,7 +135,7 @@ Result<std::uint64_t> AuditLog::append_in_transaction(const AuditEvent& event, T
   if (!newest) return fail(newest.error());
   AuditEntry entry;
   entry.seq = newest->empty() ? 1 : newest->front().seq + 1;
-  entry.time = TimePoint(std::chrono::milliseconds(to_ms(time)));
+  entry.time = from_ms(to_ms(time));
   entry.approval = event.approval;
   entry.method = event.method.substr(0, kMaxLoggedMethod);
   entry.items = std::min<std::uint64_t>(event.items, INT64_MAX);  // SQLite's integers are signed
@@ -177,7 +177,7 @@ Result<std::vector<AuditEntry>> AuditLog::select(std::string_view order_limit, s
     const auto& row = **query;
     AuditEntry entry;
     entry.seq = static_cast<std::uint64_t>(row.column_int64(0));
-    entry.time = TimePoint(std::chrono::milliseconds(row.column_int64(1)));
+    entry.time = from_ms(row.column_int64(1));
     entry.approval = std::string(row.column_text(2));
     entry.method = std::string(row.column_text(3));
     entry.items = static_cast<std::uint64_t>(row.column_int64(4));
@@ -210,8 +210,7 @@ Result<void> AuditLog::verify() {
     }
     const auto mac = entry_mac(previous, entry);
     if (!constant_time_equal(mac, entry.mac)) {
-      return tampered("audit log entry " + seq +
-                      " does not check out: it was changed or moved");
+      return tampered("audit log entry " + seq + " does not check out: it was changed or moved");
     }
     previous = entry.mac;
     ++expected;

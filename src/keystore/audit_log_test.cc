@@ -18,7 +18,8 @@ class AuditLogTest : public ::testing::Test {
 
   void append(int count) {
     for (int i = 0; i < count; ++i) {
-      AuditEvent event{"0123456789abcdef", i % 2 ? "xmtp_encryptV2" : "xmtp_decryptV2", 1, "ok", {"topic-" + std::to_string(i)}};
+      AuditEvent event{
+          "0123456789abcdef", i % 2 ? "xmtp_encryptV2" : "xmtp_decryptV2", 1, "ok", {"topic-" + std::to_string(i)}};
       auto seq = log.append(event, home.clock.now());
       ASSERT_TRUE(seq) << seq.error().message;
       home.clock.advance(1s);
@@ -55,8 +56,8 @@ TEST_F(AuditLogTest, EntriesKeepWhatTheGateSawAndOnlyHashesOfTopics) {
   EXPECT_EQ(second.method, "xmtp_decryptV2");
   EXPECT_EQ(second.items, 3u);
   EXPECT_EQ(second.outcome, "ok");
-  EXPECT_EQ(second.topic_hashes,
-            (std::vector<std::string>{to_hex(crypto::sha256(as_bytes("/xmtp/0/m-a/proto"))), to_hex(crypto::sha256(as_bytes("b")))}));
+  EXPECT_EQ(second.topic_hashes, (std::vector<std::string>{to_hex(crypto::sha256(as_bytes("/xmtp/0/m-a/proto"))),
+                                                           to_hex(crypto::sha256(as_bytes("b")))}));
   EXPECT_TRUE(log.verify());
 }
 
@@ -130,8 +131,9 @@ TEST_F(AuditLogTest, DeletingTheNewestEntriesShows) {
 
 TEST_F(AuditLogTest, ReorderedEntriesShow) {
   append(4);
-  exec("UPDATE keystore_audit SET seq = 100 WHERE seq = 2; UPDATE keystore_audit SET seq = 2 WHERE seq = 3; "
-       "UPDATE keystore_audit SET seq = 3 WHERE seq = 100");
+  exec(
+      "UPDATE keystore_audit SET seq = 100 WHERE seq = 2; UPDATE keystore_audit SET seq = 2 WHERE seq = 3; "
+      "UPDATE keystore_audit SET seq = 3 WHERE seq = 100");
   expect_broken_at(2);
 }
 
