@@ -173,11 +173,10 @@ Result<Approval> Approvals::grant(const AppInfo& app, std::vector<Scope> scopes,
   return a;
 }
 
-Result<std::vector<Approval>> Approvals::select(std::string_view where, std::string_view text,
-                                                std::string_view order_limit) {
+Result<std::vector<Approval>> Approvals::select(std::string_view where, std::string_view text) {
   if (auto ready = ensure_table(); !ready) return fail(ready.error());
   auto query = db_->cached("SELECT " + std::string(kColumns) + " FROM keystore_approvals " + std::string(where) +
-                           " ORDER BY granted_ms DESC, rowid DESC " + std::string(order_limit));
+                           " ORDER BY granted_ms DESC, rowid DESC");
   if (!query) return fail(query.error());
   if (!where.empty()) (*query)->bind_text(1, text);
   std::vector<Approval> out;
@@ -195,38 +194,33 @@ Result<std::vector<Approval>> Approvals::select(std::string_view where, std::str
 }
 
 Result<std::optional<Approval>> Approvals::find(std::string_view id) {
-  auto found = select("WHERE id = ?1", id, "");
+  auto found = select("WHERE id = ?1", id);
   if (!found) return fail(found.error());
   if (found->empty()) return std::nullopt;
   return std::move(found->front());
 }
 
 Result<std::optional<Approval>> Approvals::find_by_channel(std::string_view channel) {
-  auto found = select("WHERE channel = ?1", channel, "");
+  auto found = select("WHERE channel = ?1", channel);
   if (!found) return fail(found.error());
   if (found->empty()) return std::nullopt;
   return std::move(found->front());
 }
 
-Result<std::vector<Approval>> Approvals::list() { return select("", "", ""); }
+Result<std::vector<Approval>> Approvals::list() { return select("", ""); }
 
 Result<std::vector<Approval>> Approvals::lookalikes(std::string_view url, const crypto::Ed25519PublicKey& app_key) {
-  auto same_url = select("WHERE app_url = ?1", url, "");
+  auto same_url = select("WHERE app_url = ?1", url);
   if (!same_url) return fail(same_url.error());
   std::erase_if(*same_url, [&](const Approval& a) { return a.revoked_at || a.app_key == app_key; });
   return same_url;
 }
 
-Result<void> Approvals::update(std::string_view set, std::string_view id, std::optional<std::int64_t> value) {
+Result<void> Approvals::update(std::string_view set, std::string_view id, std::int64_t value) {
   if (auto ready = ensure_table(); !ready) return fail(ready.error());
   auto statement = db_->cached("UPDATE keystore_approvals SET " + std::string(set) + " WHERE id = ?2");
   if (!statement) return fail(statement.error());
-  if (value) {
-    (*statement)->bind_int64(1, *value);
-  } else {
-    (*statement)->bind_null(1);
-  }
-  (*statement)->bind_text(2, id);
+  (*statement)->bind_int64(1, value).bind_text(2, id);
   if (auto run = (*statement)->run(); !run) return fail(run.error());
   if (db_->changes() == 0) return unknown(id);
   return {};

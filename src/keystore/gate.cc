@@ -72,7 +72,7 @@ Gate::Verdict Gate::decide(std::string_view channel, std::string_view method, co
   if (approval.expired(now)) {
     refused.result =
         refuse(codes::kApprovalExpired, "approval " + approval.id + " expired on " + iso_time(approval.expires_at) +
-                                            " (30 days after it was granted); the wallet's user may renew it");
+                                            " (an approval lasts 30 days); the wallet's user may renew it");
     return refused;
   }
   if (!verify_app_request(approval.app_key, channel, method, *request)) {

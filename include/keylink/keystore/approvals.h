@@ -95,8 +95,10 @@ class Approvals {
 
  private:
   Result<void> ensure_table();
-  Result<std::vector<Approval>> select(std::string_view where, std::string_view text, std::string_view order_limit);
-  Result<void> update(std::string_view set, std::string_view id, std::optional<std::int64_t> value);
+  // The rows `where` (with `text` as ?1) picks, newest first.
+  Result<std::vector<Approval>> select(std::string_view where, std::string_view text);
+  // UPDATE ... SET `set` (with `value` as ?1) for the approval `id`.
+  Result<void> update(std::string_view set, std::string_view id, std::int64_t value);
 
   store::Database* db_;
   bool table_ready_ = false;
