@@ -59,6 +59,11 @@ TEST_F(AuditLogTest, EntriesKeepWhatTheGateSawAndOnlyHashesOfTopics) {
   EXPECT_EQ(second.topic_hashes, (std::vector<std::string>{to_hex(crypto::sha256(as_bytes("/xmtp/0/m-a/proto"))),
                                                            to_hex(crypto::sha256(as_bytes("b")))}));
   EXPECT_TRUE(log.verify());
+  // Only hashes reach the disk.
+  auto raw = home.db.prepare("SELECT count(*) FROM keystore_audit WHERE topics LIKE '%xmtp%'");
+  ASSERT_TRUE(raw);
+  ASSERT_EQ(raw->step().value(), store::Statement::Step::kRow);
+  EXPECT_EQ(raw->column_int64(0), 0);
 }
 
 TEST_F(AuditLogTest, ListGivesTheNewestOldestFirst) {
