@@ -34,9 +34,10 @@ struct Setup {
                   .value()),
         gate(db, vault, clock, rng) {
     gate.approvals()
-        .grant({.name = "Fuzz", .url = "https://fuzz.example", .origin = "unverified", .app_key = app_key().public_key()},
-               {keystore::Scope::kRead, keystore::Scope::kSend}, kTopic, "0x9858EfFD232B4033E47d90003D41EC34EcaEda94",
-               rng, clock.now())
+        .grant(
+            {.name = "Fuzz", .url = "https://fuzz.example", .origin = "unverified", .app_key = app_key().public_key()},
+            {keystore::Scope::kRead, keystore::Scope::kSend}, kTopic, "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", rng,
+            clock.now())
         .value();
   }
   ~Setup() { std::filesystem::remove_all(dir); }

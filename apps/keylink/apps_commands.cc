@@ -41,16 +41,16 @@ json optional_seconds(const std::optional<TimePoint>& time) { return time ? json
 // UTF-8 (the table escapes them instead).
 std::string dumped(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-std::string scopes_text(const std::vector<keystore::Scope>& scopes) {
-  std::string out;
-  for (auto scope : scopes) out += (out.empty() ? "" : ",") + std::string(keystore::scope_name(scope));
-  return out.empty() ? "-" : out;
-}
-
 std::vector<std::string> scope_names(const std::vector<keystore::Scope>& scopes) {
   std::vector<std::string> out;
   for (auto scope : scopes) out.emplace_back(keystore::scope_name(scope));
   return out;
+}
+
+std::string scopes_text(const std::vector<keystore::Scope>& scopes) {
+  std::string out;
+  for (const auto& name : scope_names(scopes)) out += (out.empty() ? "" : ",") + name;
+  return out.empty() ? "-" : out;
 }
 
 json approval_json(const keystore::Approval& a, TimePoint now, bool lookalike) {
@@ -102,7 +102,8 @@ void run_list(const GlobalOptions& global, const AppsOptions& options) {
     }
   }
   if (options.json) std::cout << dumped(out) << std::endl;
-  if (!options.json && out.empty()) say("No app is approved. An app asks by a WalletConnect QR code or the local socket.");
+  if (!options.json && out.empty())
+    say("No app is approved. An app asks by a WalletConnect QR code or the local socket.");
 }
 
 // `keylink apps revoke ID`.
@@ -123,9 +124,8 @@ void run_renew(const GlobalOptions& global, const AppsOptions& options) {
 }
 
 json entry_json(const keystore::AuditEntry& e) {
-  return {{"seq", e.seq},           {"time", unix_seconds(e.time)}, {"approval", e.approval},
-          {"method", e.method},     {"items", e.items},             {"outcome", e.outcome},
-          {"topics", e.topic_hashes}};
+  return {{"seq", e.seq},     {"time", unix_seconds(e.time)}, {"approval", e.approval},  {"method", e.method},
+          {"items", e.items}, {"outcome", e.outcome},         {"topics", e.topic_hashes}};
 }
 
 // `keylink apps log`: the newest entries, oldest first; --verify checks the whole chain first.

@@ -8,9 +8,13 @@
 #include "keylink/base/encoding.h"
 #include "keylink/keystore/errors.h"
 #include "keylink/store/errors.h"
+#include "time_ms.h"
 
 namespace keylink::keystore {
 namespace {
+
+using detail::from_ms;
+using detail::to_ms;
 
 constexpr std::string_view kCreateTable = R"sql(
   CREATE TABLE IF NOT EXISTS keystore_approvals (
@@ -38,11 +42,6 @@ constexpr std::string_view kColumns =
 
 constexpr Scope kScopes[] = {Scope::kRead, Scope::kSend, Scope::kAuth, Scope::kPreferences, Scope::kPush};
 
-std::int64_t to_ms(TimePoint time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
-
 std::string scopes_text(const std::vector<Scope>& scopes) {
   std::string out;
   for (Scope scope : scopes) out += (out.empty() ? "" : ",") + std::string(scope_name(scope));
@@ -54,8 +53,10 @@ Result<std::vector<Scope>> parse_scopes(std::string_view text, const std::string
   while (!text.empty()) {
     const auto comma = std::min(text.find(','), text.size());
     const auto name = text.substr(0, comma);
-    const auto* found = std::find_if(std::begin(kScopes), std::end(kScopes), [&](Scope s) { return scope_name(s) == name; });
-    if (found == std::end(kScopes)) return fail(store::Errc::kCorrupt, "approval " + id + ": unknown scope " + std::string(name));
+    const auto* found =
+        std::find_if(std::begin(kScopes), std::end(kScopes), [&](Scope s) { return scope_name(s) == name; });
+    if (found == std::end(kScopes))
+      return fail(store::Errc::kCorrupt, "approval " + id + ": unknown scope " + std::string(name));
     out.push_back(*found);
     text.remove_prefix(std::min(comma + 1, text.size()));
   }
@@ -67,7 +68,8 @@ Result<std::map<std::string, std::uint64_t>> parse_calls(std::string_view text, 
   if (!parsed.is_object()) return fail(store::Errc::kCorrupt, "approval " + id + ": calls is not a JSON object");
   std::map<std::string, std::uint64_t> out;
   for (const auto& [method, count] : parsed.items()) {
-    if (!count.is_number_unsigned()) return fail(store::Errc::kCorrupt, "approval " + id + ": a call count is not a number");
+    if (!count.is_number_unsigned())
+      return fail(store::Errc::kCorrupt, "approval " + id + ": a call count is not a number");
     out.emplace(method, count.get<std::uint64_t>());
   }
   return out;
@@ -85,7 +87,8 @@ Result<Approval> read_row(const store::Statement& row) {
   a.app_url = std::string(row.column_text(2));
   a.origin = std::string(row.column_text(3));
   const ByteView key = row.column_blob(4);
-  if (key.size() != a.app_key.size()) return fail(store::Errc::kCorrupt, "approval " + a.id + ": app key is not 32 bytes");
+  if (key.size() != a.app_key.size())
+    return fail(store::Errc::kCorrupt, "approval " + a.id + ": app key is not 32 bytes");
   std::copy(key.begin(), key.end(), a.app_key.begin());
   auto scopes = parse_scopes(row.column_text(5), a.id);
   if (!scopes) return fail(scopes.error());
@@ -170,11 +173,10 @@ Result<Approval> Approvals::grant(const AppInfo& app, std::vector<Scope> scopes,
   return a;
 }
 
-Result<std::vector<Approval>> Approvals::select(std::string_view where, std::string_view text,
-                                                std::string_view order_limit) {
+Result<std::vector<Approval>> Approvals::select(std::string_view where, std::string_view text) {
   if (auto ready = ensure_table(); !ready) return fail(ready.error());
   auto query = db_->cached("SELECT " + std::string(kColumns) + " FROM keystore_approvals " + std::string(where) +
-                           " ORDER BY granted_ms DESC, rowid DESC " + std::string(order_limit));
+                           " ORDER BY granted_ms DESC, rowid DESC");
   if (!query) return fail(query.error());
   if (!where.empty()) (*query)->bind_text(1, text);
   std::vector<Approval> out;
@@ -192,38 +194,33 @@ Result<std::vector<Approval>> Approvals::select(std::string_view where, std::str
 }
 
 Result<std::optional<Approval>> Approvals::find(std::string_view id) {
-  auto found = select("WHERE id = ?1", id, "");
+  auto found = select("WHERE id = ?1", id);
   if (!found) return fail(found.error());
   if (found->empty()) return std::nullopt;
   return std::move(found->front());
 }
 
 Result<std::optional<Approval>> Approvals::find_by_channel(std::string_view channel) {
-  auto found = select("WHERE channel = ?1", channel, "");
+  auto found = select("WHERE channel = ?1", channel);
   if (!found) return fail(found.error());
   if (found->empty()) return std::nullopt;
   return std::move(found->front());
 }
 
-Result<std::vector<Approval>> Approvals::list() { return select("", "", ""); }
+Result<std::vector<Approval>> Approvals::list() { return select("", ""); }
 
 Result<std::vector<Approval>> Approvals::lookalikes(std::string_view url, const crypto::Ed25519PublicKey& app_key) {
-  auto same_url = select("WHERE app_url = ?1", url, "");
+  auto same_url = select("WHERE app_url = ?1", url);
   if (!same_url) return fail(same_url.error());
   std::erase_if(*same_url, [&](const Approval& a) { return a.revoked_at || a.app_key == app_key; });
   return same_url;
 }
 
-Result<void> Approvals::update(std::string_view set, std::string_view id, std::optional<std::int64_t> value) {
+Result<void> Approvals::update(std::string_view set, std::string_view id, std::int64_t value) {
   if (auto ready = ensure_table(); !ready) return fail(ready.error());
   auto statement = db_->cached("UPDATE keystore_approvals SET " + std::string(set) + " WHERE id = ?2");
   if (!statement) return fail(statement.error());
-  if (value) {
-    (*statement)->bind_int64(1, *value);
-  } else {
-    (*statement)->bind_null(1);
-  }
-  (*statement)->bind_text(2, id);
+  (*statement)->bind_int64(1, value).bind_text(2, id);
   if (auto run = (*statement)->run(); !run) return fail(run.error());
   if (db_->changes() == 0) return unknown(id);
   return {};
@@ -264,8 +261,7 @@ Result<void> Approvals::set_channel(std::string_view id, std::string_view channe
   return {};
 }
 
-Result<void> Approvals::record_use(std::string_view id, std::string_view method, std::uint64_t counter,
-                                   TimePoint now) {
+Result<void> Approvals::record_use(std::string_view id, std::string_view method, std::uint64_t counter, TimePoint now) {
   auto found = find(id);
   if (!found) return fail(found.error());
   if (!*found) return unknown(id);

@@ -15,7 +15,9 @@ const std::string kTopic(64, 'a');
 const std::string kAccount = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94";
 
 AppInfo app(std::uint8_t key, std::string url = "https://chat.example") {
-  return {.name = "Chat", .url = std::move(url), .origin = std::string(kUnverifiedOrigin),
+  return {.name = "Chat",
+          .url = std::move(url),
+          .origin = std::string(kUnverifiedOrigin),
           .app_key = app_key(key).public_key()};
 }
 

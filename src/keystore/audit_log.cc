@@ -1,15 +1,20 @@
 #include "keylink/keystore/audit_log.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 #include "keylink/base/encoding.h"
 #include "keylink/keystore/errors.h"
 #include "keylink/store/errors.h"
 #include "keylink/store/transaction.h"
+#include "time_ms.h"
 
 namespace keylink::keystore {
 namespace {
+
+using detail::from_ms;
+using detail::to_ms;
 
 constexpr std::string_view kCreateTables = R"sql(
   CREATE TABLE IF NOT EXISTS keystore_audit (
@@ -28,10 +33,6 @@ constexpr std::string_view kCreateTables = R"sql(
 
 constexpr std::string_view kKeyLabel = "keystore-audit-key";
 constexpr std::string_view kHeadDomain = "keylink-audit-head-v1";
-
-std::int64_t to_ms(TimePoint time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
 
 void append_be(Bytes& out, std::uint64_t value, int bytes) {
   for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(value >> shift));
@@ -71,13 +72,15 @@ std::vector<std::string> split(std::string_view text) {
   return out;
 }
 
+// A MAC of another length reads as zeros, which no entry's HMAC is.
 crypto::Digest32 digest_of(ByteView blob) {
   crypto::Digest32 out{};
-  std::copy_n(blob.begin(), std::min(blob.size(), out.size()), out.begin());
+  if (blob.size() == out.size()) std::copy(blob.begin(), blob.end(), out.begin());
   return out;
 }
 
-tl::unexpected<Error> tampered(std::string message) { return fail(Errc::kAuditLogTampered, std::move(message)); }
+Error tampered_error(std::string message) { return {make_error_code(Errc::kAuditLogTampered), std::move(message)}; }
+tl::unexpected<Error> tampered(std::string message) { return fail(tampered_error(std::move(message))); }
 
 }  // namespace
 
@@ -131,11 +134,11 @@ Result<std::uint64_t> AuditLog::append(const AuditEvent& event, TimePoint time) 
 }
 
 Result<std::uint64_t> AuditLog::append_in_transaction(const AuditEvent& event, TimePoint time) {
-  auto newest = select("ORDER BY seq DESC LIMIT ?1", 1);
+  auto newest = this->newest(1);
   if (!newest) return fail(newest.error());
   AuditEntry entry;
   entry.seq = newest->empty() ? 1 : newest->front().seq + 1;
-  entry.time = TimePoint(std::chrono::milliseconds(to_ms(time)));
+  entry.time = from_ms(to_ms(time));
   entry.approval = event.approval;
   entry.method = event.method.substr(0, kMaxLoggedMethod);
   entry.items = std::min<std::uint64_t>(event.items, INT64_MAX);  // SQLite's integers are signed
@@ -164,58 +167,71 @@ Result<std::uint64_t> AuditLog::append_in_transaction(const AuditEvent& event, T
   return entry.seq;
 }
 
-Result<std::vector<AuditEntry>> AuditLog::select(std::string_view order_limit, std::optional<std::int64_t> limit) {
+Result<void> AuditLog::for_each(std::string_view order_limit, std::optional<std::int64_t> limit,
+                                const std::function<bool(AuditEntry)>& visit) {
   auto query = db_->cached("SELECT seq, time_ms, approval, method, items, outcome, topics, mac FROM keystore_audit " +
                            std::string(order_limit));
   if (!query) return fail(query.error());
   if (limit) (*query)->bind_int64(1, *limit);
-  std::vector<AuditEntry> out;
   for (;;) {
     auto step = (*query)->step();
     if (!step) return fail(step.error());
-    if (*step == store::Statement::Step::kDone) return out;
+    if (*step == store::Statement::Step::kDone) return {};
     const auto& row = **query;
     AuditEntry entry;
     entry.seq = static_cast<std::uint64_t>(row.column_int64(0));
-    entry.time = TimePoint(std::chrono::milliseconds(row.column_int64(1)));
+    entry.time = from_ms(row.column_int64(1));
     entry.approval = std::string(row.column_text(2));
     entry.method = std::string(row.column_text(3));
     entry.items = static_cast<std::uint64_t>(row.column_int64(4));
     entry.outcome = std::string(row.column_text(5));
     entry.topic_hashes = split(row.column_text(6));
     entry.mac = digest_of(row.column_blob(7));
-    out.push_back(std::move(entry));
+    if (!visit(std::move(entry))) {
+      (*query)->reset();
+      return {};
+    }
   }
+}
+
+Result<std::vector<AuditEntry>> AuditLog::newest(std::size_t limit) {
+  const auto capped = static_cast<std::int64_t>(std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+  std::vector<AuditEntry> out;
+  auto read = for_each("ORDER BY seq DESC LIMIT ?1", capped, [&](AuditEntry entry) {
+    out.push_back(std::move(entry));
+    return true;
+  });
+  if (!read) return fail(read.error());
+  return out;
 }
 
 Result<std::vector<AuditEntry>> AuditLog::list(std::size_t limit) {
   if (auto ready = ensure_key(); !ready) return fail(ready.error());
-  const auto capped = static_cast<std::int64_t>(std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
-  auto newest = select("ORDER BY seq DESC LIMIT ?1", capped);
-  if (newest) std::reverse(newest->begin(), newest->end());
-  return newest;
+  auto entries = newest(limit);
+  if (entries) std::reverse(entries->begin(), entries->end());
+  return entries;
 }
 
+// Streams the log, oldest first: a wallet's log may hold millions of entries.
 Result<void> AuditLog::verify() {
   if (auto ready = ensure_key(); !ready) return fail(ready.error());
-  auto entries = select("ORDER BY seq", std::nullopt);
-  if (!entries) return fail(entries.error());
   crypto::Digest32 previous{};
   std::uint64_t expected = 1;
-  for (const auto& entry : *entries) {
+  std::optional<Error> broken;
+  auto read = for_each("ORDER BY seq", std::nullopt, [&](AuditEntry entry) {
     const std::string seq = std::to_string(entry.seq);
     if (entry.seq != expected) {
-      return tampered("audit log entry " + std::to_string(expected) + " is missing (the log goes on at entry " + seq +
-                      "): entries were deleted");
-    }
-    const auto mac = entry_mac(previous, entry);
-    if (!constant_time_equal(mac, entry.mac)) {
-      return tampered("audit log entry " + seq +
-                      " does not check out: it was changed or moved");
+      broken = tampered_error("audit log entry " + std::to_string(expected) + " is missing (the log goes on at entry " +
+                              seq + "): entries were deleted");
+    } else if (!constant_time_equal(entry_mac(previous, entry), entry.mac)) {
+      broken = tampered_error("audit log entry " + seq + " does not check out: it was changed or moved");
     }
     previous = entry.mac;
     ++expected;
-  }
+    return !broken;
+  });
+  if (!read) return fail(read.error());
+  if (broken) return fail(std::move(*broken));
   auto head = db_->prepare("SELECT seq, mac FROM keystore_audit_head WHERE id = 1");
   if (!head) return fail(head.error());
   auto step = head->step();

@@ -18,7 +18,8 @@ class AuditLogTest : public ::testing::Test {
 
   void append(int count) {
     for (int i = 0; i < count; ++i) {
-      AuditEvent event{"0123456789abcdef", i % 2 ? "xmtp_encryptV2" : "xmtp_decryptV2", 1, "ok", {"topic-" + std::to_string(i)}};
+      AuditEvent event{
+          "0123456789abcdef", i % 2 ? "xmtp_encryptV2" : "xmtp_decryptV2", 1, "ok", {"topic-" + std::to_string(i)}};
       auto seq = log.append(event, home.clock.now());
       ASSERT_TRUE(seq) << seq.error().message;
       home.clock.advance(1s);
@@ -55,9 +56,14 @@ TEST_F(AuditLogTest, EntriesKeepWhatTheGateSawAndOnlyHashesOfTopics) {
   EXPECT_EQ(second.method, "xmtp_decryptV2");
   EXPECT_EQ(second.items, 3u);
   EXPECT_EQ(second.outcome, "ok");
-  EXPECT_EQ(second.topic_hashes,
-            (std::vector<std::string>{to_hex(crypto::sha256(as_bytes("/xmtp/0/m-a/proto"))), to_hex(crypto::sha256(as_bytes("b")))}));
+  EXPECT_EQ(second.topic_hashes, (std::vector<std::string>{to_hex(crypto::sha256(as_bytes("/xmtp/0/m-a/proto"))),
+                                                           to_hex(crypto::sha256(as_bytes("b")))}));
   EXPECT_TRUE(log.verify());
+  // Only hashes reach the disk.
+  auto raw = home.db.prepare("SELECT count(*) FROM keystore_audit WHERE topics LIKE '%xmtp%'");
+  ASSERT_TRUE(raw);
+  ASSERT_EQ(raw->step().value(), store::Statement::Step::kRow);
+  EXPECT_EQ(raw->column_int64(0), 0);
 }
 
 TEST_F(AuditLogTest, ListGivesTheNewestOldestFirst) {
@@ -130,8 +136,9 @@ TEST_F(AuditLogTest, DeletingTheNewestEntriesShows) {
 
 TEST_F(AuditLogTest, ReorderedEntriesShow) {
   append(4);
-  exec("UPDATE keystore_audit SET seq = 100 WHERE seq = 2; UPDATE keystore_audit SET seq = 2 WHERE seq = 3; "
-       "UPDATE keystore_audit SET seq = 3 WHERE seq = 100");
+  exec(
+      "UPDATE keystore_audit SET seq = 100 WHERE seq = 2; UPDATE keystore_audit SET seq = 2 WHERE seq = 3; "
+      "UPDATE keystore_audit SET seq = 3 WHERE seq = 100");
   expect_broken_at(2);
 }
 

@@ -54,12 +54,13 @@ Gate::Verdict Gate::decide(std::string_view channel, std::string_view method, co
   }
   auto found = approvals_.find_by_channel(channel);
   if (!found) {
-    return Verdict({}, refuse(wire::kRpcInternalError, "the wallet could not read its approvals: " + found.error().message));
+    return Verdict(
+        {}, refuse(wire::kRpcInternalError, "the wallet could not read its approvals: " + found.error().message));
   }
   if (!*found) {
     return Verdict({}, refuse(codes::kNoApproval,
-                             "no approval for this session: the wallet's user has not approved this app, or deleted "
-                             "its approval"));
+                              "no approval for this session: the wallet's user has not approved this app, or deleted "
+                              "its approval"));
   }
   Approval& approval = **found;
   Verdict refused(approval.id, wire::Json());
@@ -69,21 +70,22 @@ Gate::Verdict Gate::decide(std::string_view channel, std::string_view method, co
     return refused;
   }
   if (approval.expired(now)) {
-    refused.result = refuse(codes::kApprovalExpired, "approval " + approval.id + " expired on " +
-                                                         iso_time(approval.expires_at) +
-                                                         " (30 days after it was granted); the wallet's user may renew it");
+    refused.result =
+        refuse(codes::kApprovalExpired, "approval " + approval.id + " expired on " + iso_time(approval.expires_at) +
+                                            " (an approval lasts 30 days); the wallet's user may renew it");
     return refused;
   }
   if (!verify_app_request(approval.app_key, channel, method, *request)) {
-    refused.result = refuse(codes::kBadAppSignature,
-                            "appSig is not a signature of this request by the app key approval " + approval.id +
-                                " was granted to");
+    refused.result =
+        refuse(codes::kBadAppSignature,
+               "appSig is not a signature of this request by the app key approval " + approval.id + " was granted to");
     return refused;
   }
   if (request->counter <= approval.last_counter) {
-    refused.result = refuse(codes::kReplayedCounter, "appCounter " + std::to_string(request->counter) +
-                                                         " is not greater than the last accepted, " +
-                                                         std::to_string(approval.last_counter) + ": a replayed request");
+    refused.result =
+        refuse(codes::kReplayedCounter, "appCounter " + std::to_string(request->counter) +
+                                            " is not greater than the last accepted, " +
+                                            std::to_string(approval.last_counter) + ": a replayed request");
     return refused;
   }
   return run(approval, *info, *request, handler, now);
@@ -98,15 +100,16 @@ Gate::Verdict Gate::run(Approval& approval, const MethodInfo& info, const AppReq
     return verdict;
   }
   if (!approval.grants(info.scope)) {
-    verdict.result = refuse(codes::kNotGranted, std::string(info.name) + " needs the scope '" +
-                                                    std::string(scope_name(info.scope)) + "', which approval " +
-                                                    approval.id + " does not grant");
+    verdict.result =
+        refuse(codes::kNotGranted, std::string(info.name) + " needs the scope '" + std::string(scope_name(info.scope)) +
+                                       "', which approval " + approval.id + " does not grant");
     return verdict;
   }
   notice_lifted_pause(approval, now);
   if (approval.paused(now)) {
-    verdict.result = refuse(codes::kRateLimited, "approval " + approval.id + " is paused until " +
-                                                     iso_time(*approval.paused_until) + ": it went over its rate limit");
+    verdict.result =
+        refuse(codes::kRateLimited, "approval " + approval.id + " is paused until " + iso_time(*approval.paused_until) +
+                                        ": it went over its rate limit");
     return verdict;
   }
   if (const Over over = limiter_.take_request(approval.id, now); over != Over::kNothing) {
@@ -134,7 +137,8 @@ tl::unexpected<wire::RpcError> Gate::pause(Approval& approval, Over over, TimePo
   const std::string message = "over the rate limit of " + limiter_.describe(over) + ": approval " + approval.id +
                               " is paused until " + iso_time(until);
   if (auto paused = approvals_.pause(approval.id, until); !paused) {
-    return refuse(codes::kRateLimited, message + " (the wallet could not keep the pause: " + paused.error().message + ")");
+    return refuse(codes::kRateLimited,
+                  message + " (the wallet could not keep the pause: " + paused.error().message + ")");
   }
   approval.paused_until = until;
   paused_by_us_.insert_or_assign(approval.id, until);

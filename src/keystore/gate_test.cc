@@ -20,7 +20,9 @@ class GateTest : public ::testing::Test {
  protected:
   void SetUp() override {
     approval = gate.approvals()
-                   .grant({.name = "Chat", .url = "https://chat.example", .origin = "unverified",
+                   .grant({.name = "Chat",
+                           .url = "https://chat.example",
+                           .origin = "unverified",
                            .app_key = app_key(1).public_key()},
                           {Scope::kRead, Scope::kSend}, kTopic, "0x9858EfFD232B4033E47d90003D41EC34EcaEda94", home.rng,
                           home.clock.now())
@@ -190,7 +192,8 @@ TEST_F(GateTest, ABurstOverTheRequestLimitPausesTheApprovalForAMinute) {
   Gate restarted(home.db, home.vault, home.clock, home.rng);
   ++calls;
   EXPECT_FALSE(restarted.answer(kTopic, "xmtp_getPublicKeyBundle",
-                                app_request_params(app_key(1), kTopic, "xmtp_getPublicKeyBundle", {}, ++counter), handler));
+                                app_request_params(app_key(1), kTopic, "xmtp_getPublicKeyBundle", {}, ++counter),
+                                handler));
   home.clock.advance(1s);
   EXPECT_TRUE(call("xmtp_getPublicKeyBundle", ++counter, {}));
   EXPECT_EQ(pauses.size(), 1u);

@@ -100,8 +100,9 @@ std::vector<Scope> scopes_asked(const std::vector<std::string>& methods) {
 Result<crypto::Ed25519PublicKey> app_key_of(const session::Proposal& proposal) {
   const auto found = proposal.session_properties.find(std::string(kAppKeyProperty));
   if (found == proposal.session_properties.end()) {
-    return fail(Errc::kInvalid, "the app offered no app key (sessionProperties.xmtp_appKey): it cannot use the xmtp "
-                                "namespace");
+    return fail(Errc::kInvalid,
+                "the app offered no app key (sessionProperties.xmtp_appKey): it cannot use the xmtp "
+                "namespace");
   }
   auto bytes = from_base64(found->second);
   crypto::Ed25519PublicKey key{};

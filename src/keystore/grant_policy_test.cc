@@ -62,9 +62,9 @@ TEST(GrantPolicy, ARequiredXmtpNamespaceIsGrantedWholeOrRefused) {
 }
 
 TEST(GrantPolicy, WithoutAMessagingIdentityXmtpIsLeftOutOrRefused) {
-  auto optional = grant_namespaces(proposal({{"eip155", {{"eip155:1"}, {"personal_sign"}, {}}}},
-                                            {{"xmtp", {{"xmtp:v2"}, {"xmtp_decryptV2"}, {}}}}),
-                                   kEth, std::nullopt);
+  auto optional = grant_namespaces(
+      proposal({{"eip155", {{"eip155:1"}, {"personal_sign"}, {}}}}, {{"xmtp", {{"xmtp:v2"}, {"xmtp_decryptV2"}, {}}}}),
+      kEth, std::nullopt);
   ASSERT_TRUE(optional);
   EXPECT_FALSE(optional->contains("xmtp"));
   auto required = grant_namespaces(proposal({{"xmtp", {{"xmtp:v2"}, {"xmtp_decryptV2"}, {}}}}), kEth, std::nullopt);

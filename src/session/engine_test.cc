@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "engine_harness.h"
-#include "messages.h"
 #include "keylink/wire/envelope.h"
 #include "keylink/wire/pairing_uri.h"
+#include "messages.h"
 
 namespace keylink::session {
 namespace {

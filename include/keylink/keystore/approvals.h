@@ -33,9 +33,9 @@ inline constexpr std::string_view kUnverifiedOrigin = "unverified";
 // Who asks, as the wallet knows it when the user approves.
 struct AppInfo {
   std::string name;
-  std::string url;                          // claimed, never checked
-  std::string origin{kUnverifiedOrigin};    // or "local uid=N exe=PATH"
-  crypto::Ed25519PublicKey app_key{};       // signs every request
+  std::string url;                        // claimed, never checked
+  std::string origin{kUnverifiedOrigin};  // or "local uid=N exe=PATH"
+  crypto::Ed25519PublicKey app_key{};     // signs every request
 };
 
 struct Approval {
@@ -43,8 +43,8 @@ struct Approval {
   std::string app_name, app_url;
   std::string origin;
   crypto::Ed25519PublicKey app_key{};
-  std::vector<Scope> scopes;  // never kAny
-  std::string channel;        // the session topic, or "local:" + id
+  std::vector<Scope> scopes;                    // never kAny
+  std::string channel;                          // the session topic, or "local:" + id
   TimePoint granted_at, expires_at, last_used;  // last_used == granted_at until the first call
   std::optional<TimePoint> revoked_at, paused_until;
   std::map<std::string, std::uint64_t> calls;  // per method, of the requests whose signature checked out
@@ -95,8 +95,10 @@ class Approvals {
 
  private:
   Result<void> ensure_table();
-  Result<std::vector<Approval>> select(std::string_view where, std::string_view text, std::string_view order_limit);
-  Result<void> update(std::string_view set, std::string_view id, std::optional<std::int64_t> value);
+  // The rows `where` (with `text` as ?1) picks, newest first.
+  Result<std::vector<Approval>> select(std::string_view where, std::string_view text);
+  // UPDATE ... SET `set` (with `value` as ?1) for the approval `id`.
+  Result<void> update(std::string_view set, std::string_view id, std::int64_t value);
 
   store::Database* db_;
   bool table_ready_ = false;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,8 +68,11 @@ class AuditLog {
 
  private:
   Result<void> ensure_key();
-  // `order_limit` binds `limit` as ?1 when given.
-  Result<std::vector<AuditEntry>> select(std::string_view order_limit, std::optional<std::int64_t> limit);
+  // Calls `visit` on each entry `order_limit` picks (binding `limit` as ?1 when given) until it returns false.
+  Result<void> for_each(std::string_view order_limit, std::optional<std::int64_t> limit,
+                        const std::function<bool(AuditEntry)>& visit);
+  // The newest `limit` entries, newest first.
+  Result<std::vector<AuditEntry>> newest(std::size_t limit);
   crypto::Digest32 entry_mac(const crypto::Digest32& previous, const AuditEntry& entry) const;
   crypto::Digest32 head_mac(std::uint64_t seq, const crypto::Digest32& last) const;
   Result<std::uint64_t> append_in_transaction(const AuditEvent& event, TimePoint time);
