@@ -268,7 +268,7 @@ runtime::DeviceSync& Command::devices() {
 }
 
 const sync::SyncState& Command::account_state() const {
-  static const sync::SyncState kNone;
+  static const sync::SyncState kNone{sync::InstallationId{}};
   return devices_ ? devices_->state() : kNone;
 }
 

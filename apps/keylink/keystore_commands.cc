@@ -71,7 +71,7 @@ void connect_socket(const GlobalOptions& global, const KeystoreOptions& options)
   const auto self = app_metadata();
   const auto transport = check(runtime::SocketKeystoreTransport::connect(
       command.home(), {.path = options.socket, .app_name = self.name, .app_url = self.url,
-                       .timeout = std::chrono::seconds(options.timeout)}));
+                       .methods = wanted_methods(options.push), .timeout = std::chrono::seconds(options.timeout)}));
   const auto& approval = transport->approval();
   const runtime::KeystoreRemote remote{.kind = runtime::KeystoreRemote::Kind::kSocket,
                                        .where = options.socket,
@@ -141,12 +141,15 @@ void run_status(const GlobalOptions& global, const KeystoreOptions& options) {
 }
 
 // A local app asking to be approved, as the user sees it before answering.
-std::string describe(const keystore::AppInfo& app, const std::vector<keystore::Approval>& lookalikes) {
+std::string describe(const keystore::AppInfo& app, const std::vector<keystore::Scope>& scopes,
+                     const std::vector<keystore::Approval>& lookalikes) {
   std::string out = "Local app " + escape_for_terminal(app.name) + " asks to use this wallet's messaging keys\n";
   out += "  url:     " + escape_for_terminal(app.url) + "  (claimed, not verified)\n";
   out += "  program: " + escape_for_terminal(app.origin) + "\n";
   out += "  app key: " + to_hex(ByteView(app.app_key).first(8)) + "...\n";
-  out += "  scopes:  read, send, auth, preferences; for 30 days";
+  out += "  scopes: ";
+  for (const auto scope : scopes) out += " " + std::string(keystore::scope_name(scope));
+  out += "; for 30 days";
   for (const auto& other : lookalikes) {
     out += "\n  WARNING: approval " + other.id + " (" + escape_for_terminal(other.app_name) +
            ") claims the same url with another key: this is a different app";
@@ -170,8 +173,9 @@ void run_serve(const GlobalOptions& global, const KeystoreOptions& options) {
   runtime::KeystoreSocketHandlers handlers{
       .on_hello =
           [&](const runtime::SocketPeer& peer, const wire::Json& params) {
-            return (*wallet)->hello(peer, params, [&](const keystore::AppInfo& app, const auto& lookalikes) {
-              const std::string shown = describe(app, lookalikes);
+            return (*wallet)->hello(peer, params, [&](const keystore::AppInfo& app, const auto& scopes,
+                                                      const auto& lookalikes) {
+              const std::string shown = describe(app, scopes, lookalikes);
               if (options.yes) say(shown + "\nApproved without asking (--yes).");
               return options.yes || ask_yes(shown + "\nApprove this app?");
             });

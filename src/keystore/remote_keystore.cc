@@ -4,11 +4,13 @@
 #include <limits>
 #include <utility>
 
+#include "keylink/crypto/hash.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/identity/xmtp_identity.h"
 #include "keylink/keystore/rpc.h"
 #include "keylink/wire/errors.h"
 #include "keylink/wire/xmtp/authn.h"
+#include "keylink/wire/xmtp/content.h"
 #include "keylink/wire/xmtp/message.h"
 #include "rpc_convert.h"
 
@@ -148,11 +150,17 @@ std::vector<Result<Bytes>> RemoteKeystore::decrypt_v2(std::span<const identity::
                              same_bytes<identity::DecryptV2Request>, KeystoreErrc::kUnknownConversation);
 }
 
+// As xmtp-js: each content signed first (signDigest with pre-key 0, over sha256(header ‖ content)), then
+// the SignedContents encrypted in one batch. An item whose signature was refused is sent unsigned and
+// refused by the wallet in its own slot.
 std::vector<Result<identity::EncryptedV2>> RemoteKeystore::encrypt_v2(
     std::span<const identity::EncryptV2Request> requests) {
-  auto encode = [](std::span<const identity::EncryptV2Request> chunk) {
-    return kapi::encode_encrypt_v2_request(converted(chunk, [](const identity::EncryptV2Request& request) {
-      return kapi::EncryptV2Item{request.content, request.header_bytes, request.content_topic};
+  auto encode = [this](std::span<const identity::EncryptV2Request> chunk) {
+    return kapi::encode_encrypt_v2_request(converted(chunk, [this](const identity::EncryptV2Request& request) {
+      const auto digest = crypto::sha256({request.header_bytes, request.content});
+      wx::SignedContent signed_content{request.content, bundle_, {}};
+      if (auto signature = sign_digest(digest, 0)) signed_content.signature = std::move(*signature);
+      return kapi::EncryptV2Item{wx::encode(signed_content), request.header_bytes, request.content_topic};
     }));
   };
   auto give = [](const identity::EncryptV2Request&, kapi::Encrypted sealed) -> Result<identity::EncryptedV2> {

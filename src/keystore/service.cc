@@ -9,6 +9,7 @@
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/store/errors.h"
 #include "keylink/wire/errors.h"
+#include "keylink/wire/xmtp/content.h"
 #include "keylink/wire/xmtp/message.h"
 #include "rpc_convert.h"
 
@@ -136,11 +137,16 @@ ServiceReply encrypt_v1(Context& c, ByteView req) {
   return answer(kapi::encode_encrypt_response(out), items->size());
 }
 
+// xmtp's encryptV2 takes the SignedContent the app made with signDigest. The wallet encrypts only what
+// it signs itself: it keeps the content (the SignedContent's payload) and signs it again (the same
+// signature signDigest gave: RFC 6979), under its own bundle, whatever signature and sender were sent.
 ServiceReply encrypt_v2(Context& c, ByteView req) {
   auto items = kapi::decode_encrypt_v2_request(req, kMaxBatch);
   if (!items) return refuse_request(items.error());
   auto convert = [](const kapi::EncryptV2Item& item) -> Result<identity::EncryptV2Request> {
-    return identity::EncryptV2Request{item.payload, item.header_bytes, item.content_topic};
+    auto signed_content = wx::decode_signed_content(item.payload);
+    if (!signed_content) return tl::unexpected(context("encryptV2 payload is not a SignedContent", signed_content.error()));
+    return identity::EncryptV2Request{std::move(signed_content->payload), item.header_bytes, item.content_topic};
   };
   auto out = run_batch<kapi::Encrypted, identity::EncryptV2Request>(
       *items, convert, [&](auto requests) { return c.keystore.encrypt_v2(requests); },

@@ -94,7 +94,7 @@ std::unique_ptr<identity::Keystore> over_socket(std::unique_ptr<keystore::LocalK
       wallet.io, path,
       {.on_hello =
            [&wallet](const SocketPeer& peer, const wire::Json& params) {
-             return wallet.keystore.hello(peer, params, [](const auto&, const auto&) { return true; });
+             return wallet.keystore.hello(peer, params, [](const auto&, const auto&, const auto&) { return true; });
            },
        .on_request = [&wallet](const std::string& channel, const std::string& method,
                                const wire::Json& params) { return wallet.keystore.answer(channel, method, params); }});
@@ -102,8 +102,11 @@ std::unique_ptr<identity::Keystore> over_socket(std::unique_ptr<keystore::LocalK
   wallet.server = std::move(*server);
   wallet.start();
   world->app.emplace(open_home(world->dir.path() / "app", world->app_rng));
-  auto transport = SocketKeystoreTransport::connect(*world->app, {.path = path, .app_name = "contract",
-                                                                  .app_url = "https://contract.invalid"});
+  std::vector<std::string> every_method;
+  for (const auto& method : keystore::methods()) every_method.emplace_back(method.name);
+  auto transport = SocketKeystoreTransport::connect(
+      *world->app,
+      {.path = path, .app_name = "contract", .app_url = "https://contract.invalid", .methods = every_method});
   EXPECT_TRUE(transport) << transport.error().message;
   world->inner = std::move(*transport);
   return keystore::RemoteKeystore::connect(std::move(world)).value();

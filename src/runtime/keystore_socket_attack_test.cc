@@ -92,7 +92,7 @@ class KeystoreSocketAttack : public ::testing::Test {
     auto server = KeystoreSocketServer::listen(
         io_, path_,
         {.on_hello = [this](const SocketPeer& peer,
-                            const wire::Json& params) { return keystore_.hello(peer, params, [](auto&, auto&) { return true; }); },
+                            const wire::Json& params) { return keystore_.hello(peer, params, [](auto&, auto&, auto&) { return true; }); },
          .on_request = [this](const std::string& channel, const std::string& method,
                               const wire::Json& params) { return keystore_.answer(channel, method, params); }});
     EXPECT_TRUE(server) << server.error().message;

@@ -115,6 +115,7 @@ struct SocketKeystoreTransport::State {
     wire::Json params = {{"name", options.app_name},
                          {"url", options.app_url},
                          {"appKey", to_base64(app_key.public_key())}};
+    if (!options.methods.empty()) params["methods"] = options.methods;
     auto answer = exchange(std::string(kHelloMethod), std::move(params));
     if (!answer) return tl::unexpected(answer.error());
     const auto text = [&](const char* field) {

@@ -68,13 +68,22 @@ RpcOutcome WalletKeystore::hello(const SocketPeer& peer, const wire::Json& param
     return refusal(keystore::codes::kInvalidParams, "keylink_hello takes {name, url, appKey: base64 of 32 bytes}");
   }
   std::copy(key->begin(), key->end(), app.app_key.begin());
+  std::vector<keystore::Scope> scopes{keystore::Scope::kRead, keystore::Scope::kSend, keystore::Scope::kAuth,
+                                      keystore::Scope::kPreferences};
+  if (const auto methods = params.find("methods"); methods != params.end()) {
+    if (!methods->is_array() || methods->size() > keystore::methods().size() ||
+        !std::all_of(methods->begin(), methods->end(), [](const wire::Json& m) { return m.is_string(); })) {
+      return refusal(keystore::codes::kInvalidParams, "keylink_hello: methods must be a list of method names");
+    }
+    scopes = keystore::scopes_asked(methods->get<std::vector<std::string>>());
+  }
   auto& approvals = gate_.approvals();
   auto all = approvals.list();
   if (!all) return refusal(wire::kRpcInternalError, all.error().message);
   const auto now = clock_.now();
   auto holds = std::find_if(all->begin(), all->end(), [&](const keystore::Approval& a) {
     return a.app_key == app.app_key && a.origin == app.origin && a.channel.starts_with(keystore::kLocalChannelPrefix) &&
-           keystore::approval_status(a, now) == "active";
+           a.scopes == scopes && keystore::approval_status(a, now) == "active";
   });
   std::optional<keystore::Approval> approval;
   if (holds != all->end()) {
@@ -82,10 +91,8 @@ RpcOutcome WalletKeystore::hello(const SocketPeer& peer, const wire::Json& param
   } else {
     auto lookalikes = approvals.lookalikes(app.url, app.app_key);
     if (!lookalikes) return refusal(wire::kRpcInternalError, lookalikes.error().message);
-    if (!ask(app, *lookalikes)) return refusal(session::codes::kUserRejected, "User rejected.");
-    std::vector<keystore::Scope> scopes{keystore::Scope::kRead, keystore::Scope::kSend, keystore::Scope::kAuth,
-                                        keystore::Scope::kPreferences};
-    auto granted = approvals.grant(app, std::move(scopes), {}, address(), rng_, now);
+    if (!ask(app, scopes, *lookalikes)) return refusal(session::codes::kUserRejected, "User rejected.");
+    auto granted = approvals.grant(app, scopes, {}, address(), rng_, now);
     if (!granted) return refusal(wire::kRpcInternalError, granted.error().message);
     approval = std::move(*granted);
   }

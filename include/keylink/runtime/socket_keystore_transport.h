@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "keylink/keystore/transport.h"
 #include "keylink/runtime/home.h"
@@ -19,6 +20,9 @@ struct SocketKeystoreOptions {
   std::string path;
   std::string app_name;
   std::string app_url;
+  // The methods the app asks for (their scopes are what the user approves); empty: every method but
+  // the push server's HMAC keys.
+  std::vector<std::string> methods;
   // For keylink_hello (the wallet's user may be deciding) and for each call.
   std::chrono::seconds timeout{120};
 };

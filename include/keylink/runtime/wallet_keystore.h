@@ -46,10 +46,12 @@ class WalletKeystore {
                                                             const session::SessionNamespaces& granted,
                                                             const std::string& topic);
 
-  // keylink_hello {name, url, appKey} from a local app: the approval of that app key from that
-  // executable when one holds; otherwise `ask` (the user, shown the app and any look-alike) decides,
-  // and a yes grants every scope but push. Answers {approval, address, expiresAt}.
-  using Ask = std::function<bool(const keystore::AppInfo& app, const std::vector<keystore::Approval>& lookalikes)>;
+  // keylink_hello {name, url, appKey, methods?} from a local app: the approval of that app key from
+  // that executable for those scopes when one holds; otherwise `ask` (the user, shown the app, the
+  // scopes and any look-alike) decides, and a yes grants the scopes of the methods asked (without
+  // methods: every scope but push). Answers {approval, address, expiresAt}.
+  using Ask = std::function<bool(const keystore::AppInfo& app, const std::vector<keystore::Scope>& scopes,
+                                 const std::vector<keystore::Approval>& lookalikes)>;
   RpcOutcome hello(const SocketPeer& peer, const wire::Json& params, const Ask& ask);
 
   // What to do with the wallet's sessions now (keystore::session_upkeep).
