@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build test demo bench bench-relay bench-session bench-chat bench-xmtp bench-link fuzz format clean
+.PHONY: all deps configure build test demo bench bench-relay bench-session bench-chat bench-xmtp bench-link bench-keystore fuzz format clean
 
 all: build
 
@@ -62,6 +62,12 @@ bench-link: BUILD = build-release
 bench-link: BUILD_TYPE = Release
 bench-link: build
 	@bench/run-link-bench $(BUILD)
+
+# The wallet keystore: decryptV2 local beside remote (session, socket) and one request's round trip (docs/benchmarks.md).
+bench-keystore: BUILD = build-release
+bench-keystore: BUILD_TYPE = Release
+bench-keystore: build
+	@bench/run-keystore-bench $(BUILD)
 
 # Each fuzz target for FUZZ_SECONDS under libFuzzer with ASan+UBSan (clang), in its own build folder.
 fuzz:

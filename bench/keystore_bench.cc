@@ -194,7 +194,7 @@ struct Wallet {
     asio::post(io, [this] {
       if (node) node->stop();
       if (server) server->close();
-      work.reset();
+      io.stop();
     });
     thread.join();
   }
@@ -214,7 +214,7 @@ struct Wallet {
 // The app proposes (as `keylink keystore connect`) until the wallet settles the session; its topic.
 std::string connect_app(runtime::Home& app, Rng& rng, Wallet& wallet, const relay::ClientOptions& relay,
                         const Clock& clock) {
-  auto setup = must(app.another_connection(rng, runtime::kTransportClientKeyName));
+  auto setup = must(runtime::keystore_link(app, rng));
   const auto app_key = must(setup.key(runtime::kAppKeyName, rng));
   asio::io_context io{1};
   std::string topic;
@@ -287,7 +287,7 @@ int main(int argc, char** argv) {
 
   auto socket_home = open_home(dir / "socket-app", rng);
   auto socket = must(runtime::SocketKeystoreTransport::connect(
-      socket_home, {.path = (dir / "keystore.sock").string(), .app_name = "bench", .app_url = "https://app.invalid"}));
+      socket_home, {.path = (dir / "keystore.sock").string(), .app_name = "bench", .app_url = "https://app.invalid", .methods = {}}));
   auto over_socket = must(keystore::RemoteKeystore::connect(std::make_unique<Borrowed>(*socket)));
   decrypt_rate("socket", *over_socket, batch, seconds, 0);
   round_trips("socket", *socket, count);

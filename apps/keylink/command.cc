@@ -171,9 +171,8 @@ Command::Command(const GlobalOptions& options, session::Metadata self) : Command
   open_session_node(std::move(self));
 }
 
-Command::Command(const GlobalOptions& options, session::Metadata self, std::string_view client_key_name)
-    : Command(options) {
-  home_.emplace(check(home_->another_connection(rng_, client_key_name)));
+Command::Command(const GlobalOptions& options, session::Metadata self, OverKeystoreLink) : Command(options) {
+  link_.emplace(check(runtime::keystore_link(*home_, rng_)));
   open_session_node(std::move(self));
 }
 
@@ -194,7 +193,7 @@ void Command::open_session_node(session::Metadata self) {
       .on_publish_error = report_publish_error,
       .on_store_error = [](const Error& error) { say("storage: " + escape_for_terminal(error.message)); },
   };
-  node_ = check(runtime::SessionNode::open(io_, *home_, relay_options_, std::move(engine_options), rng_, clock_,
+  node_ = check(runtime::SessionNode::open(io_, session_home(), relay_options_, std::move(engine_options), rng_, clock_,
                                            std::move(callbacks)));
 }
 

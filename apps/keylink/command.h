@@ -75,9 +75,10 @@ class Command {
   // commands, the session node; chat commands call open_chat() instead. Dies with a message on failure.
   explicit Command(const GlobalOptions& options);
   Command(const GlobalOptions& options, session::Metadata self);
-  // The same with the session node on the home's relay client key named `client_key_name`
-  // (runtime::Home::key): a connection of its own, as a keystore transport's.
-  Command(const GlobalOptions& options, session::Metadata self, std::string_view client_key_name);
+  // The same with the session node over the keystore link (runtime::keystore_link): the session with
+  // a wallet that a keystore transport uses later.
+  struct OverKeystoreLink {};
+  Command(const GlobalOptions& options, session::Metadata self, OverKeystoreLink);
   // Opens the XMTP node (making the home's messaging identity on first use). Incoming messages while
   // watching go to on_message.
   void open_chat(
@@ -105,6 +106,8 @@ class Command {
   runtime::SessionNode& node() { return *node_; }
   runtime::XmtpNode& chat() { return *chat_; }
   runtime::Home& home() { return *home_; }
+  // The home the session node runs over: home(), or the keystore link.
+  runtime::Home& session_home() { return link_ ? *link_ : *home_; }
   boost::asio::io_context& io() { return io_; }
   Rng& rng() { return rng_; }
   const Clock& clock() const { return clock_; }
@@ -119,6 +122,7 @@ class Command {
   SystemRng rng_;
   SystemClock clock_;
   std::optional<runtime::Home> home_;
+  std::optional<runtime::Home> link_;
   std::unique_ptr<runtime::SessionNode> node_;
   std::unique_ptr<runtime::XmtpNode> chat_;
   std::unique_ptr<runtime::DeviceSync> devices_;

@@ -85,9 +85,9 @@ void connect_socket(const GlobalOptions& global, const KeystoreOptions& options)
 
 void connect_session(const GlobalOptions& global, const KeystoreOptions& options) {
   // The session's own relay client, the one the keystore transport uses later.
-  Command command(global, app_metadata(), runtime::kTransportClientKeyName);
+  Command command(global, app_metadata(), Command::OverKeystoreLink{});
   refuse_own_identity(command.home());
-  const auto app_key = check(command.home().key(runtime::kAppKeyName, command.rng()));
+  const auto app_key = check(command.session_home().key(runtime::kAppKeyName, command.rng()));
   session::ProposalNamespaces wanted{
       {std::string(keystore::kNamespace),
        {.chains = {std::string(keystore::kChain)}, .methods = wanted_methods(options.push), .events = {}}}};

@@ -49,15 +49,14 @@ Result<crypto::Ed25519KeyPair> load_key(store::Database& db, const store::Vault&
   return key;
 }
 
-constexpr std::string_view kDatabaseFile = "keylink.db";
-
 // A checkpoint fsyncs the file: every 4,096 pages of WAL (16 MiB) rather than SQLite's 1,000, so that
 // fewer steps pay for one (measured: the p99 of a request round trip).
 // secure_delete: what a step deletes (an answered request, a session's keys) does not stay readable in
 // the file's free pages.
-Result<store::Database> open_database(const std::filesystem::path& dir) {
+Result<store::Database> open_database(const std::filesystem::path& dir,
+                                      std::string_view file = Home::kDatabaseFile) {
   return store::Database::open(
-      (dir / kDatabaseFile).string(),
+      (dir / file).string(),
       {.synchronous = store::Synchronous::kNormal, .checkpoint_pages = 4096, .secure_delete = true});
 }
 
@@ -92,10 +91,11 @@ Result<crypto::Ed25519KeyPair> Home::key(std::string_view name, Rng& rng) {
   return load_key(*db_, *vault_, name, rng);
 }
 
-Result<Home> Home::another_connection(Rng& rng, std::string_view client_key_name) const {
+Result<Home> Home::another_connection(Rng& rng, std::string_view client_key_name,
+                                      std::string_view database_file) const {
   Home home;
   home.dir_ = dir_;
-  auto db = open_database(dir_);
+  auto db = open_database(dir_, database_file);
   if (!db) return tl::unexpected(db.error());
   home.db_ = std::make_unique<store::Database>(std::move(*db));
   home.vault_ = std::make_unique<store::Vault>(vault_->another());

@@ -52,7 +52,7 @@ struct Wallet {
     asio::post(io, [this] {
       if (server) server->close();
       if (node) node->stop();
-      work.reset();
+      io.stop();  // the relay's listener would keep it running
     });
     thread.join();
   }
@@ -152,7 +152,7 @@ std::unique_ptr<identity::Keystore> over_session(std::unique_ptr<keystore::Local
 
   // The app proposes from its transport's relay client, as `keystore connect`, then leaves.
   world->app.emplace(open_home(world->dir.path() / "app", world->app_rng));
-  auto setup_home = world->app->another_connection(world->app_rng, kTransportClientKeyName).value();
+  auto setup_home = keystore_link(*world->app, world->app_rng).value();
   const auto app_key = setup_home.key(kAppKeyName, world->app_rng).value();
   std::string topic;
   session::EngineOptions app_options;

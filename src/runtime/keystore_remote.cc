@@ -65,12 +65,16 @@ Result<void> save_keystore_remote(store::Database& db, const KeystoreRemote& rem
   return insert->run();
 }
 
+Result<Home> keystore_link(const Home& home, Rng& rng) {
+  return home.another_connection(rng, kTransportClientKeyName, kKeystoreLinkFile);
+}
+
 Result<std::unique_ptr<identity::Keystore>> open_remote_keystore(const Home& home, const KeystoreRemote& remote,
                                                                  const relay::ClientOptions& relay,
                                                                  const session::Metadata& self, const Clock& clock) {
   auto transport = [&]() -> Result<std::unique_ptr<keystore::KeystoreTransport>> {
     if (remote.kind == KeystoreRemote::Kind::kSocket) {
-      auto socket = SocketKeystoreTransport::connect(home, {.path = remote.where, .app_name = self.name, .app_url = self.url});
+      auto socket = SocketKeystoreTransport::connect(home, {.path = remote.where, .app_name = self.name, .app_url = self.url, .methods = {}});
       if (!socket) return tl::unexpected(socket.error());
       return std::move(*socket);
     }

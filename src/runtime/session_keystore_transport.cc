@@ -88,7 +88,7 @@ Result<std::unique_ptr<SessionKeystoreTransport>> SessionKeystoreTransport::open
                                                                                  SessionKeystoreOptions options,
                                                                                  const Clock& clock) {
   SystemRng rng;
-  auto own = home.another_connection(rng, kTransportClientKeyName);
+  auto own = keystore_link(home, rng);
   if (!own) return tl::unexpected(own.error());
   auto app_key = own->key(kAppKeyName, rng);
   if (!app_key) return tl::unexpected(app_key.error());

@@ -133,7 +133,7 @@ struct SocketKeystoreTransport::State {
 Result<std::unique_ptr<SocketKeystoreTransport>> SocketKeystoreTransport::connect(const Home& home,
                                                                                   SocketKeystoreOptions options) {
   SystemRng rng;
-  auto own = home.another_connection(rng, kTransportClientKeyName);
+  auto own = keystore_link(home, rng);
   if (!own) return tl::unexpected(own.error());
   auto app_key = own->key(kAppKeyName, rng);
   if (!app_key) return tl::unexpected(app_key.error());

@@ -83,7 +83,8 @@ RpcOutcome WalletKeystore::hello(const SocketPeer& peer, const wire::Json& param
   const auto now = clock_.now();
   auto holds = std::find_if(all->begin(), all->end(), [&](const keystore::Approval& a) {
     return a.app_key == app.app_key && a.origin == app.origin && a.channel.starts_with(keystore::kLocalChannelPrefix) &&
-           a.scopes == scopes && keystore::approval_status(a, now) == "active";
+           std::all_of(scopes.begin(), scopes.end(), [&](keystore::Scope s) { return a.grants(s); }) &&
+           keystore::approval_status(a, now) == "active";
   });
   std::optional<keystore::Approval> approval;
   if (holds != all->end()) {

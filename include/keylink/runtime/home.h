@@ -31,11 +31,15 @@ class Home {
   static bool exists(const std::filesystem::path& dir);
   // The same home over a connection of its own, for another thread (each thread uses its own Home):
   // the vault is copied, not derived again. Its relay client key is the home's key named
-  // `client_key_name`: another name gives its relay connection a client of its own.
-  Result<Home> another_connection(Rng& rng, std::string_view client_key_name = kClientKeyName) const;
+  // `client_key_name`: another name gives its relay connection a client of its own. Another
+  // `database_file` (in the home's directory, made on first use, sealed by the same vault) keeps state
+  // that must commit while the home's database is in a transaction: its keys are that file's.
+  Result<Home> another_connection(Rng& rng, std::string_view client_key_name = kClientKeyName,
+                                  std::string_view database_file = kDatabaseFile) const;
   // The home's Ed25519 key of that name (a random seed, kept sealed, made on first use).
   Result<crypto::Ed25519KeyPair> key(std::string_view name, Rng& rng);
   static constexpr std::string_view kClientKeyName = "relay-client-key";
+  static constexpr std::string_view kDatabaseFile = "keylink.db";
 
   store::Database& db() noexcept { return *db_; }
   const store::Vault& vault() const noexcept { return *vault_; }

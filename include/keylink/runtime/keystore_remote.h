@@ -44,10 +44,17 @@ Result<std::unique_ptr<identity::Keystore>> open_remote_keystore(const class Hom
                                                                  const relay::ClientOptions& relay,
                                                                  const session::Metadata& self, const Clock& clock);
 
-// The names of the home's keys (Home::key) an app uses: the app key it signs each request with, and
-// the relay client key of the transport's own connection.
+// The names of the keys (Home::key) an app uses: the app key it signs each request with, and the relay
+// client key of the transport's own connection; both in the keystore link's database.
 inline constexpr std::string_view kAppKeyName = "keystore-app-key";
 inline constexpr std::string_view kTransportClientKeyName = "keystore-relay-client-key";
+// The keystore link's database, beside the home's: the session with the wallet, the request counter
+// and the app key. The messaging layer calls the keystore inside its own transactions on the home's
+// database; what a call writes (the session's request, a counter block) commits here meanwhile.
+inline constexpr std::string_view kKeystoreLinkFile = "keystore-link.db";
+
+// The home over the keystore link's database, with the transport's relay client key.
+Result<Home> keystore_link(const Home& home, Rng& rng);
 
 // Hands out request counters that only grow, reserving them in the database `block` at a time.
 // Thread-compatible: one thread, with its own connection (Home::another_connection), uses it.

@@ -47,7 +47,7 @@ class WalletKeystore {
                                                             const std::string& topic);
 
   // keylink_hello {name, url, appKey, methods?} from a local app: the approval of that app key from
-  // that executable for those scopes when one holds; otherwise `ask` (the user, shown the app, the
+  // that executable that grants those scopes when one holds; otherwise `ask` (the user, shown the app, the
   // scopes and any look-alike) decides, and a yes grants the scopes of the methods asked (without
   // methods: every scope but push). Answers {approval, address, expiresAt}.
   using Ask = std::function<bool(const keystore::AppInfo& app, const std::vector<keystore::Scope>& scopes,
