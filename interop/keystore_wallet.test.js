@@ -11,7 +11,6 @@
 // 4. The dApp side plays the attacker: a bad appSig, a replayed counter, methods not granted or never
 //    allowed, a malformed request, policy refusals, a revoked approval; the audit log still verifies and
 //    the wallet is up. 5. A raw app on the keystore socket meets the policy itself (no session in front).
-// 2a's chat is marked todo: a C++ failure, described above it.
 // The wallet's home is restored from a fresh BIP-39 phrase; an xmtp-js Client of the same wallet loads
 // the identity keylink backed up, which is how the test knows the private keys it looks for.
 //
@@ -305,12 +304,7 @@ test('2a. a keylink app home connects to the wallet over a WalletConnect session
   sessionApp = { app, topic };
 }));
 
-// KNOWN FAILURE (C++, not this test), the same lock as below: XmtpNode's sync calls the keystore inside
-// in_transaction (receive_openings: saveInvites; receive: decryptV2): `chat list` exits 1 with "reading
-// /xmtp/0/invite-0x…/proto: store …/keylink.db: BEGIN IMMEDIATE: database is locked".
-test('2a. … and reads what xmtp-js sends it', {
-  todo: 'C++: chat list over a session keystore: BEGIN IMMEDIATE: database is locked on the app home',
-}, guarded(async () => {
+test('2a. … and reads what xmtp-js sends it', guarded(async () => {
   assert.ok(sessionApp, 'the app home connected');
   const { app } = sessionApp;
   const dave = await randomXmtpClient();
@@ -322,15 +316,7 @@ test('2a. … and reads what xmtp-js sends it', {
   assert.deepEqual(read.map((m) => [m.sender, m.text]), [[dave.address, 'hello keylink app, from xmtp-js']]);
 }));
 
-// KNOWN FAILURE (C++, not this test): XmtpNode::send runs Messenger::start -> RemoteKeystore::create_invite
-// inside its store transaction (in_transaction: BEGIN IMMEDIATE on the home's connection) and waits for
-// the answer; SessionKeystoreTransport's SessionNode records the outgoing request on its own connection
-// (Home::another_connection), whose BEGIN IMMEDIATE then fails: `chat send` exits 1 with "cannot send to
-// 0x…: invitation to 0x…: store …/keylink.db: BEGIN IMMEDIATE: database is locked", and xmtp_createInvite
-// never reaches the wallet. The socket transport writes nothing per request, so 2b passes.
-test('2a. … and chats with xmtp-js, both ways', {
-  todo: 'C++: chat send over a session keystore: BEGIN IMMEDIATE: database is locked on the app home',
-}, guarded(async () => {
+test('2a. … and chats with xmtp-js, both ways', guarded(async () => {
   assert.ok(sessionApp, 'the app home connected');
   const { app, topic } = sessionApp;
   const bob = await randomXmtpClient();
