@@ -581,3 +581,16 @@ test('5. a raw app on the keystore socket: the policy refuses exports, push keys
     assert.equal(stopped.code, 0, socketServe.log());
     socketServe = undefined;
   }));
+
+test('6. an audit log changed behind the wallet fails `apps log --verify`, naming the entry', guarded(async () => {
+  assert.equal((await wallet.run(['apps', 'log', '--verify'], STEP_MS)).code, 0);
+  // Whoever can write the wallet's database but lacks its passphrase (its MAC key is sealed) rewrites
+  // what entry 3 says was called.
+  const db = path.join(wallet.dir, 'keylink.db');
+  const tamper = require('node:child_process').spawnSync('sqlite3',
+    [db, "UPDATE keystore_audit SET method = 'xmtp_getPublicKeyBundle' WHERE seq = 3"], { encoding: 'utf8' });
+  assert.equal(tamper.status, 0, tamper.stderr);
+  const verified = await wallet.run(['apps', 'log', '--verify'], STEP_MS);
+  assert.equal(verified.code, 1, verified.log);
+  assert.match(verified.log, /audit log entry 3 does not check out/);
+}));

@@ -11,6 +11,7 @@
 #include "keylink/wire/errors.h"
 #include "keylink/wire/xmtp/content.h"
 #include "keylink/wire/xmtp/message.h"
+#include "never_allowed.h"
 #include "rpc_convert.h"
 
 namespace keylink::keystore {
@@ -351,11 +352,8 @@ constexpr std::array<std::pair<std::string_view, Handler>, 19> kHandlers = {{
 }  // namespace
 
 ServiceReply KeystoreService::handle(std::string_view method, ByteView req) {
-  if (method == "xmtp_getPrivateKeyBundle" || method == "xmtp_initKeystore") {
-    return refuse(codes::kNotGranted, "never: private keys do not leave the wallet");
-  }
   const auto found = std::find_if(kHandlers.begin(), kHandlers.end(), [&](const auto& h) { return h.first == method; });
-  if (found == kHandlers.end()) return refuse(codes::kNotGranted, "unknown method");
+  if (found == kHandlers.end()) return refuse(codes::kNotGranted, detail::why_not_a_method(method));
   Context context{keystore_, clock_};
   return found->second(context, req);
 }

@@ -159,7 +159,7 @@ TEST(KeystoreService, NoMethodExportsAPrivateKey) {
   for (auto method : {"xmtp_getPrivateKeyBundle", "xmtp_initKeystore"}) {
     auto reply = wallet.service.handle(method, {});
     EXPECT_EQ(error_code(reply), codes::kNotGranted);
-    EXPECT_EQ(reply.result.error().message, "never: private keys do not leave the wallet");
+    EXPECT_NE(reply.result.error().message.find("never: private keys do not leave the wallet"), std::string::npos);
   }
   EXPECT_EQ(error_code(wallet.service.handle("xmtp_somethingElse", {})), codes::kNotGranted);
   EXPECT_EQ(error_code(wallet.service.handle("eth_sign", {})), codes::kNotGranted);
