@@ -26,15 +26,6 @@ std::int64_t unix_seconds(TimePoint time) {
   return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
 }
 
-std::string local_time(TimePoint time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %Z", &local);
-  return text;
-}
-
 json optional_seconds(const std::optional<TimePoint>& time) { return time ? json(unix_seconds(*time)) : json(nullptr); }
 
 // An app wrote its name and URL: JSON output keeps them exact, but never throws on bytes that are not

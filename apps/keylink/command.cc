@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -279,6 +280,17 @@ void Command::when_devices_synced(std::function<void()> then) {
   if (devices_synced_) return then();
   devices_waiters_.push_back(std::move(then));
 }
+
+std::string local_time(TimePoint time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %Z", &local);
+  return text;
+}
+
+std::string local_time(std::int64_t unix_seconds) { return local_time(TimePoint(std::chrono::seconds(unix_seconds))); }
 
 session::Metadata app_metadata() {
   return {.name = "keylink CLI on " + device_name(),

@@ -62,6 +62,10 @@ void say(const std::string& lines);
 // Without a terminal to ask, it shows the prompt on stderr, says that nobody could answer, and is false.
 bool ask_yes(const std::string& prompt);
 
+// A time for a person: "2026-12-07 13:45:00 CET", in the local time zone.
+std::string local_time(TimePoint time);
+std::string local_time(std::int64_t unix_seconds);
+
 // This machine as a device: its host name and its system ("linux"), shown to the other devices.
 std::string device_name();
 std::string device_platform();

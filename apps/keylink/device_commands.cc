@@ -30,15 +30,6 @@ struct DeviceOptions {
   int relay_timeout = 60;  // the other commands
 };
 
-std::string local_time(std::int64_t unix_seconds) {
-  const auto seconds = static_cast<std::time_t>(unix_seconds);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %Z", &local);
-  return text;
-}
-
 runtime::DeviceLinkOptions link_options(const GlobalOptions& global, std::string name) {
   runtime::DeviceLinkOptions options;
   options.relay = {.url = global.relay, .ca_file = global.relay_ca};
