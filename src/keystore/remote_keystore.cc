@@ -1,6 +1,7 @@
 #include "keylink/keystore/remote_keystore.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <utility>
 
@@ -25,33 +26,33 @@ constexpr std::size_t kAnyCount = std::numeric_limits<std::size_t>::max();
 
 Error wallet_answer(const Error& error) { return context("the wallet's answer", error); }
 
-// One method's batches: `items` sent kMaxBatch at a time, each chunk one call. encode(chunk) gives the
-// request; decode(bytes, count) the slots of the answer; give(request, slot value) the result.
+// One method's batches: `items` sent kMaxBatch at a time, each chunk one call, halved until its request
+// fits the transport's (a relay message has a limit). encode(chunk) gives the request; decode(bytes,
+// count) the slots of the answer; give(request, slot value) the result.
 template <class Out, class Item, class Encode, class Decode, class Give>
 std::vector<Result<Out>> call_batches(KeystoreTransport& transport, std::string_view method,
                                       std::span<const Item> items, Encode&& encode, Decode&& decode, Give&& give,
                                       KeystoreErrc no_key) {
   std::vector<Result<Out>> out;
   out.reserve(items.size());
-  for (std::size_t start = 0; start < items.size(); start += kMaxBatch) {
-    const auto chunk = items.subspan(start, std::min(kMaxBatch, items.size() - start));
+  std::function<void(std::span<const Item>)> send = [&](std::span<const Item> chunk) {
+    const Bytes request = encode(chunk);
+    if (request.size() > transport.max_request_bytes() && chunk.size() > 1) {
+      send(chunk.first(chunk.size() / 2));
+      send(chunk.subspan(chunk.size() / 2));
+      return;
+    }
     auto all_fail = [&](const Error& error) {
       for (std::size_t i = 0; i < chunk.size(); ++i) out.push_back(fail(error));
     };
-    auto answer = transport.call(method, encode(chunk));
-    if (!answer) {
-      all_fail(answer.error());
-      continue;
-    }
+    auto answer = transport.call(method, request);
+    if (!answer) return all_fail(answer.error());
     auto slots = decode(*answer, chunk.size());
-    if (!slots) {
-      all_fail(wallet_answer(slots.error()));
-      continue;
-    }
+    if (!slots) return all_fail(wallet_answer(slots.error()));
     if (slots->size() != chunk.size()) {
-      all_fail(wallet_answer({make_error_code(wire::Errc::kMalformed), std::to_string(slots->size()) + " results for " +
-                                                                           std::to_string(chunk.size()) + " items"}));
-      continue;
+      return all_fail(wallet_answer({make_error_code(wire::Errc::kMalformed),
+                                     std::to_string(slots->size()) + " results for " + std::to_string(chunk.size()) +
+                                         " items"}));
     }
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       auto& slot = (*slots)[i];
@@ -61,6 +62,9 @@ std::vector<Result<Out>> call_batches(KeystoreTransport& transport, std::string_
         out.push_back(fail(from_keystore_error(slot.error(), no_key)));
       }
     }
+  };
+  for (std::size_t start = 0; start < items.size(); start += kMaxBatch) {
+    send(items.subspan(start, std::min(kMaxBatch, items.size() - start)));
   }
   return out;
 }

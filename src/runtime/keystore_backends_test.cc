@@ -73,6 +73,7 @@ struct Wallet {
 // call to the real transport inside.
 struct World : keystore::KeystoreTransport {
   Result<Bytes> call(std::string_view method, ByteView req) override { return inner->call(method, req); }
+  std::size_t max_request_bytes() const noexcept override { return inner->max_request_bytes(); }
   ~World() override {
     inner.reset();  // the app side first: its thread and connection end before the wallet's
     wallet.reset();

@@ -76,6 +76,14 @@ struct SessionKeystoreTransport::State {
     }
   }
 
+  // The relay refused a publish (this transport publishes its requests only): the calls waiting fail now
+  // rather than at their timeout.
+  void refused(const Error& error) {
+    for (auto& [id, answer] : std::exchange(pending, {})) {
+      answer->set_value(fail(identity::KeystoreErrc::kUnreachable, "the relay refused a request: " + error.message));
+    }
+  }
+
   void settle(std::int64_t id, Result<Bytes> outcome) {
     const auto found = pending.find(id);
     if (found == pending.end()) return;  // an answer to a call of an earlier run, or one given up on
@@ -100,7 +108,7 @@ Result<std::unique_ptr<SessionKeystoreTransport>> SessionKeystoreTransport::open
                                 self->clock,
                                 SessionNodeCallbacks{.on_event = [self](const session::Action& a) { self->on_event(a); },
                                                      .on_relay_state = {},
-                                                     .on_publish_error = {},
+                                                     .on_publish_error = [self](const Error& e) { self->refused(e); },
                                                      .on_store_error = {}});
   if (!node) return tl::unexpected(node.error());
   self->node = std::move(*node);
@@ -122,6 +130,12 @@ SessionKeystoreTransport::~SessionKeystoreTransport() {
     self->io.stop();
   });
   self->thread.join();
+}
+
+// base64 twice (the params, then the envelope: 9/16), the JSON around it, and a margin for an answer
+// larger than its request (encryption adds a tag and an HMAC per item).
+std::size_t SessionKeystoreTransport::max_request_bytes() const noexcept {
+  return state_->options.relay_max_message * 9 / 16 * 3 / 4;
 }
 
 Result<Bytes> SessionKeystoreTransport::call(std::string_view method, ByteView req) {

@@ -29,8 +29,8 @@ Result<std::unique_ptr<WalletKeystore>> WalletKeystore::open(Home& home, Rng& rn
 }
 
 WalletKeystore::WalletKeystore(identity::Keystore& keystore, store::Database& db, const store::Vault& vault, Rng& rng,
-                               const Clock& clock)
-    : keystore_(keystore), service_(keystore, clock), gate_(db, vault, clock, rng), rng_(rng), clock_(clock) {}
+                               const Clock& clock, keystore::RateLimits limits)
+    : keystore_(keystore), service_(keystore, clock), gate_(db, vault, clock, rng, limits), rng_(rng), clock_(clock) {}
 
 WalletKeystore::~WalletKeystore() = default;
 

@@ -3,6 +3,7 @@
 // or a local socket, signing it with the app key and the next counter, and wait for the answer.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "keylink/base/bytes.h"
@@ -17,6 +18,9 @@ class KeystoreTransport {
   // methods without one). Gives the response protobuf, or an error whose message is the wallet's
   // refusal (or why the wallet was not reached). Blocks until then.
   virtual Result<Bytes> call(std::string_view method, ByteView req) = 0;
+  // The largest `req` one call carries (RemoteKeystore splits a batch over it); its answer is about as
+  // large.
+  virtual std::size_t max_request_bytes() const noexcept { return std::size_t{4} << 20; }
 };
 
 }  // namespace keylink::keystore

@@ -25,6 +25,9 @@ struct SessionKeystoreOptions {
   session::Metadata self;  // the app, as the session's dApp
   std::string topic;       // the session with the wallet
   std::chrono::seconds timeout{60};  // per call: the wallet may be asking its user
+  // The relay's largest message (keylink-relay --max-message-bytes): a request and its answer travel
+  // base64 in JSON in an envelope in base64, so a call carries under half of it.
+  std::size_t relay_max_message = 262144;
 };
 
 class SessionKeystoreTransport final : public keystore::KeystoreTransport {
@@ -37,6 +40,7 @@ class SessionKeystoreTransport final : public keystore::KeystoreTransport {
   // Fails with identity::KeystoreErrc::kRefused (the wallet's error, with its code and reason) or
   // kUnreachable (no answer within the timeout, the session ended, the transport stopped).
   Result<Bytes> call(std::string_view method, ByteView req) override;
+  std::size_t max_request_bytes() const noexcept override;
 
  private:
   struct State;

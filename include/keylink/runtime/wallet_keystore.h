@@ -30,7 +30,7 @@ class WalletKeystore {
   // Over any keystore, with the approvals and the audit log in `db` (sealed by `vault`). REQUIRES: all
   // of them outlive it.
   WalletKeystore(identity::Keystore& keystore, store::Database& db, const store::Vault& vault, Rng& rng,
-                 const Clock& clock);
+                 const Clock& clock, keystore::RateLimits limits = {});
   ~WalletKeystore();
 
   // The account whose keys it holds (EIP-55).
