@@ -1,7 +1,8 @@
 // A home whose messaging keys live elsewhere (docs/keystore.md): an app's home that reaches a wallet's
-// keystore over a WalletConnect session or a local socket. What it keeps: where the keystore is, the
-// account it holds, and the request counter (reserved in blocks, so that no two requests of this home ever use one counter, even
-// across crashes: a gap is fine, a repeat is refused by the wallet).
+// keystore over a WalletConnect session or a local socket. What it keeps: where the keystore is and the
+// account it holds (in the home's database), and in the keystore link's: the session, the app key and
+// the request counter (reserved in blocks, so that no two requests of this home ever use one counter,
+// even across crashes: a gap is fine, a repeat is refused by the wallet).
 #pragma once
 
 #include <cstdint>
@@ -57,7 +58,7 @@ inline constexpr std::string_view kKeystoreLinkFile = "keystore-link.db";
 Result<Home> keystore_link(const Home& home, Rng& rng);
 
 // Hands out request counters that only grow, reserving them in the database `block` at a time.
-// Thread-compatible: one thread, with its own connection (Home::another_connection), uses it.
+// Thread-compatible: one thread, with its own connection to the keystore link (keystore_link), uses it.
 class AppCounter {
  public:
   explicit AppCounter(store::Database& db, std::uint64_t block = 1000) : db_(db), block_(block) {}

@@ -3,8 +3,10 @@
 // key and the next counter, and answered by the wallet's Gate.
 //
 // The messaging layer calls a Keystore synchronously from its own event loop, so this transport runs
-// the session on a thread of its own, with its own io_context and its own connection to the home
-// (Home::another_connection): call() hands the request to that thread and waits for the answer.
+// the session on a thread of its own, with its own io_context, over the home's keystore link
+// (keystore_link: the session, the counter and the app key in a database of their own, so that a call
+// made inside the messaging layer's transaction commits its request): call() hands the request to that
+// thread and waits for the answer.
 // call() is thread-safe; the destructor stops the thread (a call in flight fails with kUnreachable).
 #pragma once
 
