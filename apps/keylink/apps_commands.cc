@@ -84,7 +84,8 @@ void run_list(const GlobalOptions& global, const AppsOptions& options) {
   keystore::Approvals approvals(command.home().db());
   const TimePoint now = command.clock().now();
   json out = json::array();
-  for (const auto& a : check(approvals.list())) {
+  const auto all = check(approvals.list());
+  for (const auto& a : all) {
     const bool lookalike = !check(approvals.lookalikes(a.app_url, a.app_key)).empty();
     if (options.json) {
       out.push_back(approval_json(a, now, lookalike));
@@ -93,7 +94,7 @@ void run_list(const GlobalOptions& global, const AppsOptions& options) {
     }
   }
   if (options.json) std::cout << dumped(out) << std::endl;
-  if (!options.json && out.empty())
+  if (!options.json && all.empty())
     say("No app is approved. An app asks by a WalletConnect QR code or the local socket.");
 }
 
