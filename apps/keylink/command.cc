@@ -261,8 +261,8 @@ void Command::restore_identity() {
 
 runtime::DeviceSync& Command::devices() {
   if (!devices_) {
-    die("this home's messaging keys are in a wallet (keylink keystore connect): it is an app of the account,\n"
-        "not one of its devices; manage devices from a home that holds the keys");
+    die("this home's messaging keys are in a wallet (keylink keystore connect): it is an app of the account, "
+        "not one of its devices; manage devices and their settings from a home that holds the keys");
   }
   return *devices_;
 }
