@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <cctype>
 #include <utility>
 
@@ -82,11 +83,11 @@ std::vector<Outcome<Out>> run_batch(const kapi::DecodedBatch<Item>& items, Conve
 
 template <class Item, class Topic>
 std::vector<std::string> topics_of(const kapi::DecodedBatch<Item>& items, Topic&& topic) {
-  std::vector<std::string> out;
+  std::set<std::string> named;  // a page of one conversation names its topic once
   for (const auto& item : items) {
-    if (item) out.push_back(topic(*item));
+    if (item) named.insert(topic(*item));
   }
-  return out;
+  return {named.begin(), named.end()};
 }
 
 Bytes pass(Bytes bytes) { return bytes; }

@@ -66,7 +66,7 @@ TEST(KeystoreService, AnswersABatchOfTheLimitAndRefusesOneMore) {
   auto reply = wallet.service.handle("xmtp_decryptV2", kapi::encode_decrypt_v2_request(items));
   ASSERT_TRUE(reply.result) << reply.result.error().message;
   EXPECT_EQ(reply.items, kMaxBatch);
-  EXPECT_EQ(reply.topics.size(), kMaxBatch);
+  EXPECT_EQ(reply.topics, std::vector<std::string>{unknown_topic_item().content_topic});  // named once
   auto slots = kapi::decode_decrypt_response(*reply.result, kMaxBatch).value();
   ASSERT_EQ(slots.size(), kMaxBatch);
   EXPECT_EQ(slots[0].error().code, kapi::ErrorCode::kNoMatchingPrekey);

@@ -57,7 +57,7 @@ inline constexpr std::int64_t kRefusedByPolicy = 9108;
 struct ServiceReply {
   tl::expected<Bytes, wire::RpcError> result;  // the response protobuf, or the refusal
   std::size_t items = 1;                       // the batch's item count (1 for a single request)
-  std::vector<std::string> topics;             // the conversation topics it named (the log hashes them)
+  std::vector<std::string> topics;             // the conversation topics it named, each once (the log hashes them)
 };
 
 // The RPCs behind the policy: `method` with its prefix, `req` the request protobuf (empty for a method
