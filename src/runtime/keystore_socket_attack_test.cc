@@ -46,6 +46,12 @@ class RawClient {
 
   void send_raw(ByteView bytes) { EXPECT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size())); }
   void send_text(std::string_view text) { send_raw(lan::encode_frame(as_bytes(text))); }
+  // False once the server has closed the connection.
+  bool try_send(ByteView bytes) {
+    pollfd writable{.fd = fd_, .events = POLLOUT, .revents = 0};
+    if (::poll(&writable, 1, 20000) != 1 || (writable.revents & (POLLERR | POLLHUP)) != 0) return false;
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  }
   void send(std::int64_t id, const std::string& method, wire::Json params) {
     send_text(wire::to_json_text(wire::RpcRequest{id, method, std::move(params)}));
   }
@@ -157,6 +163,18 @@ TEST_F(KeystoreSocketAttack, AFrameOver4MiBClosesTheConnectionOnly) {
   EXPECT_FALSE(client.receive());
   RawClient half(path_);
   half.send_raw(Bytes{0x00, 0x00, 0x01, 0x00, '{'});  // a half frame, then the hang-up
+  serves();
+}
+
+TEST_F(KeystoreSocketAttack, APeerThatNeverReadsItsAnswersIsDropped) {
+  RawClient client(path_);
+  const Bytes frame = lan::encode_frame(as_bytes(
+      wire::to_json_text(wire::RpcRequest{1, std::string(200, 'x'), wire::Json::object()})));  // refused: no hello
+  std::size_t sent = 0;
+  for (; sent < 400'000; ++sent) {  // 16 MiB of answers queue up well before this
+    if (!client.try_send(frame)) break;
+  }
+  EXPECT_LT(sent, 400'000u) << "the server kept every answer for a peer that reads none";
   serves();
 }
 

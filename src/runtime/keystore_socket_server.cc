@@ -23,6 +23,8 @@ using local = asio::local::stream_protocol;
 namespace {
 
 constexpr std::size_t kReadChunk = 16 << 10;
+// Answers queued for a peer that does not read them: past this, it is dropped.
+constexpr std::size_t kMaxQueuedBytes = 4 * kKeystoreSocketMaxFrame;
 
 Error io_error(const std::string& what, int error_number) {
   return Error{std::error_code(error_number, std::system_category()), what + ": " + std::strerror(error_number)};
@@ -56,6 +58,7 @@ struct KeystoreSocketServer::State : std::enable_shared_from_this<KeystoreSocket
     lan::FrameDecoder decoder;
     std::array<std::uint8_t, kReadChunk> buffer{};
     std::deque<Bytes> queue;  // frames to write, the front one being written
+    std::size_t queued_bytes = 0;
     std::string channel;      // "local:" + approval once keylink_hello was answered
   };
 
@@ -140,6 +143,8 @@ struct KeystoreSocketServer::State : std::enable_shared_from_this<KeystoreSocket
   }
 
   void write(const std::shared_ptr<Connection>& connection, Bytes frame) {
+    if (connection->queued_bytes + frame.size() > kMaxQueuedBytes) return drop(connection);
+    connection->queued_bytes += frame.size();
     connection->queue.push_back(std::move(frame));
     if (connection->queue.size() == 1) write_next(connection);
   }
@@ -149,6 +154,7 @@ struct KeystoreSocketServer::State : std::enable_shared_from_this<KeystoreSocket
                       [self = shared_from_this(), connection](boost::system::error_code error, std::size_t) {
                         if (self->closed) return;
                         if (error) return self->drop(connection);
+                        connection->queued_bytes -= connection->queue.front().size();
                         connection->queue.pop_front();
                         if (!connection->queue.empty()) self->write_next(connection);
                       });

@@ -44,7 +44,9 @@ struct KeystoreSocketHandlers {
       on_request;
 };
 
-// Runs on `io` (its handlers too). close() or the destructor stops it and removes the socket file.
+// Runs on `io` (its handlers too: one that asks the user holds the other connections meanwhile). A peer
+// that lets more than 16 MiB of answers queue up unread is dropped. close() or the destructor stops it
+// and removes the socket file.
 class KeystoreSocketServer {
  public:
   // Listens on `path`. Fails when it exists and something answers there (another server), or when it
