@@ -7,20 +7,12 @@
 #include "keylink/crypto/hash.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/wire/errors.h"
+#include "signed_bytes.h"
 
 namespace keylink::keystore {
-namespace {
 
-void append_be(Bytes& out, std::uint64_t value, int bytes) {
-  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(value >> shift));
-}
-
-void append_text(Bytes& out, std::string_view text) {
-  append_be(out, text.size(), 4);
-  out.insert(out.end(), text.begin(), text.end());
-}
-
-}  // namespace
+using detail::append_be;
+using detail::append_text;
 
 Bytes app_request_signed_bytes(std::string_view channel, std::string_view method, ByteView req,
                                std::uint64_t counter) {

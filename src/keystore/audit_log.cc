@@ -8,11 +8,14 @@
 #include "keylink/keystore/errors.h"
 #include "keylink/store/errors.h"
 #include "keylink/store/transaction.h"
+#include "signed_bytes.h"
 #include "time_ms.h"
 
 namespace keylink::keystore {
 namespace {
 
+using detail::append_be;
+using detail::append_text;
 using detail::from_ms;
 using detail::to_ms;
 
@@ -33,15 +36,6 @@ constexpr std::string_view kCreateTables = R"sql(
 
 constexpr std::string_view kKeyLabel = "keystore-audit-key";
 constexpr std::string_view kHeadDomain = "keylink-audit-head-v1";
-
-void append_be(Bytes& out, std::uint64_t value, int bytes) {
-  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(value >> shift));
-}
-
-void append_text(Bytes& out, std::string_view text) {
-  append_be(out, text.size(), 4);
-  out.insert(out.end(), text.begin(), text.end());
-}
 
 Bytes canonical_bytes(const AuditEntry& entry) {
   Bytes out;

@@ -22,7 +22,7 @@ Ciphertext some_ciphertext() {
 }
 
 // Written by @xmtp/proto 3.96.0 (interop/node_modules), keystore.pb.js and authn.pb.js encode().
-TEST(KeystoreApi, EncodesAsXmtpProtoDoes) {
+TEST(KeystoreApi, EncodesAsTheXmtpProtoPackageDoes) {
   const Bytes digest(32, 0xab);
   EXPECT_EQ(to_hex(encode_sign_digest_request({digest, std::nullopt, 0u})),
             "0a20abababababababababababababababababababababababababababababababab1800");
