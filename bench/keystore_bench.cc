@@ -10,7 +10,8 @@
 // messages/s: the figure would be the policy's, not the path's).
 //
 //   keystore_bench --relay ws://127.0.0.1:PORT [--relay-pid PID] [--seconds 5] [--round-trips 2000]
-// prints one JSON line per measurement.
+//                  [--only local|session|socket]
+// prints one JSON line per measurement; --only measures one backend (to profile it alone).
 #include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
 
 #include <CLI/CLI.hpp>
@@ -264,6 +265,8 @@ int main(int argc, char** argv) {
   app.add_option("--relay-pid", relay_pid, "Its PID, to add its CPU time to the remote figures");
   app.add_option("--seconds", seconds, "Measured time of each decrypt run")->capture_default_str();
   app.add_option("--round-trips", count, "Requests timed for the round trip")->capture_default_str();
+  std::string only;
+  app.add_option("--only", only, "Measure this backend alone")->check(CLI::IsMember({"local", "session", "socket"}));
   CLI11_PARSE(app, argc, argv);
 
   const std::filesystem::path dir = make_temp_dir();
@@ -276,7 +279,8 @@ int main(int argc, char** argv) {
   auto peer = make_identity(peer_home, rng, clock, 2);
   const auto batch = messages(*peer, *wallet.local, clock);
 
-  decrypt_rate("local", *wallet.local, batch, seconds, 0);
+  const auto measured = [&only](std::string_view backend) { return only.empty() || only == backend; };
+  if (measured("local")) decrypt_rate("local", *wallet.local, batch, seconds, 0);
 
   wallet.serve_session(relay);
   wallet.serve_socket((dir / "keystore.sock").string());
@@ -287,15 +291,19 @@ int main(int argc, char** argv) {
   auto session = must(runtime::SessionKeystoreTransport::open(
       app_home, {.relay = relay, .self = {"bench app", "", "https://app.invalid", {}}, .topic = topic}, clock));
   auto over_session = must(keystore::RemoteKeystore::connect(std::make_unique<Borrowed>(*session)));
-  decrypt_rate("session", *over_session, batch, seconds, relay_pid);
-  round_trips("session", *session, count);
+  if (measured("session")) {
+    decrypt_rate("session", *over_session, batch, seconds, relay_pid);
+    round_trips("session", *session, count);
+  }
 
   auto socket_home = open_home(dir / "socket-app", rng);
   auto socket = must(runtime::SocketKeystoreTransport::connect(
       socket_home, {.path = (dir / "keystore.sock").string(), .app_name = "bench", .app_url = "https://app.invalid", .methods = {}}));
   auto over_socket = must(keystore::RemoteKeystore::connect(std::make_unique<Borrowed>(*socket)));
-  decrypt_rate("socket", *over_socket, batch, seconds, 0);
-  round_trips("socket", *socket, count);
+  if (measured("socket")) {
+    decrypt_rate("socket", *over_socket, batch, seconds, 0);
+    round_trips("socket", *socket, count);
+  }
 
   over_session.reset();
   session.reset();

@@ -7,6 +7,7 @@
 
 #include "keylink/session/session_store.h"
 #include "keylink/store/errors.h"
+#include "keylink/wire/json_text.h"
 #include "messages.h"
 
 namespace keylink::session {
@@ -36,7 +37,7 @@ std::string request_label(const std::string& topic, std::int64_t id) {
 }
 
 Bytes seal_request(const PendingRequest& request, const store::Vault& vault, Rng& rng) {
-  std::string record = detail::to_json(request).dump();
+  std::string record = wire::dump_json(detail::to_json(request));
   Bytes sealed = vault.seal(as_bytes(record), request_label(request.topic, request.id), rng);
   secure_wipe(record.data(), record.size());
   return sealed;
@@ -176,13 +177,13 @@ class SqliteSessionStore final : public SessionStore {
                         const Json& record) {
     auto statement = db_.cached("INSERT OR REPLACE INTO " + table + " (" + key_column + ", record) VALUES (?1, ?2)");
     if (!statement) return fail(statement.error());
-    return (*statement)->bind_text(1, key).bind_text(2, record.dump()).run();
+    return (*statement)->bind_text(1, key).bind_text(2, wire::dump_json(record)).run();
   }
 
   Result<void> put_int(const std::string& table, std::int64_t id, const Json& record) {
     auto statement = db_.cached("INSERT OR REPLACE INTO " + table + " (id, record) VALUES (?1, ?2)");
     if (!statement) return fail(statement.error());
-    return (*statement)->bind_int64(1, id).bind_text(2, record.dump()).run();
+    return (*statement)->bind_int64(1, id).bind_text(2, wire::dump_json(record)).run();
   }
 
   template <class T, class Parse>

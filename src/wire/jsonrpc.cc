@@ -1,6 +1,7 @@
 #include "keylink/wire/jsonrpc.h"
 
 #include "keylink/wire/errors.h"
+#include "keylink/wire/json_text.h"
 
 namespace keylink::wire {
 namespace {
@@ -56,28 +57,6 @@ Result<RpcMessage> parse_response(Json& root, std::optional<RpcId> id) {
   return RpcResponse{std::move(id), std::move(*error)};
 }
 
-// Nesting depth, found without building anything: brackets outside strings.
-int max_depth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 }  // namespace
 
 Json RpcId::to_json() const {
@@ -91,11 +70,9 @@ Result<RpcMessage> parse_rpc_message(std::string_view text, std::size_t max_size
     return fail(Errc::kTooLarge, "JSON-RPC message of " + std::to_string(text.size()) + " bytes is over the limit of " +
                                      std::to_string(max_size));
   }
-  if (max_depth(text) > kMaxRpcDepth) {
-    return fail(Errc::kTooLarge, "JSON-RPC message nested deeper than " + std::to_string(kMaxRpcDepth) + " levels");
-  }
-  Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return fail(Errc::kMalformed, "not JSON (or not valid UTF-8)");
+  auto json = parse_json(text, kMaxRpcDepth);
+  if (!json) return fail(json.error());
+  Json& root = *json;
   if (!root.is_object()) return fail(Errc::kMalformed, "a JSON-RPC message must be a JSON object");
   if (auto version = root.find("jsonrpc"); version == root.end() || *version != "2.0") {
     return fail(Errc::kMalformed, "jsonrpc must be \"2.0\"");
@@ -110,23 +87,48 @@ Result<RpcMessage> parse_rpc_message(std::string_view text, std::size_t max_size
   return parse_response(root, std::move(id));
 }
 
+// The members in nlohmann::json's order (its objects are sorted maps), written without copying params
+// or result into a tree first: a keystore batch is hundreds of KiB.
 std::string to_json_text(const RpcRequest& request) {
-  Json out = {{"jsonrpc", "2.0"}, {"method", request.method}};
-  if (request.id) out["id"] = request.id->to_json();
-  if (!request.params.is_null()) out["params"] = request.params;
-  return out.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out = "{";
+  if (request.id) {
+    out += "\"id\":";
+    append_json(out, request.id->to_json());
+    out += ',';
+  }
+  out += "\"jsonrpc\":\"2.0\",\"method\":";
+  append_json(out, Json(request.method));
+  if (!request.params.is_null()) {
+    out += ",\"params\":";
+    append_json(out, request.params);
+  }
+  out += '}';
+  return out;
 }
 
 std::string to_json_text(const RpcResponse& response) {
-  Json out = {{"jsonrpc", "2.0"}, {"id", response.id ? response.id->to_json() : Json()}};
-  if (response.ok()) {
-    out["result"] = response.result();
-  } else {
+  std::string out = "{";
+  if (!response.ok()) {
     const RpcError& error = response.error();
-    out["error"] = {{"code", error.code}, {"message", error.message}};
-    if (!error.data.is_null()) out["error"]["data"] = error.data;
+    out += "\"error\":{\"code\":";
+    append_json(out, Json(error.code));
+    if (!error.data.is_null()) {
+      out += ",\"data\":";
+      append_json(out, error.data);
+    }
+    out += ",\"message\":";
+    append_json(out, Json(error.message));
+    out += "},";
   }
-  return out.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out += "\"id\":";
+  append_json(out, response.id ? response.id->to_json() : Json());
+  out += ",\"jsonrpc\":\"2.0\"";
+  if (response.ok()) {
+    out += ",\"result\":";
+    append_json(out, response.result());
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace keylink::wire
