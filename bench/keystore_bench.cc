@@ -7,7 +7,9 @@
 // the app a SessionKeystoreTransport on its own); and a RemoteKeystore over the wallet's local socket.
 // The wallet side is the real WalletKeystore (keystore::Gate, keystore::KeystoreService) over a real
 // home (SQLite, vault), with its rate limits lifted (the defaults would cap a remote reader at 5,000
-// messages/s: the figure would be the policy's, not the path's).
+// messages/s: the figure would be the policy's, not the path's). Each remote backend is measured a second
+// time as its floor: the wallet answers each request with the answer the gate gave the first time that
+// req came, so what is left is the transport (framing, relay, the app's side) without the keystore.
 //
 //   keystore_bench --relay ws://127.0.0.1:PORT [--relay-pid PID] [--seconds 5] [--round-trips 2000]
 //                  [--only local|session|socket]
@@ -15,12 +17,14 @@
 #include <utility>  // before Boost.Asio (Boost 1.74, g++ 12, C++20)
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -153,7 +157,9 @@ struct Borrowed final : keystore::KeystoreTransport {
 // The wallet: its home, its keystore served by WalletKeystore, and the loop its thread runs.
 struct Wallet {
   Wallet(const std::filesystem::path& dir, const Clock& clock_in)
-      : clock(clock_in), home(open_home(dir, rng)), local(make_identity(home, rng, clock, 1)),
+      : clock(clock_in),
+        home(open_home(dir, rng)),
+        local(make_identity(home, rng, clock, 1)),
         keystore(*local, home.db(), home.vault(), rng, clock, kUnlimited) {}
 
   void serve_session(const relay::ClientOptions& relay) {
@@ -170,7 +176,7 @@ struct Wallet {
                      must(node->step([&](session::Engine& e) { return e.approve(proposed->proposal.id, granted); }));
                  must(keystore.approve_session(proposed->proposal, granted, topic));
                } else if (const auto* request = std::get_if<session::RequestReceived>(&action)) {
-                 auto answer = keystore.answer(request->topic, request->method, request->params);
+                 auto answer = answer_request(request->topic, request->method, request->params);
                  must(node->step([&](session::Engine& e) {
                    return answer ? e.respond(request->topic, request->id, *answer)
                                  : e.respond_error(request->topic, request->id, answer.error());
@@ -191,10 +197,23 @@ struct Wallet {
                return keystore.hello(peer, params, [](const auto&, const auto&, const auto&) { return true; });
              },
          .on_request = [this](const std::string& channel, const std::string& method,
-                              const wire::Json& params) { return keystore.answer(channel, method, params); }}));
+                              const wire::Json& params) { return answer_request(channel, method, params); }}));
   }
 
-  void start() { thread = std::thread([this] { io.run(); }); }
+  // The gate and the keystore; or, for the floor, the answer the gate gave the first time this req came:
+  // what is left is the transport (framing, relay, the app's side).
+  runtime::RpcOutcome answer_request(const std::string& channel, const std::string& method, const wire::Json& params) {
+    if (!floor) return keystore.answer(channel, method, params);
+    const std::string req = params.value("req", "");
+    auto cached = floor_answers.find(req);
+    if (cached == floor_answers.end())
+      cached = floor_answers.emplace(req, keystore.answer(channel, method, params)).first;
+    return cached->second;
+  }
+
+  void start() {
+    thread = std::thread([this] { io.run(); });
+  }
   void stop() {
     asio::post(io, [this] {
       if (node) node->stop();
@@ -214,6 +233,8 @@ struct Wallet {
   std::unique_ptr<runtime::SessionNode> node;
   std::unique_ptr<runtime::KeystoreSocketServer> server;
   std::thread thread;
+  std::atomic<bool> floor{false};
+  std::map<std::string, runtime::RpcOutcome> floor_answers;  // on the wallet's thread only
 };
 
 // The app proposes (as `keylink keystore connect`) until the wallet settles the session; its topic.
@@ -238,9 +259,9 @@ std::string connect_app(runtime::Home& app, Rng& rng, Wallet& wallet, const rela
   session::ProposalNamespaces wanted{{"xmtp", {.chains = {"xmtp:v2"}, .methods = {}, .events = {}}}};
   for (const auto& method : keystore::methods()) wanted["xmtp"].methods.emplace_back(method.name);
   const auto connection = must(node->step([&](session::Engine& e) {
-    return e.connect(wanted, {},
-                     std::map<std::string, std::string>{
-                         {std::string(keystore::kAppKeyProperty), to_base64(app_key.public_key())}});
+    return e.connect(
+        wanted, {},
+        std::map<std::string, std::string>{{std::string(keystore::kAppKeyProperty), to_base64(app_key.public_key())}});
   }));
   asio::post(wallet.io, [&wallet, uri = connection.uri] {
     must(wallet.node->step([&](session::Engine& e) { return e.pair(uri); }));
@@ -293,15 +314,23 @@ int main(int argc, char** argv) {
   auto over_session = must(keystore::RemoteKeystore::connect(std::make_unique<Borrowed>(*session)));
   if (measured("session")) {
     decrypt_rate("session", *over_session, batch, seconds, relay_pid);
+    wallet.floor = true;
+    decrypt_rate("session floor", *over_session, batch, seconds, relay_pid);
+    wallet.floor = false;
     round_trips("session", *session, count);
   }
 
   auto socket_home = open_home(dir / "socket-app", rng);
-  auto socket = must(runtime::SocketKeystoreTransport::connect(
-      socket_home, {.path = (dir / "keystore.sock").string(), .app_name = "bench", .app_url = "https://app.invalid", .methods = {}}));
+  auto socket = must(runtime::SocketKeystoreTransport::connect(socket_home, {.path = (dir / "keystore.sock").string(),
+                                                                             .app_name = "bench",
+                                                                             .app_url = "https://app.invalid",
+                                                                             .methods = {}}));
   auto over_socket = must(keystore::RemoteKeystore::connect(std::make_unique<Borrowed>(*socket)));
   if (measured("socket")) {
     decrypt_rate("socket", *over_socket, batch, seconds, 0);
+    wallet.floor = true;
+    decrypt_rate("socket floor", *over_socket, batch, seconds, 0);
+    wallet.floor = false;
     round_trips("socket", *socket, count);
   }
 

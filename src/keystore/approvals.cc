@@ -262,21 +262,26 @@ Result<void> Approvals::set_channel(std::string_view id, std::string_view channe
 }
 
 Result<void> Approvals::record_use(std::string_view id, std::string_view method, std::uint64_t counter, TimePoint now) {
-  auto found = find(id);
-  if (!found) return fail(found.error());
-  if (!*found) return unknown(id);
-  auto calls = std::move((*found)->calls);
-  ++calls[std::string(method)];
+  if (auto ready = ensure_table(); !ready) return fail(ready.error());
+  // The method is one of the method table's names (letters, digits, '_'): a safe JSON path member.
   auto statement = db_->cached(
-      "UPDATE keystore_approvals SET last_used_ms = ?1, calls = ?2, last_counter = MAX(last_counter, ?3) "
-      "WHERE id = ?4");
+      "UPDATE keystore_approvals SET last_used_ms = ?1, last_counter = ?3, "
+      "calls = json_set(calls, ?5, COALESCE(json_extract(calls, ?5), 0) + 1) "
+      "WHERE id = ?4 AND last_counter < ?3");
   if (!statement) return fail(statement.error());
   (*statement)
       ->bind_int64(1, to_ms(now))
-      .bind_text(2, nlohmann::json(calls).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
-      .bind_int64(3, static_cast<std::int64_t>(counter))
-      .bind_text(4, id);
-  return (*statement)->run();
+      .bind_int64(3, static_cast<std::int64_t>(std::min<std::uint64_t>(counter, INT64_MAX)))
+      .bind_text(4, id)
+      .bind_text(5, "$.\"" + std::string(method) + "\"");
+  if (auto run = (*statement)->run(); !run) return fail(run.error());
+  if (db_->changes() == 1) return {};
+  auto found = find(id);
+  if (!found) return fail(found.error());
+  if (!*found) return unknown(id);
+  return fail(Errc::kReplayedCounter, "appCounter " + std::to_string(counter) +
+                                          " is not greater than the last accepted, " +
+                                          std::to_string((*found)->last_counter) + ": a replayed request");
 }
 
 }  // namespace keylink::keystore

@@ -92,16 +92,21 @@ TEST_F(ApprovalsTest, ExpiryIsThirtyDaysAbsoluteAndUseDoesNotExtendIt) {
   EXPECT_TRUE(used.expired(granted.granted_at + kApprovalLifetime + 1s));
 }
 
-TEST_F(ApprovalsTest, RecordUseCountsPerMethodAndKeepsTheGreatestCounter) {
+TEST_F(ApprovalsTest, RecordUseCountsPerMethodAndRefusesACounterTakenAlready) {
   const Approval granted = grant();
   ASSERT_TRUE(approvals.record_use(granted.id, "xmtp_decryptV2", 5, home.clock.now()));
   home.clock.advance(10s);
   ASSERT_TRUE(approvals.record_use(granted.id, "xmtp_decryptV2", 9, home.clock.now()));
-  ASSERT_TRUE(approvals.record_use(granted.id, "xmtp_encryptV2", 7, home.clock.now()));
+  ASSERT_TRUE(approvals.record_use(granted.id, "xmtp_encryptV2", 10, home.clock.now()));
+  // A counter taken already (by this process or another serving the same home) changes nothing.
+  EXPECT_EQ(approvals.record_use(granted.id, "xmtp_encryptV2", 10, home.clock.now()).error().code,
+            Errc::kReplayedCounter);
+  EXPECT_EQ(approvals.record_use(granted.id, "xmtp_decryptV2", 7, home.clock.now()).error().code,
+            Errc::kReplayedCounter);
   const Approval used = approvals.find(granted.id).value().value();
   EXPECT_EQ(used.calls.at("xmtp_decryptV2"), 2u);
   EXPECT_EQ(used.calls.at("xmtp_encryptV2"), 1u);
-  EXPECT_EQ(used.last_counter, 9u);
+  EXPECT_EQ(used.last_counter, 10u);
   EXPECT_EQ(used.last_used, home.clock.now());
   EXPECT_EQ(approvals.record_use("nope", "xmtp_decryptV2", 1, home.clock.now()).error().code, Errc::kUnknownApproval);
 }

@@ -13,6 +13,7 @@ class PolicyCategory final : public std::error_category {
       case Errc::kUnknownApproval: return "unknown approval";
       case Errc::kApprovalRevoked: return "approval revoked";
       case Errc::kAuditLogTampered: return "audit log tampered";
+      case Errc::kReplayedCounter: return "replayed app counter";
     }
     return "unknown error";
   }

@@ -4,6 +4,7 @@
 
 #include "keylink/base/encoding.h"
 #include "keylink/keystore/app_request.h"
+#include "keylink/keystore/errors.h"
 #include "never_allowed.h"
 
 namespace keylink::keystore {
@@ -96,7 +97,10 @@ Gate::Verdict Gate::run(Approval& approval, const MethodInfo& info, const AppReq
                         const KeystoreHandler& handler, TimePoint now) {
   Verdict verdict(approval.id, wire::Json());
   if (auto used = approvals_.record_use(approval.id, info.name, request.counter, now); !used) {
-    verdict.result = refuse(wire::kRpcInternalError, "the wallet could not record the call: " + used.error().message);
+    verdict.result =
+        used.error().code == Errc::kReplayedCounter
+            ? refuse(codes::kReplayedCounter, used.error().message)
+            : refuse(wire::kRpcInternalError, "the wallet could not record the call: " + used.error().message);
     return verdict;
   }
   if (!approval.grants(info.scope)) {

@@ -90,7 +90,9 @@ class Approvals {
   Result<Approval> renew(std::string_view id, TimePoint now);
   Result<void> pause(std::string_view id, TimePoint until);
   Result<void> set_channel(std::string_view id, std::string_view channel);
-  // A call of `method` with an accepted counter: last_used = now, calls[method] + 1, last_counter.
+  // A call of `method` with `counter`: last_used = now, calls[method] + 1, last_counter = counter, in
+  // one statement that also checks the counter, so two processes serving one home cannot both accept
+  // it. Fails with kReplayedCounter (nothing changed) unless counter > last_counter.
   Result<void> record_use(std::string_view id, std::string_view method, std::uint64_t counter, TimePoint now);
 
  private:

@@ -10,6 +10,7 @@ enum class Errc {
   kUnknownApproval = 1,  // no approval has that id: list them (`keylink apps`)
   kApprovalRevoked,      // a revoked approval cannot be renewed: the app must ask again
   kAuditLogTampered,     // an audit log entry does not check out: the log was changed without the key
+  kReplayedCounter,      // an app counter not greater than the last accepted: a replay, or a race lost
 };
 const std::error_category& keystore_policy_category() noexcept;
 inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), keystore_policy_category()}; }
