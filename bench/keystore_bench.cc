@@ -176,8 +176,8 @@ struct Wallet {
                      must(node->step([&](session::Engine& e) { return e.approve(proposed->proposal.id, granted); }));
                  must(keystore.approve_session(proposed->proposal, granted, topic));
                } else if (const auto* request = std::get_if<session::RequestReceived>(&action)) {
-                 auto answer = answer_request(request->topic, request->method, request->params);
-                 must(node->step([&](session::Engine& e) {
+                 must(node->step([&](session::Engine& e) {  // as `keylink wallet serve`: one transaction
+                   auto answer = answer_request(request->topic, request->method, request->params);
                    return answer ? e.respond(request->topic, request->id, *answer)
                                  : e.respond_error(request->topic, request->id, answer.error());
                  }));

@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "keylink/base/encoding.h"
-#include "keylink/identity/eth_account.h"
 #include "keylink/identity/errors.h"
+#include "keylink/identity/eth_account.h"
 #include "keylink/identity/keystore_errors.h"
 #include "keylink/keystore/grant_policy.h"
 #include "keylink/runtime/wallet_keystore.h"
@@ -70,7 +70,8 @@ Result<std::string> describe_keystore_grant(runtime::WalletKeystore& keys, const
   auto app_key = keystore::app_key_of(proposal);
   if (!app_key) return tl::unexpected(app_key.error());
   std::string out = "\n  messaging keys of " + keys.address() + " stay in this wallet; the app may ask it to";
-  for (const auto scope : keystore::scopes_asked(xmtp->second.methods)) out += " " + std::string(keystore::scope_name(scope));
+  for (const auto scope : keystore::scopes_asked(xmtp->second.methods))
+    out += " " + std::string(keystore::scope_name(scope));
   out += ", for 30 days (app key " + to_hex(ByteView(*app_key).first(8)) + "...)";
   for (const auto& other : check(keys.gate().approvals().lookalikes(proposal.proposer.url, *app_key))) {
     out += "\n  WARNING: approved app " + other.id + " (" + escape_for_terminal(other.app_name) +
@@ -90,8 +91,8 @@ void run_pair(const GlobalOptions& global, const WalletOptions& options) {
   command.on_event = [&](const session::Action& action) {
     if (const auto* received = std::get_if<session::ProposalReceived>(&action)) {
       const auto& proposal = received->proposal;
-      auto namespaces = keystore::grant_namespaces(proposal, account.address(),
-                                                   keys ? std::optional(keys->address()) : std::nullopt);
+      auto namespaces =
+          keystore::grant_namespaces(proposal, account.address(), keys ? std::optional(keys->address()) : std::nullopt);
       Result<std::string> keystore_grant = std::string();
       if (namespaces && keys) keystore_grant = describe_keystore_grant(*keys, proposal, *namespaces);
       if (namespaces && !keystore_grant) namespaces = tl::unexpected(keystore_grant.error());
@@ -190,8 +191,8 @@ tl::expected<wire::Json, wire::RpcError> answer(const session::RequestReceived& 
   if (!signature) {
     // A reserved text (an XMTP identity's key signature) is never signed for an app: keystore policy.
     const bool reserved = signature.error().code == identity::Errc::kReservedMessage;
-    return Refusal({reserved ? keystore::codes::kRefusedByPolicy : session::codes::kUserRejected,
-                    signature.error().message, {}});
+    return Refusal(
+        {reserved ? keystore::codes::kRefusedByPolicy : session::codes::kUserRejected, signature.error().message, {}});
   }
   return wire::Json("0x" + to_hex(*signature));
 }
@@ -238,15 +239,20 @@ void run_serve(const GlobalOptions& global, const WalletOptions& options) {
   command.on_event = [&](const session::Action& action) {
     if (const auto* request = std::get_if<session::RequestReceived>(&action)) {
       // The keystore's requests are answered by its policy, without asking: the user approved the app.
+      // Its answer commits in the step that queues it (one transaction for the use, the audit entry and
+      // the message); a question to the user is asked before, outside any transaction.
       const bool keystore_request = request->method.starts_with(keystore::kMethodPrefix);
-      auto result =
-          !keystore_request ? answer(*request, peer_of(command.node().engine(), request->topic), account, options.yes)
-          : keys            ? keys->answer(request->topic, request->method, request->params)
-                            : tl::unexpected(wire::RpcError{keystore::codes::kNotGranted,
-                                                            "this wallet holds no messaging keys", {}});
+      std::optional<tl::expected<wire::Json, wire::RpcError>> result;
+      if (!keystore_request)
+        result = answer(*request, peer_of(command.node().engine(), request->topic), account, options.yes);
       auto responded = command.node().step([&](session::Engine& engine) {
-        return result ? engine.respond(request->topic, request->id, *result)
-                      : engine.respond_error(request->topic, request->id, result.error());
+        if (!result) {
+          result = keys ? keys->answer(request->topic, request->method, request->params)
+                        : tl::unexpected(
+                              wire::RpcError{keystore::codes::kNotGranted, "this wallet holds no messaging keys", {}});
+        }
+        return *result ? engine.respond(request->topic, request->id, **result)
+                       : engine.respond_error(request->topic, request->id, result->error());
       });
       std::cout << "request " << escape_for_terminal(request->topic) << ' ' << request->id << ' '
                 << escape_for_terminal(request->method);
@@ -259,11 +265,11 @@ void run_serve(const GlobalOptions& global, const WalletOptions& options) {
         return;
       }
       check(std::move(responded));
-      if (result) {
+      if (*result) {
         std::cout << " ok" << std::endl;
       } else {
-        std::cout << " error " << result.error().code << std::endl;
-        say("Refused: " + escape_for_terminal(result.error().message));
+        std::cout << " error " << result->error().code << std::endl;
+        say("Refused: " + escape_for_terminal(result->error().message));
       }
     } else if (const auto* deleted = std::get_if<session::SessionDeleted>(&action)) {
       say("Session " + escape_for_terminal(deleted->topic) + " ended: " + escape_for_terminal(deleted->reason.message));

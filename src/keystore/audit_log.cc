@@ -79,7 +79,7 @@ tl::unexpected<Error> tampered(std::string message) { return fail(tampered_error
 }  // namespace
 
 Result<void> AuditLog::ensure_key() {
-  if (key_) return {};
+  if (key_ && !key_made_) return {};
   if (auto made = db_->exec(kCreateTables); !made) return fail(made.error());
   auto select = db_->prepare("SELECT sealed_key FROM keystore_audit_key WHERE id = 1");
   if (!select) return fail(select.error());
@@ -90,6 +90,7 @@ Result<void> AuditLog::ensure_key() {
     select->reset();
     if (!key) return fail(context("audit log key", key.error()));
     key_ = std::move(*key);
+    key_made_ = false;
     return {};
   }
   Secret<32> key;
@@ -99,6 +100,7 @@ Result<void> AuditLog::ensure_key() {
   insert->bind_blob(1, vault_->seal(key.expose(), kKeyLabel, *rng_));
   if (auto run = insert->run(); !run) return fail(run.error());
   key_ = std::move(key);
+  key_made_ = true;
   return {};
 }
 

@@ -4,6 +4,7 @@
 
 #include "keylink/base/encoding.h"
 #include "keylink/keystore/errors.h"
+#include "keylink/store/transaction.h"
 #include "policy_test_home.h"
 
 namespace keylink::keystore {
@@ -88,6 +89,18 @@ TEST_F(AuditLogTest, TheChainContinuesAfterAReopen) {
   ASSERT_TRUE(reopened.append({"", "xmtp_decryptV2", 1, "ok", {}}, home.clock.now()));
   EXPECT_TRUE(reopened.verify());
   EXPECT_TRUE(log.verify());
+}
+
+TEST_F(AuditLogTest, AFirstEntryRolledBackWithItsKeyIsMadeAnew) {
+  {
+    auto transaction = store::Transaction::begin(home.db).value();
+    ASSERT_TRUE(log.append({"0123456789abcdef", "xmtp_decryptV2", 1, "ok", {}}, home.clock.now()));
+  }  // rolled back: the entry and the key it made are gone
+  append(2);
+  ASSERT_TRUE(log.verify()) << log.verify().error().message;
+  AuditLog reopened(home.db, home.vault, home.rng);
+  EXPECT_TRUE(reopened.verify());
+  EXPECT_EQ(reopened.list(10).value().size(), 2u);
 }
 
 TEST_F(AuditLogTest, TheKeyIsStoredSealed) {

@@ -1,10 +1,12 @@
 #include "keylink/keystore/gate.h"
 
+#include <optional>
 #include <utility>
 
 #include "keylink/base/encoding.h"
 #include "keylink/keystore/app_request.h"
 #include "keylink/keystore/errors.h"
+#include "keylink/store/transaction.h"
 #include "never_allowed.h"
 
 namespace keylink::keystore {
@@ -30,16 +32,27 @@ struct Gate::Verdict {
 };
 
 Gate::Gate(store::Database& db, const store::Vault& vault, const Clock& clock, Rng& rng, RateLimits limits)
-    : approvals_(db), log_(db, vault, rng), limiter_(limits), clock_(&clock) {}
+    : db_(&db), approvals_(db), log_(db, vault, rng), limiter_(limits), clock_(&clock) {}
 
 tl::expected<wire::Json, wire::RpcError> Gate::answer(std::string_view channel, std::string_view method,
                                                       const wire::Json& params, const KeystoreHandler& handler) {
+  std::optional<store::Transaction> own;
+  if (!db_->in_transaction()) {
+    auto begun = store::Transaction::begin(*db_);
+    if (!begun) return refuse(wire::kRpcInternalError, "the wallet could not open its store: " + begun.error().message);
+    own.emplace(std::move(*begun));
+  }
   const TimePoint now = clock_->now();
   Verdict verdict = decide(channel, method, params, handler, now);
   AuditEvent event{verdict.approval, std::string(method.substr(0, kMaxLoggedMethod)), verdict.items,
                    outcome_of(verdict.result), std::move(verdict.topics)};
   if (auto logged = log_.append(event, now); !logged) {
     return refuse(wire::kRpcInternalError, "the wallet could not write its audit log: " + logged.error().message);
+  }
+  if (own) {
+    if (auto committed = own->commit(); !committed) {
+      return refuse(wire::kRpcInternalError, "the wallet could not write its audit log: " + committed.error().message);
+    }
   }
   return std::move(verdict.result);
 }

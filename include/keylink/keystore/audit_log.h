@@ -81,6 +81,9 @@ class AuditLog {
   const store::Vault* vault_;
   Rng* rng_;
   std::optional<Secret<32>> key_;
+  // The key was made here, maybe inside a caller's transaction that may still roll back: read it back
+  // once more before trusting it (a key rolled back with its entries is made anew).
+  bool key_made_ = false;
 };
 
 }  // namespace keylink::keystore

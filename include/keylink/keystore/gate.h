@@ -36,7 +36,9 @@ class Gate {
   // Then runs `handler` and answers {"res": base64(response)} or its error. A request whose signature
   // and counter check out counts as a use of the approval (last_used, calls, last_counter), refused
   // later or not. Every call is appended to the audit log with its outcome; a call the log cannot
-  // record is answered with an internal error.
+  // record is answered with an internal error. The use, what the handler writes and the audit entry
+  // commit together, in one transaction (the caller's if one is open, e.g. the session step that
+  // queues the answer): an answer leaves the wallet only with its record.
   // Items are known only once the handler ran: a request whose items overdraw the bucket pauses the
   // approval and is answered with kRateLimited (its result dropped) unless the handler refused it.
   tl::expected<wire::Json, wire::RpcError> answer(std::string_view channel, std::string_view method,
@@ -57,6 +59,7 @@ class Gate {
   tl::unexpected<wire::RpcError> pause(Approval& approval, Over over, TimePoint now);
   void notice_lifted_pause(const Approval& approval, TimePoint now);
 
+  store::Database* db_;
   Approvals approvals_;
   AuditLog log_;
   RateLimiter limiter_;
