@@ -316,6 +316,7 @@ int main(int argc, char** argv) {
     decrypt_rate("session", *over_session, batch, seconds, relay_pid);
     wallet.floor = true;
     decrypt_rate("session floor", *over_session, batch, seconds, relay_pid);
+    round_trips("session floor", *session, count);
     wallet.floor = false;
     round_trips("session", *session, count);
   }
@@ -330,6 +331,7 @@ int main(int argc, char** argv) {
     decrypt_rate("socket", *over_socket, batch, seconds, 0);
     wallet.floor = true;
     decrypt_rate("socket floor", *over_socket, batch, seconds, 0);
+    round_trips("socket floor", *socket, count);
     wallet.floor = false;
     round_trips("socket", *socket, count);
   }
