@@ -95,17 +95,11 @@ Gate::Verdict Gate::decide(std::string_view channel, std::string_view method, co
                "appSig is not a signature of this request by the app key approval " + approval.id + " was granted to");
     return refused;
   }
-  if (request->counter <= approval.last_counter) {
-    refused.result =
-        refuse(codes::kReplayedCounter, "appCounter " + std::to_string(request->counter) +
-                                            " is not greater than the last accepted, " +
-                                            std::to_string(approval.last_counter) + ": a replayed request");
-    return refused;
-  }
   return run(approval, *info, *request, handler, now);
 }
 
-// The request is the app's own (signed, fresh): it counts as a use whatever follows.
+// The request is the app's own (signed): taking its counter refuses a replay, and it counts as a use
+// whatever follows.
 Gate::Verdict Gate::run(Approval& approval, const MethodInfo& info, const AppRequest& request,
                         const KeystoreHandler& handler, TimePoint now) {
   Verdict verdict(approval.id, wire::Json());
