@@ -103,7 +103,9 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
   options.relay = env_or("KEYLINK_RELAY", "ws://127.0.0.1:8787");
   app.add_option("--home", options.home, "The directory of this party's keys and sessions (env KEYLINK_HOME)")
       ->capture_default_str();
-  app.add_option("--relay", options.relay, "The relay to connect to, ws:// or wss:// (env KEYLINK_RELAY)")
+  app.add_option("--relay", options.relay,
+                 "The relay to connect to, ws:// or wss:// (env KEYLINK_RELAY); for a relay of several nodes, "
+                 "their URLs separated by commas, tried in turn when one goes away")
       ->capture_default_str();
   options.relay_ca = env_or("KEYLINK_RELAY_CA", "");
   app.add_option("--relay-ca", options.relay_ca,

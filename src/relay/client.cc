@@ -117,10 +117,12 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
 
   void start() {
     if (state != State::kStopped) return;
-    auto parsed = proto::parse_relay_url(options.url);
-    if (!parsed) return notify(State::kStopped, parsed.error().message);
-    url = std::move(*parsed);
-    if (url.tls && !tls) {
+    auto listed = proto::parse_relay_urls(options.url);
+    if (!listed) return notify(State::kStopped, listed.error().message);
+    nodes = std::move(*listed);
+    node = cycle_start = 0;
+    const bool any_tls = std::any_of(nodes.begin(), nodes.end(), [](const auto& each) { return each.url.tls; });
+    if (any_tls && !tls) {
       auto context = client_tls_context(options.ca_file);
       if (!context) return notify(State::kStopped, context.error().message);
       tls.emplace(std::move(*context));
@@ -130,15 +132,18 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     connect();
   }
 
+  const proto::RelayUrl& url() const { return nodes[node].url; }
+  const std::string& url_text() const { return nodes[node].text; }
+
   void connect() {
-    auto fresh = std::make_shared<Link>(io, url.tls ? &*tls : nullptr);
+    auto fresh = std::make_shared<Link>(io, url().tls ? &*tls : nullptr);
     link = fresh;
     fresh->resolver.async_resolve(
-        url.host, url.port,
+        url().host, url().port,
         [weak = weak_from_this(), fresh](beast::error_code error, tcp::resolver::results_type found) {
           auto self = weak.lock();
           if (!self || self->link != fresh) return;
-          if (error) return self->lost("cannot resolve " + self->url.host + ": " + error.message());
+          if (error) return self->lost("cannot resolve " + self->url().host + ": " + error.message());
           self->tcp_connect(fresh, found);
         });
   }
@@ -148,7 +153,7 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     fresh->tcp().async_connect(found, [weak = weak_from_this(), fresh](beast::error_code error, const tcp::endpoint&) {
       auto self = weak.lock();
       if (!self || self->link != fresh) return;
-      if (error) return self->lost("cannot connect to " + self->options.url + ": " + error.message());
+      if (error) return self->lost("cannot connect to " + self->url_text() + ": " + error.message());
       if (fresh->secure) return self->tls_handshake(fresh);
       self->handshake(fresh);
     });
@@ -158,15 +163,15 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
   // ends this connection (and the next attempt does the same), never a fallback to ws://.
   void tls_handshake(const std::shared_ptr<Link>& fresh) {
     auto& stream = fresh->secure->next_layer();
-    if (auto named = expect_server_name(stream.native_handle(), url.host); !named) {
-      return lost(options.url + ": " + named.error().message);
+    if (auto named = expect_server_name(stream.native_handle(), url().host); !named) {
+      return lost(url_text() + ": " + named.error().message);
     }
     fresh->tcp().expires_after(options.request_timeout);
     stream.async_handshake(asio::ssl::stream_base::client, [weak = weak_from_this(), fresh](beast::error_code error) {
       auto self = weak.lock();
       if (!self || self->link != fresh) return;
       if (error) {
-        return self->lost(self->options.url + ": " +
+        return self->lost(self->url_text() + ": " +
                           describe_handshake_failure(fresh->secure->next_layer().native_handle(), error));
       }
       self->handshake(fresh);
@@ -185,9 +190,9 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
     const std::string jwt =
-        crypto::sign_relay_auth_jwt(key, to_hex(rng.bytes<32>()), options.url, clock.unix_seconds(), kJwtTtlSeconds);
+        crypto::sign_relay_auth_jwt(key, to_hex(rng.bytes<32>()), url_text(), clock.unix_seconds(), kJwtTtlSeconds);
     const std::string host =
-        (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" + url.port;
+        (url().host.find(':') != std::string::npos ? "[" + url().host + "]" : url().host) + ":" + url().port;
     fresh->with_ws([&](auto& ws) {
       ws.set_option(timeouts);
       ws.read_message_max(options.max_frame);
@@ -195,7 +200,7 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
       ws.control_callback([raw = fresh.get()](websocket::frame_type, beast::string_view) {
         raw->last_heard = std::chrono::steady_clock::now();
       });
-      ws.async_handshake(host, proto::connect_target(url, jwt, options.project_id),
+      ws.async_handshake(host, proto::connect_target(url(), jwt, options.project_id),
                          [weak = weak_from_this(), fresh](beast::error_code error) {
                            auto self = weak.lock();
                            if (!self || self->link != fresh) return;
@@ -227,6 +232,7 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
   void on_connected() {
     state = State::kConnected;
     backoff = options.backoff_initial;
+    cycle_start = node;
     notify(State::kConnected, "");
     if (state != State::kConnected) return;
     const std::vector<std::string> all(topics.begin(), topics.end());
@@ -250,6 +256,7 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     fail_queries(why);
     forget_requests();
     state = State::kConnecting;
+    node = (node + 1) % nodes.size();  // the next node of the relay, if it has several
     schedule_reconnect();
     notify(State::kConnecting, why);
     for (const std::int64_t row : unanswered) {
@@ -268,14 +275,18 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
     resubscribes_left = 0;
   }
 
+  // Each node is tried once after the initial delay; the delay doubles each time the client is back at
+  // the node it last reached (with one node: each attempt).
   void schedule_reconnect() {
     // +-25 % jitter, so that clients cut off together do not come back together.
     const auto draw = rng.bytes<4>();
     const std::uint32_t u = (std::uint32_t{draw[0]} << 24) | (std::uint32_t{draw[1]} << 16) |
                             (std::uint32_t{draw[2]} << 8) | std::uint32_t{draw[3]};
     const double factor = 0.75 + 0.5 * (static_cast<double>(u) / 4294967296.0);
-    const auto delay = std::chrono::milliseconds(std::llround(static_cast<double>(backoff.count()) * factor));
-    backoff = std::min(backoff * 2, options.backoff_max);
+    const bool round_done = node == cycle_start;
+    const auto base = round_done ? backoff : options.backoff_initial;
+    const auto delay = std::chrono::milliseconds(std::llround(static_cast<double>(base.count()) * factor));
+    if (round_done) backoff = std::min(backoff * 2, options.backoff_max);
     reconnect_timer.expires_after(delay);
     reconnect_timer.async_wait([weak = weak_from_this()](beast::error_code error) {
       auto self = weak.lock();
@@ -528,7 +539,9 @@ struct RelayClient::Impl : std::enable_shared_from_this<Impl> {
   const Callbacks callbacks;
   const std::string client_id;
 
-  proto::RelayUrl url;
+  std::vector<proto::RelayNode> nodes;    // from options.url; tried in turn
+  std::size_t node = 0;                   // the node connected or being tried
+  std::size_t cycle_start = 0;            // the node last connected to (at first the first)
   std::optional<asio::ssl::context> tls;  // made by the first start() with a wss:// URL
   State state = State::kStopped;
   bool silenced = false;  // destroyed: no callbacks at all

@@ -66,6 +66,22 @@ Result<RelayUrl> parse_relay_url(std::string_view url) {
   return out;
 }
 
+Result<std::vector<RelayNode>> parse_relay_urls(std::string_view list) {
+  std::vector<RelayNode> out;
+  for (std::size_t from = 0; from <= list.size();) {
+    const std::size_t comma = std::min(list.find(',', from), list.size());
+    std::string_view text = list.substr(from, comma - from);
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    if (text.empty()) return fail(Errc::kBadOption, "relay URL list '" + std::string(list) + "' has an empty entry");
+    auto url = parse_relay_url(text);
+    if (!url) return fail(url.error());
+    out.push_back({std::string(text), std::move(*url)});
+    from = comma + 1;
+  }
+  return out;
+}
+
 std::string form_urlencode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

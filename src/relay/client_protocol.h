@@ -31,6 +31,15 @@ struct RelayUrl {
 // ws://HOST[:PORT][/PATH] or wss://...; fails for another scheme, a query or an empty host.
 Result<RelayUrl> parse_relay_url(std::string_view url);
 
+// One node of a relay: its URL as given (also the relay-auth JWT's aud) and parsed.
+struct RelayNode {
+  std::string text;
+  RelayUrl url;
+};
+// One relay URL, or the nodes of one relay separated by commas ("ws://a:8787,ws://b:8787"), spaces
+// around each ignored. Fails naming the first that does not parse, or for an empty list or entry.
+Result<std::vector<RelayNode>> parse_relay_urls(std::string_view list);
+
 // application/x-www-form-urlencoded, as URLSearchParams writes it.
 std::string form_urlencode(std::string_view text);
 // The upgrade request's target: PATH?auth=..&projectId=..&ua=keylink&useOnCloseEvent=true (keys sorted).

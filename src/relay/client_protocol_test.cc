@@ -28,6 +28,22 @@ TEST(RelayUrl, ParsesHostPortAndPath) {
   EXPECT_FALSE(parse_relay_url("ws://host/?auth=x"));
 }
 
+TEST(RelayUrl, AListNamesEachNode) {
+  auto nodes = parse_relay_urls(" ws://127.0.0.1:8787 ,wss://relay.example/v1").value();
+  ASSERT_EQ(nodes.size(), 2u);
+  EXPECT_EQ(nodes[0].text, "ws://127.0.0.1:8787");
+  EXPECT_EQ(nodes[0].url.port, "8787");
+  EXPECT_EQ(nodes[1].text, "wss://relay.example/v1");
+  EXPECT_TRUE(nodes[1].url.tls);
+  EXPECT_EQ(parse_relay_urls("ws://a").value().size(), 1u);
+  auto bad = parse_relay_urls("ws://a:1,https://b");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("'https://b' must start with ws:// or wss://"), std::string::npos);
+  EXPECT_FALSE(parse_relay_urls(""));
+  EXPECT_FALSE(parse_relay_urls("ws://a,"));
+  EXPECT_FALSE(parse_relay_urls("ws://a,,ws://b"));
+}
+
 TEST(RelayUrl, WssIsTlsOnPort443UnlessTheUrlSaysOtherwise) {
   auto url = parse_relay_url("wss://relay.example").value();
   EXPECT_TRUE(url.tls);

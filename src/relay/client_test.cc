@@ -13,8 +13,8 @@
 #include "keylink/relay/server.h"
 #include "keylink/store/transaction.h"
 #include "keylink/wire/jsonrpc.h"
-#include "testing/run_until.h"
 #include "testing/loopback_relay.h"
+#include "testing/run_until.h"
 #include "testing/temp_dir.h"
 
 namespace keylink::relay {
@@ -118,6 +118,23 @@ class RelayClientTest : public ::testing::Test {
   bool connected(Home& h, int times = 1) {
     return run_until([&] { return h.count(State::kConnected) >= times; });
   }
+  // Another node of the relay on its own port. Without --cluster the two share nothing: a test meets its
+  // clients on the node they will meet at.
+  std::string start_other_relay() {
+    other_core = std::make_unique<RelayCore>(limits, clock, nullptr);
+    EXPECT_TRUE(other_core->load());
+    ServerOptions options;
+    options.host = "127.0.0.1";
+    options.limits = limits;
+    other_server = std::make_unique<Server>(io, options, *other_core, clock);
+    auto listening = other_server->listen();
+    EXPECT_TRUE(listening) << listening.error().message;
+    return listening.value_or("");
+  }
+  bool on_node(const RelayCore& node, Home& h) {
+    return node.mailbox().known_client(h.client->client_id()).has_value();
+  }
+
   std::size_t pending_for(Home& h) {
     const auto client = core->mailbox().known_client(h.client->client_id()).value();
     return core->mailbox().pending(client, kTopic, clock.unix_millis(), 100).messages.size();
@@ -132,6 +149,8 @@ class RelayClientTest : public ::testing::Test {
   std::string url;
   std::uint16_t port = 0;
   std::vector<std::unique_ptr<Home>> homes;
+  std::unique_ptr<RelayCore> other_core;
+  std::unique_ptr<Server> other_server;
 };
 
 TEST_F(RelayClientTest, PublishFromOneClientReachesAnotherOnceAcked) {
@@ -267,6 +286,58 @@ TEST_F(RelayClientTest, ReconnectsAndCatchesUpWhenTheRelayComesBack) {
   EXPECT_EQ(bob.count("from the mailbox"), 1);
   EXPECT_EQ(bob.count("queued while away"), 1);
   EXPECT_EQ(alice.published[queued], "");
+}
+
+TEST_F(RelayClientTest, MovesToTheNextNodeWhenOneGoesAwayAndBack) {
+  const std::string other = start_other_relay();
+  Home& bob = home(2, url + " , " + other);
+  bob.client->subscribe(kTopic);
+  bob.client->start();
+  ASSERT_TRUE(connected(bob));
+  EXPECT_TRUE(on_node(*core, bob));
+
+  stop_relay();
+  ASSERT_TRUE(connected(bob, 2));
+  EXPECT_TRUE(on_node(*other_core, bob));
+  EXPECT_EQ(bob.count(State::kConnecting), 1);  // straight to the other node, no attempt at the gone one
+  Home& alice = home(1, other);
+  alice.client->start();
+  ASSERT_TRUE(connected(alice));
+  const std::int64_t id = alice.add("through the other node");
+  alice.client->flush_outbox();
+  ASSERT_TRUE(run_until([&] { return bob.received.size() == 1 && alice.published.contains(id); }));
+  EXPECT_EQ(bob.count("through the other node"), 1);
+
+  // The other node goes too, and the first comes back: Bob tries each in turn until one answers.
+  bool drained = false;
+  other_server->drain(std::chrono::seconds(2), [&] { drained = true; });
+  ASSERT_TRUE(run_until([&] { return drained; }));
+  other_server.reset();
+  ASSERT_TRUE(run_until([&] { return bob.count(State::kConnecting) >= 4; }));
+  start_relay(port);
+  ASSERT_TRUE(connected(bob, 3));
+  EXPECT_TRUE(on_node(*core, bob));
+}
+
+TEST_F(RelayClientTest, APublishANodeDidNotAcknowledgeGoesThroughTheNext) {
+  SilentRelay silent(io);
+  Home& bob = home(2);
+  bob.client->subscribe(kTopic);
+  bob.client->start();
+  ASSERT_TRUE(connected(bob));
+  homes.push_back(std::make_unique<Home>(dir.file("alice.db"), 1));
+  Home& alice = *homes.back();
+  alice.make_client(io, silent.url() + "," + url, clock,
+                    [](ClientOptions& options) { options.request_timeout = std::chrono::milliseconds(50); });
+  const std::int64_t id = alice.add("past the silent node");
+  alice.client->start();
+  ASSERT_TRUE(run_until([&] { return alice.published.contains(id) && bob.received.size() == 1; }));
+  EXPECT_EQ(alice.published[id], "");
+  EXPECT_EQ(bob.count("past the silent node"), 1);
+  ASSERT_GE(alice.states.size(), 3u);
+  EXPECT_NE(alice.states[1].second.find("relay did not answer irn_publish within 50 ms"), std::string::npos)
+      << alice.states[1].second;
+  EXPECT_EQ(alice.outbox.count().value(), 0);
 }
 
 TEST_F(RelayClientTest, RefusedAuthIsReported) {

@@ -3,8 +3,8 @@
 // It authenticates with the relay-auth JWT of the home's Ed25519 key, correlates JSON-RPC requests and
 // responses, acks every irn_subscription once the message was handled, drops duplicates, sends the
 // outbox (RelayOutbox) and retries each publish until the relay acks it (bounded, then a clear error),
-// reconnects with exponential backoff and jitter, and after every connect resubscribes to all its
-// topics and fetches their mailboxes.
+// reconnects with exponential backoff and jitter (to the next node of the relay when it has several),
+// and after every connect resubscribes to all its topics and fetches their mailboxes.
 //
 // Not thread-safe: every method and every callback runs on the io_context's thread.
 #pragma once
@@ -29,7 +29,10 @@
 namespace keylink::relay {
 
 struct ClientOptions {
-  std::string url = "ws://127.0.0.1:8787";  // ws:// or wss://HOST[:PORT][/PATH]; also the JWT's aud
+  // ws:// or wss://HOST[:PORT][/PATH], the JWT's aud; or the nodes of one relay (keylink-relay
+  // --cluster) separated by commas: when a connection is lost or cannot be made, the client moves to the
+  // next node, and after it resubscribes and sends again what the relay had not acknowledged.
+  std::string url = "ws://127.0.0.1:8787";
   // wss://: the PEM CA certificates that the relay's certificate must chain to; empty: the system's
   // trust store (OpenSSL's default paths). The certificate must also name the URL's host or address.
   std::string ca_file{};
