@@ -26,6 +26,7 @@ struct Gate::Verdict {
   Verdict(std::string approval_in, tl::expected<wire::Json, wire::RpcError> result_in)
       : approval(std::move(approval_in)), result(std::move(result_in)) {}
   std::string approval;  // empty until the channel named one
+  bool proven = false;   // signed by the approval's app key
   std::size_t items = 1;
   std::vector<std::string> topics;
   tl::expected<wire::Json, wire::RpcError> result;
@@ -44,6 +45,7 @@ tl::expected<wire::Json, wire::RpcError> Gate::answer(std::string_view channel, 
   }
   const TimePoint now = clock_->now();
   Verdict verdict = decide(channel, method, params, handler, now);
+  if (!verdict.proven && unproven_.take_request(channel, now) != Over::kNothing) return std::move(verdict.result);
   AuditEvent event{verdict.approval, std::string(method.substr(0, kMaxLoggedMethod)), verdict.items,
                    outcome_of(verdict.result), std::move(verdict.topics)};
   if (auto logged = log_.append(event, now); !logged) {
@@ -110,6 +112,7 @@ Gate::Verdict Gate::run(Approval& approval, const MethodInfo& info, const AppReq
             : refuse(wire::kRpcInternalError, "the wallet could not record the call: " + used.error().message);
     return verdict;
   }
+  verdict.proven = true;  // a replay proves nothing: only a counter taken now does
   if (!approval.grants(info.scope)) {
     verdict.result =
         refuse(codes::kNotGranted, std::string(info.name) + " needs the scope '" + std::string(scope_name(info.scope)) +

@@ -150,6 +150,31 @@ TEST_F(GateTest, ABadSignatureIsRefusedAndIsNotAUse) {
   EXPECT_TRUE(handled.empty());
 }
 
+TEST_F(GateTest, UnprovenRequestsAreLoggedAtARateAndRefusedAllTheSame) {
+  // Someone with the session but not the app key: 100 forged requests and 100 replays at once.
+  for (std::uint64_t i = 1; i <= 100; ++i) {
+    const auto refused = call("xmtp_decryptV2", i, kReq, /*key=*/2);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, codes::kBadAppSignature);
+  }
+  const wire::Json captured = app_request_params(app_key(1), kTopic, "xmtp_decryptV2", kReq, 1);
+  ASSERT_TRUE(send(kTopic, "xmtp_decryptV2", captured));
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(send(kTopic, "xmtp_decryptV2", captured).error().code, codes::kReplayedCounter);
+  // The log kept the first burst of them and the app's own request; the app goes on, logged as always.
+  const auto burst = static_cast<std::size_t>(kUnprovenLogLimits.request_burst);
+  EXPECT_EQ(gate.audit_log().list(1'000).value().size(), burst + 1);
+  ASSERT_TRUE(call("xmtp_decryptV2", 2));
+  // A second later, one more unproven request is logged; another channel has a burst of its own.
+  home.clock.advance(1s);
+  EXPECT_FALSE(call("xmtp_decryptV2", 3, kReq, /*key=*/2));
+  EXPECT_FALSE(call("xmtp_decryptV2", 4, kReq, /*key=*/2));
+  EXPECT_FALSE(call("xmtp_decryptV2", 1, kReq, 1, "local:other"));
+  const auto logged = gate.audit_log().list(1'000).value().size();
+  EXPECT_EQ(logged, burst + 4);
+  calls = logged;  // TearDown: what was logged checks out
+}
+
 TEST_F(GateTest, ACounterNotAboveTheLastAcceptedIsAReplay) {
   const wire::Json params = app_request_params(app_key(1), kTopic, "xmtp_decryptV2", kReq, 5);
   ASSERT_TRUE(send(kTopic, "xmtp_decryptV2", params));

@@ -35,8 +35,9 @@ class Gate {
   //   (kRateLimited, naming the time the pause ends).
   // Then runs `handler` and answers {"res": base64(response)} or its error. A request whose signature
   // and counter check out counts as a use of the approval (last_used, calls, last_counter), refused
-  // later or not. Every call is appended to the audit log with its outcome; a call the log cannot
-  // record is answered with an internal error. The use, what the handler writes and the audit entry
+  // later or not. Every call is appended to the audit log with its outcome (a request that did not
+  // prove itself, within kUnprovenLogLimits per channel); a call the log cannot record is answered with
+  // an internal error. The use, what the handler writes and the audit entry
   // commit together, in one transaction (the caller's if one is open, e.g. the session step that
   // queues the answer): an answer leaves the wallet only with its record.
   // Items are known only once the handler ran: a request whose items overdraw the bucket pauses the
@@ -63,6 +64,7 @@ class Gate {
   Approvals approvals_;
   AuditLog log_;
   RateLimiter limiter_;
+  RateLimiter unproven_{kUnprovenLogLimits};  // by channel
   const Clock* clock_;
   std::map<std::string, TimePoint, std::less<>> paused_by_us_;  // approval id -> the end of a pause we set
 };

@@ -22,6 +22,12 @@ struct RateLimits {
   std::chrono::seconds pause{60};  // how long an approval over either limit is refused
 };
 
+// The log's share of the requests a channel sends that do not prove themselves (no approval on the
+// channel, params of the wrong shape, an unknown method, a bad app signature): 1 a second per channel,
+// bursts of 20. Past it they are refused all the same, unlogged, so that someone who holds a session
+// key but not the app key cannot fill the wallet's disk.
+inline constexpr RateLimits kUnprovenLogLimits{1, 20, 1, 20, std::chrono::seconds(0)};
+
 // Which limit a request went over.
 enum class Over { kNothing, kRequests, kItems };
 
