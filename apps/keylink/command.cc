@@ -7,10 +7,11 @@
 #include <boost/asio/post.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+
+#include "keylink/base/time_text.h"
 
 namespace keylink::cli {
 namespace {
@@ -223,8 +224,8 @@ void Command::open_chat(
       .on_relay_state = report_relay_state,
       .on_publish_error = report_publish_error,
   };
-  chat_ = check(runtime::XmtpNode::open(io_, *home_, relay_options_, rng_, clock_, std::move(callbacks),
-                                        std::move(elsewhere)));
+  chat_ = check(
+      runtime::XmtpNode::open(io_, *home_, relay_options_, rng_, clock_, std::move(callbacks), std::move(elsewhere)));
   if (remote) {
     devices_synced_ = true;  // an app of the account, not a device of it
     return;
@@ -235,8 +236,9 @@ void Command::open_chat(
       say("devices: " + report.error().message + "; the device list may be out of date");
     } else {
       if (!report->refused.empty()) {
-        say("devices: refused " + std::to_string(report->refused.size()) + " message(s) on the account's device topic (" +
-            escape_for_terminal(report->refused.front()) + (report->refused.size() > 1 ? ", ..." : "") + ")");
+        say("devices: refused " + std::to_string(report->refused.size()) +
+            " message(s) on the account's device topic (" + escape_for_terminal(report->refused.front()) +
+            (report->refused.size() > 1 ? ", ..." : "") + ")");
       }
       if (report->removed) {
         say("This device was removed from the account by another device: it no longer receives the account's device\n"
@@ -283,14 +285,7 @@ void Command::when_devices_synced(std::function<void()> then) {
   devices_waiters_.push_back(std::move(then));
 }
 
-std::string local_time(TimePoint time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %Z", &local);
-  return text;
-}
+std::string local_time(TimePoint time) { return format_time(time, "%Y-%m-%d %H:%M:%S %Z", Zone::kLocal); }
 
 std::string local_time(std::int64_t unix_seconds) { return local_time(TimePoint(std::chrono::seconds(unix_seconds))); }
 

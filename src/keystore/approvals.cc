@@ -1,11 +1,11 @@
 #include "keylink/keystore/approvals.h"
 
 #include <algorithm>
-#include <ctime>
 
 #include <nlohmann/json.hpp>
 
 #include "keylink/base/encoding.h"
+#include "keylink/base/time_text.h"
 #include "keylink/keystore/errors.h"
 #include "keylink/store/errors.h"
 #include "time_ms.h"
@@ -124,14 +124,7 @@ std::string_view approval_status(const Approval& approval, TimePoint now) {
   return "active";
 }
 
-std::string iso_time(TimePoint time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
+std::string iso_time(TimePoint time) { return format_time(time, "%Y-%m-%dT%H:%M:%SZ", Zone::kUtc); }
 
 Result<void> Approvals::ensure_table() {
   if (table_ready_) return {};
