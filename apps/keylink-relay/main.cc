@@ -51,9 +51,11 @@ int serve(relay::RelayOptions options) {
   asio::io_context io(1);
   SystemClock clock;
   std::unique_ptr<relay::Journal> journal;
-  if (options.store_path && !options.server.bench_forward) {
-    auto opened = relay::open_sqlite_journal(*options.store_path, options.durability,
-                                             [&io](std::function<void()> f) { asio::post(io, std::move(f)); });
+  const relay::Poster post = [&io](std::function<void()> f) { asio::post(io, std::move(f)); };
+  if (!options.cluster.empty() || (options.store_path && !options.server.bench_forward)) {
+    auto opened = options.cluster.empty()
+                      ? relay::open_sqlite_journal(*options.store_path, options.durability, post)
+                      : relay::open_nats_journal(options.cluster_options, post);
     if (!opened) {
       std::cerr << "keylink-relay: " << opened.error().message << '\n';
       return 1;
@@ -86,8 +88,13 @@ int serve(relay::RelayOptions options) {
   }
   std::printf("keylink-relay listening on %s\n", url->c_str());
   std::fflush(stdout);
-  options.server.log->info("msg=\"listening\" url={} store={} stored_messages={}", *url,
-                           options.store_path ? "sqlite:" + *options.store_path : "memory",
+  const std::string store = !options.cluster.empty() ? "cluster:" + options.cluster_options.node
+                            : options.store_path     ? "sqlite:" + *options.store_path
+                                                     : "memory";
+  if (!options.cluster.empty() && options.store_given) {
+    options.server.log->warn("msg=\"--store is unused: a cluster node keeps messages in JetStream\"");
+  }
+  options.server.log->info("msg=\"listening\" url={} store={} stored_messages={}", *url, relay::logfmt_value(store),
                            core.mailbox().message_count());
 
   asio::steady_timer prune_timer(io);
@@ -123,8 +130,9 @@ int main(int argc, char** argv) {
       "clients over WebSocket + JSON-RPC, keeps each for its ttl for clients that are offline, and\n"
       "serves GET /health and GET /metrics on the same port (all over TLS with --tls-cert/--tls-key).\n"
       "keylink's extensions to irn_publish: \"ephemeral\": true (delivered to live subscribers only,\n"
-      "never stored) and \"localOnly\": true (never leaves this node; a single node never forwards\n"
-      "anything, so it only counts them in /metrics)."};
+      "never stored) and \"localOnly\": true (never leaves this node).\n"
+      "Alone it keeps messages in SQLite (--store); with --cluster, many nodes share one JetStream\n"
+      "stream on NATS and a client may use any of them (see deploy/cluster/README.md)."};
   app.set_version_flag("--version", "keylink-relay " KEYLINK_VERSION);
   relay::RelayOptions options;
   relay::add_relay_options(app, options);

@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <map>
 
@@ -16,7 +18,21 @@ void add_relay_options(CLI::App& app, RelayOptions& options) {
                  "PEM certificate chain, the relay's own first: serve wss:// and https:// (TLS 1.2+) only")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", options.server.tls_key_file, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
-  app.add_option("--store", options.store, "Where messages are kept: sqlite:PATH or memory")->capture_default_str();
+  app.add_option("--store", options.store, "Where messages are kept: sqlite:PATH or memory (unused with --cluster)")
+      ->capture_default_str()
+      ->each([&options](const std::string&) { options.store_given = true; });
+  app.add_option("--cluster", options.cluster,
+                 "Join a cluster: nats://[USER:PASSWORD@]HOST:PORT of its NATS servers, comma-separated (JetStream "
+                 "keeps the messages instead of --store; each node gets its own NATS user). Also from "
+                 "KEYLINK_RELAY_CLUSTER, which keeps the password off the command line")
+      ->envname("KEYLINK_RELAY_CLUSTER");
+  app.add_option("--node", options.cluster_options.node, "This node's name in the cluster (logs, /health, NATS)")
+      ->default_str("the host name");
+  app.add_option("--cluster-replicas", options.cluster_options.replicas,
+                 "Copies JetStream keeps of each message: 3 survives the loss of one NATS server; at most the "
+                 "number of NATS servers")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5));
   app.add_option("--durability", options.durability,
                  "When a publish is answered: power (fsynced), process (survives kill -9) or none")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Durability>{
@@ -100,7 +116,17 @@ void finish_relay_options(RelayOptions& options) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   options.server.host = host;
   options.server.port = port;
-  if (options.store == "memory") {
+  if (!options.cluster.empty()) {
+    if (options.server.bench_forward) throw CLI::ValidationError("--bench-forward", "not with --cluster");
+    options.store_path.reset();
+    options.cluster_options.servers = options.cluster;
+    options.cluster_options.max_age_ms = options.server.limits.max_ttl_seconds * 1000;
+    if (options.cluster_options.node.empty()) {
+      char name[256] = {};
+      gethostname(name, sizeof name - 1);
+      options.cluster_options.node = name;
+    }
+  } else if (options.store == "memory") {
     options.store_path.reset();
   } else if (options.store.starts_with("sqlite:") && options.store.size() > 7) {
     options.store_path = options.store.substr(7);

@@ -14,10 +14,13 @@ struct RelayOptions {
   ServerOptions server;
   std::string listen = "127.0.0.1:8787";
   std::string store = "sqlite:keylink-relay.db";
-  std::optional<std::string> store_path;  // from --store; none for memory
+  bool store_given = false;               // --store was on the command line
+  std::optional<std::string> store_path;  // from --store; none for memory or --cluster
   Durability durability = Durability::kPower;
   std::string log_level = "info";
   std::string push_webhook;  // http:// URL; empty for no push
+  std::string cluster;       // NATS server URLs, comma-separated; empty for a node alone
+  ClusterOptions cluster_options;
 };
 
 void add_relay_options(CLI::App& app, RelayOptions& options);

@@ -12,6 +12,7 @@ class RelayCategory final : public std::error_category {
       case Errc::kBadOption: return "bad option";
       case Errc::kRefused: return "refused by the relay";
       case Errc::kNotAcknowledged: return "not acknowledged by the relay";
+      case Errc::kCluster: return "cluster unavailable";
     }
     return "unknown error";
   }

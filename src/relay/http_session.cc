@@ -7,6 +7,7 @@
 #include "keylink/base/encoding.h"
 #include "keylink/relay/auth.h"
 #include "keylink/relay/logfmt.h"
+#include "json_text.h"
 #include "websocket_session.h"
 
 namespace keylink::relay {
@@ -125,8 +126,18 @@ void BasicHttpSession<Stream>::handle_request() {
   const std::string_view target = view(request.target());
   const std::string_view path = target.substr(0, target.find('?'));
   if (request.method() == http::verb::get && path == "/health") {
-    return respond(http::status::ok, "application/json",
-                   "{\"status\":\"ok\",\"connections\":" + std::to_string(server_->sessions.size()) + "}\n");
+    // A cluster node that has lost NATS cannot keep what is published to it: 503, so that a load
+    // balancer sends clients elsewhere.
+    const auto& cluster = server_->handler.metrics().cluster;
+    const bool up = !cluster || cluster->connected;
+    std::string body = std::string("{\"status\":\"") + (up ? "ok" : "unavailable") +
+                       "\",\"connections\":" + std::to_string(server_->sessions.size());
+    if (cluster) {
+      body += ",\"cluster\":{\"node\":";
+      append_json_string(body, cluster->node);
+      body += std::string(",\"nats\":\"") + (cluster->connected ? "connected" : "disconnected") + "\"}";
+    }
+    return respond(up ? http::status::ok : http::status::service_unavailable, "application/json", body + "}\n");
   }
   if (request.method() == http::verb::get && path == "/metrics") {
     Metrics& metrics = server_->handler.metrics();

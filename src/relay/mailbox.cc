@@ -144,30 +144,38 @@ HistoryPage Mailbox::history(std::string_view topic, const HistoryQuery& query, 
   HistoryPage page;
   auto found = topics_.find(topic);
   if (found == topics_.end() || query.limit == 0) return page;
-  const TopicLog& log = found->second;
-  const auto count = static_cast<std::int64_t>(log.entries.size());
-  const auto first = static_cast<std::int64_t>(log.first);
-  // Walk the log one way or the other; the cursor is the position of the last message returned.
+  const auto& entries = found->second.entries;
+  // Walk the log one way or the other, from past the cursor's message (whether it is still kept or not).
   const std::int64_t step = query.descending ? -1 : 1;
-  std::int64_t index = query.descending ? count - 1 : 0;
-  if (query.after) index = static_cast<std::int64_t>(*query.after) - first + step;
-  index = query.descending ? std::min(index, count - 1) : std::max<std::int64_t>(index, 0);
-  std::uint64_t last = 0;
-  for (; index >= 0 && index < count; index += step) {
-    const Entry& entry = log.entries[static_cast<std::size_t>(index)];
+  std::int64_t index = query.descending ? static_cast<std::int64_t>(entries.size()) - 1 : 0;
+  if (query.after) {
+    const auto at = std::lower_bound(entries.begin(), entries.end(), *query.after, seq_before);
+    const auto past = at != entries.end() && at->message.seq == *query.after ? at + 1 : at;
+    index = query.descending ? at - entries.begin() - 1 : past - entries.begin();
+  }
+  for (; index >= 0 && index < static_cast<std::int64_t>(entries.size()); index += step) {
+    const Entry& entry = entries[static_cast<std::size_t>(index)];
     const StoredMessage& message = entry.message;
     if (entry.removed || message.expires_at_ms <= now_ms || message.published_at_ms < query.start_ms ||
         message.published_at_ms > query.end_ms) {
       continue;
     }
     if (page.messages.size() == query.limit) {
-      page.next = last;
+      page.next = page.messages.back()->seq;
       break;
     }
     page.messages.push_back(&message);
-    last = log.first + static_cast<std::uint64_t>(index);
   }
   return page;
+}
+
+std::optional<MessageRef> Mailbox::locate(std::string_view topic, std::uint64_t seq) const {
+  auto found = topics_.find(topic);
+  if (found == topics_.end()) return std::nullopt;
+  const TopicLog& log = found->second;
+  const auto at = std::lower_bound(log.entries.begin(), log.entries.end(), seq, seq_before);
+  if (at == log.entries.end() || at->message.seq != seq || at->removed) return std::nullopt;
+  return MessageRef{log.number, log.first + static_cast<std::uint64_t>(at - log.entries.begin())};
 }
 
 std::size_t Mailbox::prune(std::int64_t now_ms, std::size_t max) {

@@ -5,14 +5,19 @@
 namespace keylink::relay {
 namespace {
 
-StoredMessage message(std::string topic, std::string text, std::int64_t published_at, std::int64_t ttl_ms = 1000) {
+StoredMessage message(std::string topic, std::string text, std::int64_t published_at, std::int64_t ttl_ms = 1000,
+                      std::uint64_t seq = 0) {
   StoredMessage m;
   m.topic = std::move(topic);
   m.message = std::move(text);
   m.published_at_ms = published_at;
   m.expires_at_ms = published_at + ttl_ms;
+  m.seq = seq;
   return m;
 }
+
+// Seqs with gaps between them, as a cluster node's topic gets them (the stream holds every topic).
+std::uint64_t gapped_seq(int i) { return static_cast<std::uint64_t>(i + 1) * 10; }
 
 std::vector<std::string> texts(const Mailbox::PendingPage& page) {
   std::vector<std::string> out;
@@ -71,7 +76,7 @@ TEST(Mailbox, PendingSkipsAckedAndExpired) {
 
 TEST(Mailbox, HistoryPagesBothWaysWithBounds) {
   Mailbox mailbox;
-  for (int i = 0; i < 10; ++i) mailbox.add(message("t", std::to_string(i), i * 10));
+  for (int i = 0; i < 10; ++i) mailbox.add(message("t", std::to_string(i), i * 10, 1000, gapped_seq(i)));
   HistoryQuery query;
   query.limit = 4;
   auto first = mailbox.history("t", query, 0);
@@ -98,7 +103,7 @@ TEST(Mailbox, HistoryPagesBothWaysWithBounds) {
 
 TEST(Mailbox, ACursorSurvivesPruningOfWhatItPointsAt) {
   Mailbox mailbox;
-  for (int i = 0; i < 6; ++i) mailbox.add(message("t", std::to_string(i), 0, i < 3 ? 10 : 1000));
+  for (int i = 0; i < 6; ++i) mailbox.add(message("t", std::to_string(i), 0, i < 3 ? 10 : 1000, gapped_seq(i)));
   HistoryQuery query;
   query.limit = 2;
   auto page = mailbox.history("t", query, 0);
@@ -106,9 +111,28 @@ TEST(Mailbox, ACursorSurvivesPruningOfWhatItPointsAt) {
   mailbox.prune(100);
   query.after = page.next;
   EXPECT_EQ(texts(mailbox.history("t", query, 100).messages), (std::vector<std::string>{"3", "4"}));
+  query.after = gapped_seq(2) + 1;  // a seq no message has: the next one on
+  EXPECT_EQ(texts(mailbox.history("t", query, 100).messages), (std::vector<std::string>{"3", "4"}));
   query.descending = true;
   query.after = 1000;  // past the end
   EXPECT_EQ(texts(mailbox.history("t", query, 100).messages), (std::vector<std::string>{"5", "4"}));
+  query.after = gapped_seq(4);
+  EXPECT_EQ(texts(mailbox.history("t", query, 100).messages), (std::vector<std::string>{"3"}));
+}
+
+// A cluster node's acks name a message by topic and seq.
+TEST(Mailbox, LocateFindsAKeptMessageBySeq) {
+  Mailbox mailbox;
+  std::vector<MessageRef> refs;
+  for (int i = 0; i < 4; ++i) refs.push_back(mailbox.add(message("t", std::to_string(i), 0, i == 0 ? 10 : 1000, gapped_seq(i))).ref);
+  auto found = mailbox.locate("t", gapped_seq(2));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->position, refs[2].position);
+  EXPECT_FALSE(mailbox.locate("t", gapped_seq(2) + 1));
+  EXPECT_FALSE(mailbox.locate("other", gapped_seq(2)));
+  mailbox.prune(100);
+  EXPECT_FALSE(mailbox.locate("t", gapped_seq(0)));  // expired and gone
+  EXPECT_TRUE(mailbox.locate("t", gapped_seq(1)));
 }
 
 TEST(Mailbox, TheAddingClientHasAckedAndRefsOutliveTheirMessage) {

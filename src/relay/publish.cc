@@ -104,16 +104,29 @@ void RelayCore::accept(Peer& peer, std::string_view id_json, std::span<Publish> 
     if (publish.ephemeral) {
       ++metrics_.ephemeral_publishes;
       fan_out(publish.message, {}, &peer, true);
+      if (shared_ && !publish.local_only) journal_->broadcast(publish.message, peer.client_id());
       continue;
     }
-    publish.message.seq = next_seq_++;
+    if (shared_ && !publish.local_only) {
+      // Kept when the stream brings it back, on this node as on every other.
+      if (mailbox_.contains(publish.message, publish.key)) continue;
+      messages_to_journal_.emplace_back(std::move(publish.message), peer.client_id()).prompt = publish.prompt;
+      journaled = true;
+      continue;
+    }
+    if (shared_) {
+      if ((local_seq_ & kLocalSeqMask) != kLocalSeqMask) ++local_seq_;  // past 65535 in a row, they share a seq
+      publish.message.seq = local_seq_;
+    } else {
+      publish.message.seq = next_seq_++;
+    }
     // The publisher counts as having acked its own message: it never gets it back.
     const auto [kept, ref] =
         mailbox_.add(std::move(publish.message), publish.key, peer.client, {peer.client, peer.network_account});
     if (!kept) continue;  // the same message again: stored and delivered once
     fan_out(*kept, ref, &peer, false);
     if (publish.prompt) prompt_offline(*kept);
-    if (journal_) {
+    if (journal_ && !shared_) {
       messages_to_journal_.emplace_back(*kept, peer.client_id());
       journaled = true;
     }

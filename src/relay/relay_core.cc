@@ -40,16 +40,33 @@ RelayCore::RelayCore(const Limits& limits, const Clock& clock, Journal* journal,
     : limits_(limits),
       clock_(clock),
       journal_(journal),
+      shared_(journal && journal->shared()),
       push_(push),
       offline_(limits.max_push_subscriptions, limits.max_ttl_seconds * 1000),
       next_delivery_id_(first_delivery_id(clock)) {
   KEYLINK_CHECK(parser_.allocate(limits_.max_frame_bytes) == simdjson::SUCCESS);
+  if (shared_) {
+    journal_->set_feed({
+        .message = [this](JournaledMessage journaled) { receive(std::move(journaled)); },
+        .ack = [this](const StoredAck& ack) { receive_ack(ack); },
+        .ephemeral = [this](const StoredMessage& message, std::string_view publisher) {
+          receive_ephemeral(message, publisher);
+        },
+    });
+  }
 }
 
 RelayCore::~RelayCore() = default;
 
 Result<void> RelayCore::load() {
   if (!journal_) return {};
+  if (shared_) {
+    auto loaded = journal_->load(
+        clock_.unix_millis(), [this](JournaledMessage journaled) { receive(std::move(journaled)); },
+        [this](const StoredAck& ack) { receive_ack(ack); });
+    if (!loaded) return fail(loaded.error());
+    return {};
+  }
   absl::flat_hash_map<std::uint64_t, MessageRef> kept;  // by seq, for the acks
   auto loaded = journal_->load(
       clock_.unix_millis(),
@@ -212,15 +229,45 @@ void RelayCore::on_ack(Peer& peer, std::int64_t delivery_id) {
   const MessageRef ref = found->second;
   peer.awaiting_ack.erase(found);
   ++metrics_.acks;
-  if (mailbox_.ack(peer.client, ref) && journal_) {
-    const StoredMessage& message = *mailbox_.message(ref);
-    acks_to_journal_.push_back({peer.client_id(), message.seq});
-  }
+  if (mailbox_.ack(peer.client, ref)) journal_ack(peer, *mailbox_.message(ref));
   if (!peer.backlog.empty() && peer.awaiting_ack.size() <= limits_.delivery_window / 2) {
     auto topics = std::move(peer.backlog);
     peer.backlog.clear();
     for (const auto& topic : topics) deliver_pending(peer, topic);
   }
+}
+
+void RelayCore::journal_ack(const Peer& peer, const StoredMessage& message) {
+  if (!journal_ || (shared_ && (message.seq & kLocalSeqMask) != 0)) return;  // a cluster's localOnly: not in its stream
+  const std::uint64_t seq = shared_ ? message.seq >> kLocalSeqBits : message.seq;
+  acks_to_journal_.push_back({peer.client_id(), seq, shared_ ? message.topic : std::string()});
+}
+
+void RelayCore::receive(JournaledMessage journaled) {
+  StoredMessage& message = journaled.message;
+  message.seq <<= kLocalSeqBits;
+  local_seq_ = message.seq;
+  std::optional<ClientNumber> publisher;
+  if (!journaled.publisher.empty()) publisher = mailbox_.hold(journaled.publisher);
+  // Its network is not carried, so on a cluster --max-stored-bytes-per-ip does not count it.
+  const auto [kept, ref] = mailbox_.add(std::move(message), publisher, {publisher, std::nullopt});
+  if (kept) {
+    fan_out(*kept, ref, nullptr, false, publisher);
+    if (journaled.prompt) prompt_offline(*kept);
+  }
+  if (publisher) mailbox_.release(*publisher);  // the message holds it now, if it was kept
+}
+
+void RelayCore::receive_ack(const StoredAck& ack) {
+  const auto ref = mailbox_.locate(ack.topic, ack.seq << kLocalSeqBits);
+  if (!ref) return;  // expired, or never kept here
+  const ClientNumber client = mailbox_.hold(ack.client_id);
+  mailbox_.ack(client, *ref);
+  mailbox_.release(client);
+}
+
+void RelayCore::receive_ephemeral(const StoredMessage& message, std::string_view publisher) {
+  fan_out(message, {}, nullptr, true, mailbox_.known_client(publisher));
 }
 
 void RelayCore::refill(RateBucket& bucket, std::int64_t now_ms) const {
@@ -279,7 +326,8 @@ void RelayCore::forget_full_buckets(std::int64_t now_ms) {
   }
 }
 
-void RelayCore::fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral) {
+void RelayCore::fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral,
+                        std::optional<ClientNumber> publisher_client) {
   auto found = subscribers_.find(message.topic);
   if (found == subscribers_.end()) return;
   // The message's fields are the same in every delivery: written (and escaped) once.
@@ -311,7 +359,7 @@ void RelayCore::fan_out(const StoredMessage& message, MessageRef ref, const Peer
   for (auto [subscriber, entry] : subscribers) {
     fetch_far();
     fetch_near();
-    if (subscriber == publisher) continue;
+    if (subscriber == publisher || (publisher_client && subscriber->client == *publisher_client)) continue;
     Peer::Subscription& subscription = *entry;
     if (ephemeral) {
       deliver(*subscriber, subscription.id, fields_, std::nullopt);
@@ -379,7 +427,10 @@ Metrics& RelayCore::metrics() noexcept {
   metrics_.stored_messages = mailbox_.message_count();
   metrics_.stored_bytes = mailbox_.stored_bytes();
   metrics_.known_clients = mailbox_.client_count();
-  if (journal_) metrics_.journal_commits = journal_->commits();
+  if (journal_) {
+    metrics_.journal_commits = journal_->commits();
+    metrics_.cluster = journal_->cluster_status();
+  }
   if (push_) {
     const PushCounts counts = push_->counts();
     metrics_.push_sent = counts.sent;

@@ -97,7 +97,7 @@ Result<std::uint64_t> SqliteJournal::load(std::int64_t now_ms, const std::functi
   acks->bind_int64(1, now_ms);
   for (auto step = acks->step(); step != Statement::Step::kDone; step = acks->step()) {
     if (!step) return fail(step.error());
-    on_ack({.client_id = std::string(acks->column_text(0)), .seq = static_cast<std::uint64_t>(acks->column_int64(1))});
+    on_ack({std::string(acks->column_text(0)), static_cast<std::uint64_t>(acks->column_int64(1))});
   }
   auto last = db_.prepare(
       "SELECT max(coalesce((SELECT max(seq) FROM messages), 0),"
@@ -173,7 +173,7 @@ Result<void> SqliteJournal::write(const std::vector<Append>& group) {
 
 Result<void> SqliteJournal::write_one(const Append& append) {
   // Bound in place: every value outlives the run that reads it, and each run binds all of them anew.
-  for (const auto& [message, publisher] : append.messages) {
+  for (const auto& [message, publisher, prompt] : append.messages) {
     auto& insert = statements_.insert_message;
     const MessageId id = message_id(message.topic, message.message);
     insert.bind_int64(1, static_cast<std::int64_t>(message.seq)).bind_blob_in_place(2, id);

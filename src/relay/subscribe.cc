@@ -137,29 +137,27 @@ void RelayCore::handle_fetch(Peer& peer, Request& request, bool batch) {
   }
   const std::int64_t now = clock_.unix_millis();
   std::string result = "{\"messages\":[";
-  std::vector<StoredAck> acks;
+  std::size_t fetched = 0;
   bool has_more = false;
   for (std::string_view topic : topics) {
-    const std::size_t room = limits_.max_fetch_messages - acks.size();
+    const std::size_t room = limits_.max_fetch_messages - fetched;
     auto pending = mailbox_.pending(peer.client, topic, now, room + 1).messages;
     if (pending.size() > room) {
       has_more = true;
       pending.pop_back();
     }
     for (const auto& [message, ref] : pending) {
-      if (!acks.empty()) result += ',';
+      if (fetched++ != 0) result += ',';
       result += '{';
       append_message_fields(result, *message);
       result += '}';
-      acks.push_back({peer.client_id(), message->seq});
-      mailbox_.ack(peer.client, ref);
+      if (mailbox_.ack(peer.client, ref)) journal_ack(peer, *message);
     }
     if (has_more) break;
   }
   result += "],\"hasMore\":";
   result += has_more ? "true}" : "false}";
-  if (journal_ && !acks.empty()) journal_->append({}, std::move(acks), {});
-  reply(peer, request.id_json, result);
+  reply(peer, request.id_json, result);  // its acks are journaled at the end of the read
 }
 
 void RelayCore::handle_query(Peer& peer, Request& request) {

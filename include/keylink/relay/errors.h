@@ -12,6 +12,7 @@ enum class Errc {
   kBadOption,        // a flag out of range
   kRefused,          // the relay refused a request (a publish): the message says why; do not send it again
   kNotAcknowledged,  // no answer from the relay after the bounded attempts: the message stays queued
+  kCluster,          // the cluster's NATS servers cannot be reached, refused this node, or sent what does not parse
 };
 
 const std::error_category& relay_category() noexcept;

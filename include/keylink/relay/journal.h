@@ -6,11 +6,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "keylink/base/result.h"
+#include "keylink/relay/metrics.h"
 #include "keylink/relay/stored_message.h"
 
 namespace keylink::relay {
@@ -30,6 +33,7 @@ struct JournaledMessage {
       : message(std::move(kept)), publisher(std::move(publisher_id)) {}
   StoredMessage message;
   std::string publisher;  // the publisher's client id; empty when not known (stores from before schema 3)
+  bool prompt = false;    // published with prompt: true (a shared journal carries it to the other nodes)
 };
 
 // Runs a function on the owner's thread (the relay's event loop). Thread-safe.
@@ -63,10 +67,41 @@ class Journal {
 
   // Transactions that wrote appends so far, for /metrics. Any thread may call it.
   virtual std::uint64_t commits() const noexcept = 0;
+
+  // A cluster's journal is shared: every node appends to it and reads back what all of them appended,
+  // in one order, each message with the seq the journal gave it. The relay keeps a message only when
+  // the feed brings it back, as every other node does, so that all nodes keep the same messages in the
+  // same order (and a history cursor means the same on each).
+  struct Feed {
+    std::function<void(JournaledMessage)> message;
+    std::function<void(StoredAck)> ack;
+    // An ephemeral message another node published (never kept), with its publisher's client id.
+    using Ephemeral = std::function<void(StoredMessage, std::string)>;
+    Ephemeral ephemeral;
+  };
+  virtual bool shared() const noexcept { return false; }
+  // REQUIRES: shared(), and called before load(). What the feed brings after load() goes here, through
+  // the Poster.
+  virtual void set_feed(Feed) {}
+  // REQUIRES: shared(). Hands an ephemeral message to the other nodes, for their live subscribers only.
+  virtual void broadcast(const StoredMessage&, std::string_view /*publisher*/) {}
+  // nullopt for a journal of one node. Any thread may call it.
+  virtual std::optional<ClusterStatus> cluster_status() const { return std::nullopt; }
 };
 
 // The embedded store: one SQLite file (WAL). Fails with a store error naming the file when it cannot
 // be opened or is not a keylink relay store.
 Result<std::unique_ptr<Journal>> open_sqlite_journal(const std::string& path, Durability durability, Poster post);
+
+// A cluster node's journal: JetStream on the NATS servers of `servers`.
+struct ClusterOptions {
+  std::string servers;       // nats://[USER:PASSWORD@]HOST:PORT, comma-separated: any of them will do
+  std::string node;          // this node's name: its NATS connection's, in logs and /health
+  int replicas = 3;          // copies JetStream keeps of each message (at most the NATS servers there are)
+  std::int64_t max_age_ms = 0;  // how long JetStream keeps a message: the relay's longest ttl
+};
+// Connects, and creates the stream if no node has. Fails with a cluster error naming what is wrong
+// (no server reachable, credentials refused, a stream of another shape).
+Result<std::unique_ptr<Journal>> open_nats_journal(const ClusterOptions& options, Poster post);
 
 }  // namespace keylink::relay

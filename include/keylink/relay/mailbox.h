@@ -28,14 +28,14 @@ namespace keylink::relay {
 struct HistoryQuery {
   std::int64_t start_ms = INT64_MIN;  // inclusive bounds on published_at_ms
   std::int64_t end_ms = INT64_MAX;
-  std::optional<std::uint64_t> after;  // the cursor: continue past this position of the topic
+  std::optional<std::uint64_t> after;  // the cursor: continue past the message of this seq
   std::size_t limit = 100;
   bool descending = false;
 };
 
 struct HistoryPage {
   std::vector<const StoredMessage*> messages;
-  std::optional<std::uint64_t> next;  // set while more messages remain
+  std::optional<std::uint64_t> next;  // set while more messages remain: the seq of the last one
 };
 
 // Where a kept message is: cheaper to act on than its id, and safe to hold after the message is gone.
@@ -101,6 +101,12 @@ class Mailbox {
     const Key k = key(message);
     return add(std::move(message), k, acked_by, payers);
   }
+  // Whether the same message (topic and message) is kept. REQUIRES: key == key(message).
+  bool contains(const StoredMessage& message, Key key) const {
+    return index_[part_of(key.hash)].contains(Content{key.hash, message.topic, message.message});
+  }
+  // Where the topic's message of this seq is kept, or nullopt. A topic's messages are in seq order.
+  std::optional<MessageRef> locate(std::string_view topic, std::uint64_t seq) const;
   // Records that the client acked the message; a message no longer kept is ignored. Returns whether
   // the ack was new.
   bool ack(ClientNumber client, MessageRef ref);
@@ -119,7 +125,9 @@ class Mailbox {
   // now_ms, oldest first, at most limit.
   PendingPage pending(ClientNumber client, std::string_view topic, std::int64_t now_ms, std::size_t limit,
                       std::uint64_t from = 0) const;
-  // Unexpired messages of a topic in publish order, a page at a time.
+  // Unexpired messages of a topic in publish order, a page at a time. REQUIRES: the topic's messages
+  // were added in seq order (so that a cursor, a seq, means the same wherever the messages were added
+  // in that order: on every node of a cluster).
   HistoryPage history(std::string_view topic, const HistoryQuery& query, std::int64_t now_ms) const;
 
   // Forgets up to `max` messages (and their acks) that expired by now_ms, soonest expiry first, so that
@@ -187,6 +195,7 @@ class Mailbox {
   void remove(MessageRef ref);
   bool ack(ClientNumber client, Entry& entry);
   static bool acked(const Entry& entry, ClientNumber client);
+  static bool seq_before(const Entry& entry, std::uint64_t seq) { return entry.message.seq < seq; }
   // One more hold of a number that is out already.
   void hold(ClientNumber client) { ++clients_by_number_[client].holds; }
 

@@ -32,7 +32,10 @@ namespace keylink::relay {
 
 class RelayCore final : public PeerHandler {
  public:
-  // `journal` may be null (--store memory). Both it and `clock` must outlive the core. With a `push`
+  // `journal` may be null (--store memory). Both it and `clock` must outlive the core. With a shared
+  // journal (a cluster node) a message is kept, delivered and counted when the journal's feed brings it
+  // back, on this node as on the others, and ephemeral publishes go to the other nodes through it too;
+  // localOnly messages never reach it. With a `push`
   // sink (which must outlive it too), a publish with `prompt: true` and a new message hands it one
   // PushNotice per client that was subscribed to the topic when its last connection closed, and has not
   // connected since (OfflineSubscriptions); an ephemeral publish, which no offline client can receive,
@@ -83,8 +86,17 @@ class RelayCore final : public PeerHandler {
                                               std::string_view message_key, std::optional<std::int64_t> tag);
   // Stores, fans out and journals the publishes, then answers `true` once they are durable.
   void accept(Peer& peer, std::string_view id_json, std::span<Publish> publishes);
-  // Delivers to live subscribers; a stored message (at `position`) only to those not behind.
-  void fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral);
+  // Delivers to live subscribers but the publisher (its connection, or every connection of its client
+  // for a message that came from another node); a stored message (at `ref`) only to those not behind.
+  void fan_out(const StoredMessage& message, MessageRef ref, const Peer* publisher, bool ephemeral,
+               std::optional<ClientNumber> publisher_client = std::nullopt);
+  // A cluster node's: what the shared journal's feed brings (load() included), from every node.
+  void receive(JournaledMessage journaled);
+  void receive_ack(const StoredAck& ack);
+  void receive_ephemeral(const StoredMessage& message, std::string_view publisher);
+  // Queues a client's ack of a kept message for the journal (a shared one takes only acks of messages
+  // in its stream).
+  void journal_ack(const Peer& peer, const StoredMessage& message);
   // Sends one irn_subscription of a message's fields (append_message_fields); a stored message (not
   // ephemeral) waits for its ack.
   void deliver(Peer& peer, std::string_view subscription_id, std::string_view fields_json,
@@ -117,6 +129,7 @@ class RelayCore final : public PeerHandler {
   Limits limits_;
   const Clock& clock_;
   Journal* journal_;
+  bool shared_;  // journal_ is a cluster's
   PushSink* push_;
   OfflineSubscriptions offline_;  // kept only with push_
   Mailbox mailbox_;
@@ -129,6 +142,12 @@ class RelayCore final : public PeerHandler {
   std::uint64_t next_handle_ = 1;
   std::int64_t next_delivery_id_;
   std::uint64_t next_seq_ = 1;  // the journal's number for the next message kept
+  // On a cluster node a message's seq is its stream seq shifted left by kLocalSeqBits; a localOnly
+  // message, kept on this node only, takes the last stream message's seq plus a count in the low bits,
+  // so that every topic's messages stay in seq order.
+  static constexpr int kLocalSeqBits = 16;
+  static constexpr std::uint64_t kLocalSeqMask = (std::uint64_t{1} << kLocalSeqBits) - 1;
+  std::uint64_t local_seq_ = 0;
   // The irn_publishes of the read so far: each has its index slots prefetched (Mailbox::prefetch) while
   // the next ones are parsed, and all are accepted together. At most kMaxQueued.
   std::vector<QueuedPublish> queued_;

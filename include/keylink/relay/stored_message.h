@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace keylink::relay {
 
@@ -29,8 +30,12 @@ struct StoredMessage {
 // A client (by its did:key) acknowledged a message (by its seq): it is out of that client's mailbox. It
 // goes when its message does.
 struct StoredAck {
+  StoredAck() = default;
+  StoredAck(std::string client, std::uint64_t message_seq, std::string message_topic = {})
+      : client_id(std::move(client)), seq(message_seq), topic(std::move(message_topic)) {}
   std::string client_id;
   std::uint64_t seq = 0;
+  std::string topic;  // its message's: where a shared journal's reader finds the message by seq
 };
 
 }  // namespace keylink::relay
