@@ -27,6 +27,7 @@ namespace {
 constexpr std::int64_t kConnectTimeoutMs = 5000;
 constexpr std::int64_t kReconnectWaitMs = 250;
 constexpr std::int64_t kPublishWaitMs = 5000;  // for JetStream's acks of one group
+constexpr std::int64_t kConsumerHeartbeatMs = 1000;
 // How long load() waits for the stream to arrive, and a new stream for enough JetStream servers.
 constexpr auto kLoadTimeout = std::chrono::seconds(60);
 constexpr auto kStreamTimeout = std::chrono::seconds(20);
@@ -99,7 +100,7 @@ class NatsJournal final : public Journal {
 
   static void on_journal(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
   static void on_ephemeral(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
-  static void on_publish_error(jsCtx*, jsPubAckErr*, void* self);
+  static void on_publish_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr*, void* self);
   static void on_disconnected(natsConnection*, void* self);
   static void on_reconnected(natsConnection*, void* self);
   void arrive(Arrival arrival);
@@ -136,7 +137,9 @@ class NatsJournal final : public Journal {
   std::vector<Append> queue_;
   bool busy_ = false, stopping_ = false;
   std::thread writer_;
-  std::atomic<std::uint64_t> group_failures_{0};  // publishes of the group in flight that JetStream refused
+  // Of the group in flight: the publishes JetStream refused, and the last seq it gave one.
+  std::atomic<std::uint64_t> group_failures_{0};
+  std::atomic<std::uint64_t> group_last_seq_{0};
 
   std::atomic<std::uint64_t> commits_{0};
   mutable std::mutex status_mutex_;
@@ -202,8 +205,8 @@ Result<void> NatsJournal::connect() {
   jsOptions js_options;
   jsOptions_Init(&js_options);
   js_options.Wait = kPublishWaitMs;
-  js_options.PublishAsync.ErrHandler = &NatsJournal::on_publish_error;
-  js_options.PublishAsync.ErrHandlerClosure = this;
+  js_options.PublishAsync.AckHandler = &NatsJournal::on_publish_ack;
+  js_options.PublishAsync.AckHandlerClosure = this;
   status = natsConnection_JetStream(&js_, connection_, &js_options);
   if (status != NATS_OK) return fail(cluster_error("JetStream at " + shown + ": " + status_text(status)));
   std::lock_guard lock(status_mutex_);
@@ -246,6 +249,9 @@ Result<void> NatsJournal::subscribe() {
   jsSubOptions_Init(&sub_options);
   sub_options.Stream = cluster::kStream;
   sub_options.Ordered = true;  // every message once, in the stream's order, from the first kept
+  // nats.c makes the consumer anew once heartbeats stop (its server went, or all did and came back):
+  // the sooner it notices, the sooner this node's clients get what other nodes publish again.
+  sub_options.Config.Heartbeat = kConsumerHeartbeatMs * 1'000'000;  // nanoseconds
   jsErrCode code = static_cast<jsErrCode>(0);
   natsStatus status = js_Subscribe(&journal_sub_, js_, cluster::kJournal, &NatsJournal::on_journal, this, nullptr,
                                    &sub_options, &code);
@@ -322,7 +328,7 @@ void NatsJournal::arrive(Arrival arrival) {
     post = loaded_ && !std::exchange(drain_posted_, true);
   }
   if (post) post_([this] { drain(); });
-  arrived_.notify_one();
+  arrived_.notify_all();  // load(), or the writer waiting for its group to come back
 }
 
 void NatsJournal::drain() {
@@ -419,6 +425,7 @@ Result<void> NatsJournal::publish(std::vector<Append>& group) {
   }
   const auto start = std::chrono::steady_clock::now();
   group_failures_ = 0;
+  group_last_seq_ = 0;
   std::uint64_t messages = 0, acks = 0;
   natsStatus status = NATS_OK;
   for (const Append& append : group) {
@@ -446,18 +453,27 @@ Result<void> NatsJournal::publish(std::vector<Append>& group) {
   wait.MaxWait = kPublishWaitMs;
   const natsStatus completed = js_PublishAsyncComplete(js_, &wait);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::lock_guard lock(status_mutex_);
   if (status != NATS_OK || completed != NATS_OK || group_failures_ != 0) {
-    status_.publish_failures += messages + acks;
     if (completed == NATS_TIMEOUT) {
       // Those still waiting would be answered after the publisher was told they failed: forget them.
       natsMsgList pending;
       if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) natsMsgList_Destroy(&pending);
     }
+    std::lock_guard lock(status_mutex_);
+    status_.publish_failures += messages + acks;
     const natsStatus shown = status != NATS_OK ? status : completed;
     return fail(cluster_error("JetStream did not keep the message (" +
                               (shown != NATS_OK ? status_text(shown) : std::string("refused")) + ")"));
   }
+  // Kept. The publisher is answered once this node has it too (the drain posted before the answer), as
+  // on a node alone: a query right after the answer finds it. If the stream is slow to bring it, the
+  // answer goes anyway: the message is kept, and comes.
+  {
+    std::unique_lock lock(inbox_mutex_);
+    arrived_.wait_for(lock, std::chrono::milliseconds(kPublishWaitMs),
+                      [this] { return last_arrived_seq_ >= group_last_seq_; });
+  }
+  std::lock_guard lock(status_mutex_);
   status_.published_messages += messages;
   status_.published_acks += acks;
   for (std::size_t i = 0; i < ClusterStatus::kLatencyBounds.size(); ++i) {
@@ -469,8 +485,17 @@ Result<void> NatsJournal::publish(std::vector<Append>& group) {
   return {};
 }
 
-void NatsJournal::on_publish_error(jsCtx*, jsPubAckErr*, void* self) {
-  ++static_cast<NatsJournal*>(self)->group_failures_;
+void NatsJournal::on_publish_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr*, void* self) {
+  auto& journal = *static_cast<NatsJournal*>(self);
+  if (ack) {
+    // A duplicate's seq is the first copy's, which the stream has.
+    std::uint64_t last = journal.group_last_seq_.load();
+    while (ack->Sequence > last && !journal.group_last_seq_.compare_exchange_weak(last, ack->Sequence)) {
+    }
+  } else {
+    ++journal.group_failures_;
+  }
+  natsMsg_Destroy(msg);
 }
 
 void NatsJournal::on_disconnected(natsConnection*, void* self) {

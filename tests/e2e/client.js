@@ -236,4 +236,47 @@ function randomTopic() {
   return crypto.randomBytes(32).toString('hex');
 }
 
-module.exports = { Relay, Client, Bystander, within, until, keyPair, token, randomTopic, rawSocket, REQUEST_MS };
+// Publishes m-0, m-1, … keeping `window` in flight, until `stop(next)` or the connection ends or `max`
+// went. The first `fastFirst` as fast as they go, then paced (5 ms between publishes per window slot), so
+// that a test that kills something is still publishing when it does. Returns the numbers of the publishes
+// answered `true`, and how many were refused or still unanswered when it ended.
+function publisher(client, topic, { until: stop, fastFirst, max, window = 8, waitMs = 60000 }) {
+  const confirmed = new Set();
+  let next = 0;
+  let unanswered = 0;
+  let failures = 0;
+  const done = new Promise((resolve) => {
+    let inFlight = 0;
+    let ended = false;
+    const stopped = () => client.ws.readyState !== 1 || stop(next) || next >= max;
+    const finish = () => {
+      if (ended || inFlight > 0 || !stopped()) return;
+      ended = true;
+      resolve();
+    };
+    const pump = () => {
+      while (!ended && inFlight < window && !stopped()) {
+        const n = next++;
+        inFlight++;
+        client.call('irn_publish', { topic, message: `m-${n}`, ttl: 3600, tag: 0 }, waitMs).then(
+          (answer) => {
+            if (answer.result === true) confirmed.add(n);
+            else failures++;
+          },
+          () => { unanswered++; },
+        ).finally(() => {
+          inFlight--;
+          if (n < fastFirst) pump();
+          else setTimeout(pump, 5);  // paced once the subscriber pauses: still publishing at the kill
+        });
+      }
+      finish();
+    };
+    pump();
+  });
+  return { confirmed, done, get inFlight() { return next - confirmed.size - unanswered - failures; },
+    get published() { return next; }, get unanswered() { return unanswered; },
+    get failures() { return failures; } };
+}
+
+module.exports = { Relay, Client, Bystander, within, until, keyPair, token, randomTopic, rawSocket, publisher, REQUEST_MS };

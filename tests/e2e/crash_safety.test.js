@@ -7,53 +7,11 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { Relay, Client, within, until, keyPair, randomTopic } = require('./client');
+const { Relay, Client, within, until, keyPair, randomTopic, publisher } = require('./client');
 
 const FIRST_HALF = 2500;   // published (and delivered, and acknowledged) before the subscriber pauses
 const MAX_TOTAL = 40000;   // a bound on the publisher, which runs until the kill
-const WINDOW = 8;          // publishes in flight at once
 const WAIT_MS = 60000;     // bound on each wait; the machine may be busy
-
-// Publishes m-0, m-1, … keeping WINDOW in flight, until `stop()` or the connection ends. Returns the
-// numbers of the publishes answered `true`, and how many were still unanswered when it ended.
-function publisher(client, topic, { until: stop }) {
-  const confirmed = new Set();
-  let next = 0;
-  let unanswered = 0;
-  let failures = 0;
-  const done = new Promise((resolve) => {
-    let inFlight = 0;
-    let ended = false;
-    const stopped = () => client.ws.readyState !== 1 || stop(next) || next >= MAX_TOTAL;
-    const finish = () => {
-      if (ended || inFlight > 0 || !stopped()) return;
-      ended = true;
-      resolve();
-    };
-    const pump = () => {
-      while (!ended && inFlight < WINDOW && !stopped()) {
-        const n = next++;
-        inFlight++;
-        client.call('irn_publish', { topic, message: `m-${n}`, ttl: 3600, tag: 0 }, WAIT_MS).then(
-          (answer) => {
-            if (answer.result === true) confirmed.add(n);
-            else failures++;
-          },
-          () => { unanswered++; },
-        ).finally(() => {
-          inFlight--;
-          if (n < FIRST_HALF) pump();
-          else setTimeout(pump, 5);  // paced once the subscriber pauses: still publishing at the kill
-        });
-      }
-      finish();
-    };
-    pump();
-  });
-  return { confirmed, done, get inFlight() { return next - confirmed.size - unanswered - failures; },
-    get published() { return next; }, get unanswered() { return unanswered; },
-    get failures() { return failures; } };
-}
 
 async function crashAndRecover(t, durability) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keylink-e2e-crash-'));
@@ -79,7 +37,7 @@ async function crashAndRecover(t, durability) {
   let killed = false;
   // The first half as fast as it goes; then paced (5 ms between publishes per window slot) so the
   // publisher is still publishing when the relay dies, whatever the speed of the store.
-  const pub = publisher(pubClient, topic, { until: () => killed });
+  const pub = publisher(pubClient, topic, { until: () => killed, fastFirst: FIRST_HALF, max: MAX_TOTAL, waitMs: WAIT_MS });
   await until(() => ackedBeforeKill.size >= FIRST_HALF, WAIT_MS, `${FIRST_HALF} deliveries acknowledged`);
   const acked = ackedBeforeKill.size;
 

@@ -152,13 +152,15 @@ class NatsCluster {
     }
   }
 
-  // Starts server i again on the same ports, config and store. Resolves once the whole cluster is
-  // ready again, the restarted server included.
-  async restart(i, timeoutMs = 30000) {
-    const server = this.servers[i];
-    if (running(server)) throw new Error(`${server.name} is still running`);
-    fs.appendFileSync(server.logFile, `--- restarted by the test at ${new Date().toISOString()} ---\n`);
-    this.launch(i);
+  // Starts servers `which` (an index or a list) again on the same ports, config and store. Resolves once
+  // the whole cluster is ready again, the restarted servers included.
+  async restart(which, timeoutMs = 30000) {
+    for (const i of [which].flat()) {
+      const server = this.servers[i];
+      if (running(server)) throw new Error(`${server.name} is still running`);
+      fs.appendFileSync(server.logFile, `--- restarted by the test at ${new Date().toISOString()} ---\n`);
+      this.launch(i);
+    }
     await this.waitReady(timeoutMs);
   }
 
