@@ -72,6 +72,7 @@ std::string encode_message(const JournaledMessage& journaled) {
   put_u64(out, static_cast<std::uint64_t>(message.published_at_ms));
   put_u64(out, static_cast<std::uint64_t>(message.expires_at_ms));
   put_text(out, journaled.publisher);
+  put_text(out, journaled.network);
   out += static_cast<char>(journaled.prompt ? kPrompt : 0);
   return out;
 }
@@ -87,6 +88,7 @@ Result<JournaledMessage> decode_message(std::string_view bytes) {
   message.published_at_ms = static_cast<std::int64_t>(in.u64());
   message.expires_at_ms = static_cast<std::int64_t>(in.u64());
   journaled.publisher = in.text();
+  journaled.network = in.text();
   const std::uint8_t flags = in.u8();
   if (!in.done() || (flags & ~kPrompt) != 0) return fail(malformed("message"));
   journaled.prompt = (flags & kPrompt) != 0;

@@ -21,7 +21,7 @@ inline constexpr const char* kMessages = "keylink.j.m";
 inline constexpr const char* kAcks = "keylink.j.a";
 inline constexpr const char* kEphemeral = "keylink.e";
 
-// The message's fields, its publisher and prompt flag (its seq is the stream's, not sent).
+// The message's fields, its publisher, its network and prompt flag (its seq is the stream's, not sent).
 std::string encode_message(const JournaledMessage& journaled);
 Result<JournaledMessage> decode_message(std::string_view bytes);
 // The ack's client, topic and seq (the stream seq of the message it names).

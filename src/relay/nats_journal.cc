@@ -28,6 +28,9 @@ constexpr std::int64_t kConnectTimeoutMs = 5000;
 constexpr std::int64_t kReconnectWaitMs = 250;
 constexpr std::int64_t kPublishWaitMs = 5000;  // for JetStream's acks of one group
 constexpr std::int64_t kConsumerHeartbeatMs = 1000;
+// Publishes waiting for JetStream's ack at once: a group larger than nats.c's default (4,000) would
+// stall; this bounds the memory they hold instead.
+constexpr std::int64_t kMaxPendingPublishes = 65536;
 // How long load() waits for the stream to arrive, and a new stream for enough JetStream servers.
 constexpr auto kLoadTimeout = std::chrono::seconds(60);
 constexpr auto kStreamTimeout = std::chrono::seconds(20);
@@ -103,7 +106,8 @@ class NatsJournal final : public Journal {
   static void on_publish_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr*, void* self);
   static void on_disconnected(natsConnection*, void* self);
   static void on_reconnected(natsConnection*, void* self);
-  void arrive(Arrival arrival);
+  // `caught_up`: nothing followed it in the stream when it was sent.
+  void arrive(Arrival arrival, bool caught_up = false);
   // On the event loop: hands what arrived to the feed, in order.
   void drain();
   void deliver(const Arrival& arrival, std::int64_t now_ms, const std::function<void(JournaledMessage)>& on_message,
@@ -128,6 +132,7 @@ class NatsJournal final : public Journal {
   std::condition_variable arrived_;
   std::vector<Arrival> inbox_;
   std::uint64_t last_arrived_seq_ = 0;
+  bool caught_up_ = false;  // an arrival was the stream's last (what load() waits for)
   bool loaded_ = false;         // load() is over: arrivals go to the feed
   bool drain_posted_ = false;  // a drain() is on its way to the loop
 
@@ -205,6 +210,8 @@ Result<void> NatsJournal::connect() {
   jsOptions js_options;
   jsOptions_Init(&js_options);
   js_options.Wait = kPublishWaitMs;
+  js_options.PublishAsync.MaxPending = kMaxPendingPublishes;
+  js_options.PublishAsync.StallWait = kPublishWaitMs;
   js_options.PublishAsync.AckHandler = &NatsJournal::on_publish_ack;
   js_options.PublishAsync.AckHandlerClosure = this;
   status = natsConnection_JetStream(&js_, connection_, &js_options);
@@ -287,7 +294,7 @@ Result<std::uint64_t> NatsJournal::load(std::int64_t now_ms, const std::function
   std::vector<Arrival> loaded;
   {
     std::unique_lock lock(inbox_mutex_);
-    if (!arrived_.wait_for(lock, kLoadTimeout, [&] { return last_arrived_seq_ >= last; })) {
+    if (!arrived_.wait_for(lock, kLoadTimeout, [&] { return caught_up_ || last_arrived_seq_ >= last; })) {
       return fail(cluster_error("JetStream stream " + std::string(cluster::kStream) + " did not arrive whole within " +
                                 std::to_string(kLoadTimeout.count()) + " s (" + std::to_string(last_arrived_seq_) +
                                 " of " + std::to_string(last) + ")"));
@@ -305,7 +312,8 @@ void NatsJournal::on_journal(natsConnection*, natsSubscription*, natsMsg* msg, v
   if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
     const std::string_view subject = natsMsg_GetSubject(msg);
     journal.arrive({subject == cluster::kAcks ? Kind::kAck : Kind::kMessage, meta->Sequence.Stream,
-                    std::string(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)))});
+                    std::string(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)))},
+                   meta->NumPending == 0);
     jsMsgMetaData_Destroy(meta);
   }
   natsMsg_Destroy(msg);
@@ -317,11 +325,12 @@ void NatsJournal::on_ephemeral(natsConnection*, natsSubscription*, natsMsg* msg,
   natsMsg_Destroy(msg);
 }
 
-void NatsJournal::arrive(Arrival arrival) {
+void NatsJournal::arrive(Arrival arrival, bool caught_up) {
   bool post = false;
   {
     std::lock_guard lock(inbox_mutex_);
     if (arrival.seq != 0) last_arrived_seq_ = arrival.seq;
+    caught_up_ = caught_up_ || caught_up;
     // Before load() is over only the stream counts; an ephemeral message has no one to reach yet.
     if (!loaded_ && arrival.kind == Kind::kEphemeral) return;
     inbox_.push_back(std::move(arrival));

@@ -110,7 +110,9 @@ void RelayCore::accept(Peer& peer, std::string_view id_json, std::span<Publish> 
     if (shared_ && !publish.local_only) {
       // Kept when the stream brings it back, on this node as on every other.
       if (mailbox_.contains(publish.message, publish.key)) continue;
-      messages_to_journal_.emplace_back(std::move(publish.message), peer.client_id()).prompt = publish.prompt;
+      JournaledMessage& entry = messages_to_journal_.emplace_back(std::move(publish.message), peer.client_id());
+      entry.prompt = publish.prompt;
+      entry.network = peer.network;
       journaled = true;
       continue;
     }

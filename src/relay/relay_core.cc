@@ -247,15 +247,19 @@ void RelayCore::receive(JournaledMessage journaled) {
   StoredMessage& message = journaled.message;
   message.seq <<= kLocalSeqBits;
   local_seq_ = message.seq;
-  std::optional<ClientNumber> publisher;
+  // Its publisher and network pay for it on every node, as on the node it was published on.
+  std::optional<ClientNumber> publisher, network;
   if (!journaled.publisher.empty()) publisher = mailbox_.hold(journaled.publisher);
-  // Its network is not carried, so on a cluster --max-stored-bytes-per-ip does not count it.
-  const auto [kept, ref] = mailbox_.add(std::move(message), publisher, {publisher, std::nullopt});
+  if (!journaled.network.empty()) network = mailbox_.hold(Mailbox::network_account(journaled.network));
+  const auto [kept, ref] = mailbox_.add(std::move(message), publisher, {publisher, network});
   if (kept) {
     fan_out(*kept, ref, nullptr, false, publisher);
     if (journaled.prompt) prompt_offline(*kept);
   }
-  if (publisher) mailbox_.release(*publisher);  // the message holds it now, if it was kept
+  // The message holds them now, if it was kept.
+  for (auto number : {publisher, network}) {
+    if (number) mailbox_.release(*number);
+  }
 }
 
 void RelayCore::receive_ack(const StoredAck& ack) {

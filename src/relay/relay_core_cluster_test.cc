@@ -219,6 +219,24 @@ TEST_F(RelayCoreClusterTest, LocalOnlyMessagesStayOnTheirNodeAndKeepTheTopicInOr
   EXPECT_EQ(stream.entries.size(), 4u);  // the acks of "before" and "after"
 }
 
+TEST_F(RelayCoreClusterTest, APublisherNetworkPaysOnEveryNode) {
+  limits.max_stored_bytes_per_ip = 2 * Mailbox::cost(kTopic.size(), 3);
+  Node& a = add_node();
+  Node& b = add_node();
+  FakePeer& first = a.connect("did:key:first");
+  first.network = "203.0.113.7";
+  publish(a, first, "one");
+  publish(a, first, "two");
+  settle();
+  // Another client id from the same network on the other node: over the quota there too.
+  auto second = std::make_unique<FakePeer>("did:key:second");
+  second->network = "203.0.113.7";
+  b.core.attach(*second);
+  publish(b, *second, "333");
+  EXPECT_EQ(answer(*second)["error"]["code"], -32000) << "the network's quota is spent";
+  b.core.detach(*second);
+}
+
 TEST_F(RelayCoreClusterTest, EphemeralMessagesReachLiveSubscribersOnEveryNodeButLocalOnlyOnesDoNot) {
   Node& a = add_node();
   Node& b = add_node();

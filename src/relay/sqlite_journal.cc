@@ -173,14 +173,15 @@ Result<void> SqliteJournal::write(const std::vector<Append>& group) {
 
 Result<void> SqliteJournal::write_one(const Append& append) {
   // Bound in place: every value outlives the run that reads it, and each run binds all of them anew.
-  for (const auto& [message, publisher, prompt] : append.messages) {
+  for (const JournaledMessage& journaled : append.messages) {
+    const StoredMessage& message = journaled.message;
     auto& insert = statements_.insert_message;
     const MessageId id = message_id(message.topic, message.message);
     insert.bind_int64(1, static_cast<std::int64_t>(message.seq)).bind_blob_in_place(2, id);
     insert.bind_text_in_place(3, message.topic).bind_blob_in_place(4, as_bytes(message.message));
     insert.bind_int64(5, message.tag);
     insert.bind_int64(6, message.published_at_ms).bind_int64(7, message.expires_at_ms);
-    insert.bind_text_in_place(8, publisher);
+    insert.bind_text_in_place(8, journaled.publisher);
     if (auto ran = insert.run(); !ran) return ran;
   }
   for (const StoredAck& ack : append.acks) {

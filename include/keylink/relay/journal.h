@@ -33,7 +33,10 @@ struct JournaledMessage {
       : message(std::move(kept)), publisher(std::move(publisher_id)) {}
   StoredMessage message;
   std::string publisher;  // the publisher's client id; empty when not known (stores from before schema 3)
-  bool prompt = false;    // published with prompt: true (a shared journal carries it to the other nodes)
+  // Carried by a shared journal only: published with prompt: true (each node prompts its offline
+  // subscribers), and the network it came from (each node charges it for --max-stored-bytes-per-ip).
+  bool prompt = false;
+  std::string network;
 };
 
 // Runs a function on the owner's thread (the relay's event loop). Thread-safe.
