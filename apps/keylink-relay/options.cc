@@ -34,7 +34,8 @@ void add_relay_options(CLI::App& app, RelayOptions& options) {
       ->capture_default_str()
       ->check(CLI::Range(1, 5));
   app.add_option("--durability", options.durability,
-                 "When a publish is answered: power (fsynced), process (survives kill -9) or none")
+                 "When a publish is answered: power (fsynced), process (survives kill -9) or none; with --cluster, "
+                 "once a majority of JetStream's replicas hold it")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Durability>{
           {"power", Durability::kPower}, {"process", Durability::kProcess}, {"none", Durability::kNone}}))
       ->default_str("power");
