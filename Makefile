@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build test demo bench bench-relay bench-session bench-chat bench-xmtp bench-link bench-keystore fuzz format clean
+.PHONY: all deps configure build test demo bench bench-relay bench-cluster bench-session bench-chat bench-xmtp bench-link bench-keystore fuzz format clean
 
 all: build
 
@@ -38,6 +38,12 @@ bench-relay: BUILD = build-release
 bench-relay: BUILD_TYPE = Release
 bench-relay: build
 	@bench/run-relay-bench $(BUILD)
+
+# keylink-relay --cluster (JetStream on nats-servers) beside a node alone with SQLite (docs/benchmarks.md).
+bench-cluster: BUILD = build-release
+bench-cluster: BUILD_TYPE = Release
+bench-cluster: build
+	@bench/run-cluster-bench $(BUILD)
 
 # The session request round trip: keylink's dApp and wallet beside two JS SignClients (docs/benchmarks.md).
 bench-session: BUILD = build-release

@@ -7,6 +7,7 @@
 //   relay_bench ... --rate 500000                                       open loop: latency at that load
 //   relay_bench ... --fanout 1000                                       1 publisher, 1000 subscribers
 //   relay_bench ... --idle 10000 --source-ips 127.0.0.2-127.0.0.11      memory per idle connection
+//   relay_bench ... --sub-url ws://127.0.0.1:8788 --server-pid PID2     subscribers on another relay node
 //
 // Loopback only: it refuses any server or source address outside 127.0.0.0/8. Every run is bounded by
 // --seconds or --messages (and --timeout) and stops by itself.
@@ -22,6 +23,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <numeric>
 
 #include "keylink/base/encoding.h"
 #include "keylink/base/rng.h"
@@ -39,6 +41,7 @@ using Seconds = std::chrono::duration<double>;
 struct Options {
   std::string target_name;
   std::string url;
+  std::string sub_url;  // where subscribers connect; --url when empty
   std::string aud;
   std::size_t publishers = 1;
   std::size_t subscribers = 1;
@@ -50,7 +53,7 @@ struct Options {
   std::size_t fanout = 0;
   std::size_t idle = 0;
   std::string source_ips;
-  pid_t server_pid = 0;
+  std::vector<pid_t> server_pids;  // CPU of each and their sum; memory of the first
   std::size_t message_size = 256;
   double tick_us = 20;
   double timeout = 120;
@@ -67,6 +70,12 @@ struct Endpoint {
 
 Clock::time_point from_now(double seconds) {
   return Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(seconds));
+}
+
+std::string format_cores(double cores) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", cores);
+  return text;
 }
 
 [[noreturn]] void die(const std::string& why) {
@@ -134,9 +143,14 @@ class Bench {
   explicit Bench(const Options& options)
       : options_(options),
         endpoint_(parse_url(options.url)),
+        sub_endpoint_(parse_url(options.sub_url.empty() ? options.url : options.sub_url)),
         sources_(parse_sources(options.source_ips)),
         run_(parse_target(options.target_name), options.message_size) {
-    if (options_.server_pid > 0) server_pid_ = options_.server_pid;
+    for (const pid_t pid : options_.server_pids) {
+      if (pid <= 0) continue;  // as if not given
+      server_pids_.push_back(pid);
+      server_names_.push_back(process_name(pid));
+    }
     run_.in_flight = options_.in_flight;
     run_.tick = std::chrono::nanoseconds(static_cast<std::int64_t>(options_.tick_us * 1000));
     if (options_.messages > 0) run_.messages_left = options_.messages;
@@ -154,14 +168,17 @@ class Bench {
     return to_hex(data);
   }
 
-  // The URL path and query of one connection: the relay-auth JWT (one key per connection), and for the
-  // forwarder the role and group.
+  // Publishers connect to --url, subscribers to --sub-url when given.
+  const Endpoint& endpoint_of(bool publisher) const { return publisher ? endpoint_ : sub_endpoint_; }
+
+  // The URL path and query of one connection: the relay-auth JWT (one key per connection, its audience
+  // the server that connection goes to), and for the forwarder the role and group.
   std::string target_of(bool publisher, const std::string& group) {
     if (run_.target == Target::kNats) return "/";
     const auto key = crypto::Ed25519KeyPair::generate(rng_);
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     const auto iat = std::chrono::duration_cast<std::chrono::seconds>(now).count();
-    const std::string aud = options_.aud.empty() ? endpoint_.origin : options_.aud;
+    const std::string aud = options_.aud.empty() ? endpoint_of(publisher).origin : options_.aud;
     const std::string jwt = crypto::sign_relay_auth_jwt(key, random_hex(32), aud, iat, 86400);
     if (run_.target != Target::kForward) return "/?auth=" + jwt;
     return std::string("/?role=") + (publisher ? "pub" : "sub") + "&group=" + group + "&auth=" + jwt;
@@ -205,7 +222,8 @@ class Bench {
             const Plan& plan = plans_[opened];
             std::optional<asio::ip::address> source;
             if (!sources_.empty()) source = sources_[opened % sources_.size()];
-            plan.client->open(endpoint_.address, source, endpoint_.host, target_of(plan.publisher, plan.group));
+            const Endpoint& server = endpoint_of(plan.publisher);
+            plan.client->open(server.address, source, server.host, target_of(plan.publisher, plan.group));
             ++opened;
           }
           return run_.ready == plans_.size();
@@ -234,7 +252,7 @@ class Bench {
     std::uint64_t frames_in = 0, frames_out = 0;  // WebSocket frames, all clients
   };
   Snapshot snapshot() const {
-    Snapshot s{sample_cpu(server_pid_), run_.published, run_.results, run_.deliveries};
+    Snapshot s{sample_cpu(server_pids_), run_.published, run_.results, run_.deliveries};
     for (const auto& client : clients_) s.frames_in += client->frames_in(), s.frames_out += client->frames_out();
     return s;
   }
@@ -291,9 +309,17 @@ class Bench {
     const double published = static_cast<double>(end.published - begin.published) / seconds;
     const double messages = fanout > 0 ? deliveries / fanout : results;
     const double own_cores = (end.cpu.own_cpu - begin.cpu.own_cpu) / seconds;
+    // Per server process, and their sum once every one of them was read at both ends.
+    std::vector<std::optional<double>> cores_each(server_pids_.size());
+    for (std::size_t i = 0; i < server_pids_.size(); ++i) {
+      const std::optional<double> first = begin.cpu.server_cpu[i], last = end.cpu.server_cpu[i];
+      if (first && last) cores_each[i] = (*last - *first) / seconds;
+    }
     std::optional<double> server_cores;
-    if (begin.cpu.server_cpu && end.cpu.server_cpu) {
-      server_cores = (*end.cpu.server_cpu - *begin.cpu.server_cpu) / seconds;
+    if (!cores_each.empty() &&
+        std::all_of(cores_each.begin(), cores_each.end(), [](const auto& c) { return c.has_value(); })) {
+      server_cores = std::accumulate(cores_each.begin(), cores_each.end(), 0.0,
+                                     [](double sum, const std::optional<double>& c) { return sum + *c; });
     }
     const auto us = [&](double q) { return static_cast<double>(run_.latency.quantile(q)) / 1000.0; };
     const std::string mode = options_.rate > 0 ? "open-loop" : "closed-loop";
@@ -328,6 +354,14 @@ class Bench {
     else
       out["in_flight"] = options_.in_flight;
     if (server_cores) out["server_cores"] = *server_cores;
+    if (server_pids_.size() > 1) {
+      out["server_processes"] = nlohmann::json::array();
+      for (std::size_t i = 0; i < server_pids_.size(); ++i) {
+        nlohmann::json process = {{"pid", server_pids_[i]}, {"name", server_names_[i]}, {"cores", nullptr}};
+        if (cores_each[i]) process["cores"] = *cores_each[i];
+        out["server_processes"].push_back(process);
+      }
+    }
     if (run_.errors) out["first_error"] = run_.first_error;
     if (failed) out["first_failure"] = first_failure;
     if (options_.json) {
@@ -336,32 +370,49 @@ class Bench {
     }
     const std::string load = options_.rate > 0 ? "offered " + std::to_string(std::llround(options_.rate)) + "/s"
                                                : "in flight " + std::to_string(options_.in_flight);
-    char server[32] = "?";
-    if (server_cores) std::snprintf(server, sizeof server, "%.2f", *server_cores);
+    std::string server = "?";
+    if (server_cores) server = format_cores(*server_cores);
+    if (server_pids_.size() > 1) {
+      // "1.40 (keylink-relay 0.95 + nats-server 0.45)"
+      server += " (";
+      for (std::size_t i = 0; i < server_pids_.size(); ++i) {
+        server += (i ? " + " : "") + server_names_[i] + " " + (cores_each[i] ? format_cores(*cores_each[i]) : "?");
+      }
+      server += ")";
+    }
     std::printf(
         "%s %s %zu->%zu %s | %.0f msg/s (published %.0f/s, results %.0f/s, deliveries %.0f/s) | "
         "delivery p50 %.0f us, p99 %.0f us, p99.9 %.0f us; result p50 %.0f us, p99 %.0f us | server %s cores, "
         "generator %.2f cores | %.1f s",
         options_.target_name.c_str(), mode.c_str(), publishers, subscribers, load.c_str(), messages, published, results,
         deliveries, us(0.5), us(0.99), us(0.999), static_cast<double>(run_.result_latency.quantile(0.5)) / 1000.0,
-        static_cast<double>(run_.result_latency.quantile(0.99)) / 1000.0, server, own_cores, seconds);
+        static_cast<double>(run_.result_latency.quantile(0.99)) / 1000.0, server.c_str(), own_cores, seconds);
     std::printf(" | lost %llu, errors %llu, failed connections %zu\n", static_cast<unsigned long long>(lost),
                 static_cast<unsigned long long>(run_.errors), failed);
     if (run_.errors) std::printf("  first error: %s\n", run_.first_error.c_str());
     if (failed) std::printf("  first failure: %s\n", first_failure.c_str());
   }
 
-  // N subscribed clients that then do nothing: what each costs the server in resident memory.
+  std::vector<std::optional<std::uint64_t>> rss_each() const {
+    std::vector<std::optional<std::uint64_t>> rss;
+    for (const pid_t pid : server_pids_) rss.push_back(process_rss_bytes(pid));
+    return rss;
+  }
+
+  // N subscribed clients that then do nothing: what each costs the server (the first --server-pid; the
+  // subscribers connect to --sub-url when given) in resident memory.
   int run_idle() {
-    if (!server_pid_) die("--idle needs --server-pid to read the server's memory");
+    if (server_pids_.empty()) die("--idle needs --server-pid to read the server's memory");
     build(0, options_.idle);
-    const auto before = process_rss_bytes(*server_pid_);
+    const auto rss_before = rss_each();
+    const auto& before = rss_before.front();
     const auto started = Clock::now();
     if (!connect_all()) return 1;
     const double setup = Seconds(Clock::now() - started).count();
     // Hold them, so that what the server allocates late (timers, buffers) is counted too.
     run_until([] { return false; }, from_now(options_.seconds));
-    const auto after = process_rss_bytes(*server_pid_);
+    const auto rss_after = rss_each();
+    const auto& after = rss_after.front();
     std::size_t open = 0;
     for (auto& client : clients_) open += client->is_open();
     const std::size_t failed = run_.failed;
@@ -384,6 +435,15 @@ class Bench {
         {"failed_connections", failed},
     };
     if (failed) out["first_failure"] = first_failure;
+    if (server_pids_.size() > 1) {
+      out["server_processes"] = nlohmann::json::array();
+      for (std::size_t i = 0; i < server_pids_.size(); ++i) {
+        nlohmann::json process = {{"pid", server_pids_[i]}, {"name", server_names_[i]}};
+        process["rss_before_bytes"] = rss_before[i] ? nlohmann::json(*rss_before[i]) : nlohmann::json(nullptr);
+        process["rss_after_bytes"] = rss_after[i] ? nlohmann::json(*rss_after[i]) : nlohmann::json(nullptr);
+        out["server_processes"].push_back(process);
+      }
+    }
     if (options_.json) {
       std::cout << out.dump() << std::endl;
     } else {
@@ -406,8 +466,10 @@ class Bench {
 
   const Options& options_;
   Endpoint endpoint_;
+  Endpoint sub_endpoint_;
   std::vector<asio::ip::address> sources_;
-  std::optional<pid_t> server_pid_;
+  std::vector<pid_t> server_pids_;
+  std::vector<std::string> server_names_;  // their command names, read at the start
   SystemRng rng_;
   asio::io_context io_{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{io_.get_executor()};
@@ -428,7 +490,9 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"keylink", "forward", "nats", "node"}));
   app.add_option("--url", o.url, "ws://HOST:PORT of the server (loopback only)")->required();
-  app.add_option("--aud", o.aud, "the JWT audience (default ws://HOST:PORT of --url)");
+  app.add_option("--sub-url", o.sub_url,
+                 "ws://HOST:PORT subscribers connect to (default --url): publisher and subscribers on two relay nodes");
+  app.add_option("--aud", o.aud, "the JWT audience (default ws://HOST:PORT of the URL each connection uses)");
   app.add_option("--publishers", o.publishers, "publisher connections, one topic each")->capture_default_str();
   app.add_option("--subscribers", o.subscribers, "subscriber connections, spread over the topics")
       ->capture_default_str();
@@ -441,7 +505,10 @@ int main(int argc, char** argv) {
   app.add_option("--fanout", o.fanout, "1 publisher to this many subscribers of its topic");
   app.add_option("--idle", o.idle, "this many authenticated, subscribed, idle clients: server memory each");
   app.add_option("--source-ips", o.source_ips, "loopback source addresses, e.g. 127.0.0.2-127.0.0.11");
-  app.add_option("--server-pid", o.server_pid, "the server process, for its CPU time and memory");
+  app.add_option("--server-pid", o.server_pids,
+                 "a server process, for its CPU time and memory; repeatable: CPU of each and their sum, memory "
+                 "of the first")
+      ->take_all();
   app.add_option("--message-size", o.message_size, "bytes per message")
       ->capture_default_str()
       ->check(CLI::Range(40, 1 << 20));

@@ -85,11 +85,18 @@ std::optional<std::uint64_t> process_rss_bytes(pid_t pid) {
   return std::nullopt;
 }
 
-CpuSample sample_cpu(std::optional<pid_t> server_pid) {
+std::string process_name(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(file, name);
+  return name;
+}
+
+CpuSample sample_cpu(const std::vector<pid_t>& server_pids) {
   CpuSample sample;
   sample.wall = std::chrono::steady_clock::now();
   sample.own_cpu = own_cpu_seconds();
-  if (server_pid) sample.server_cpu = process_cpu_seconds(*server_pid);
+  for (const pid_t pid : server_pids) sample.server_cpu.push_back(process_cpu_seconds(pid));
   return sample;
 }
 

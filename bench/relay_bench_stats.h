@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace keylink::bench {
 
@@ -38,13 +39,15 @@ std::optional<double> process_cpu_seconds(pid_t pid);
 double own_cpu_seconds();
 // Resident memory of a process in bytes (VmRSS of /proc/<pid>/status); nullopt when it is gone.
 std::optional<std::uint64_t> process_rss_bytes(pid_t pid);
+// The command name of a process (/proc/<pid>/comm, e.g. "nats-server"); empty when it is gone.
+std::string process_name(pid_t pid);
 
-// One reading of the clocks a run compares: wall time, our CPU and, with a server pid, the server's.
+// One reading of the clocks a run compares: wall time, our CPU and that of each server process.
 struct CpuSample {
   std::chrono::steady_clock::time_point wall;
   double own_cpu = 0;
-  std::optional<double> server_cpu;
+  std::vector<std::optional<double>> server_cpu;  // one per server pid, in their order
 };
-CpuSample sample_cpu(std::optional<pid_t> server_pid);
+CpuSample sample_cpu(const std::vector<pid_t>& server_pids);
 
 }  // namespace keylink::bench
