@@ -15,9 +15,12 @@ void put_u64(std::string& out, std::uint64_t value) {
   for (int i = 0; i < 8; ++i) out += static_cast<char>(value >> (8 * i));
 }
 
+void put_u32(std::string& out, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i) out += static_cast<char>(value >> (8 * i));
+}
+
 void put_text(std::string& out, std::string_view text) {
-  const auto size = static_cast<std::uint32_t>(text.size());
-  for (int i = 0; i < 4; ++i) out += static_cast<char>(size >> (8 * i));
+  put_u32(out, static_cast<std::uint32_t>(text.size()));
   out += text;
 }
 
@@ -28,9 +31,10 @@ class Reader {
   explicit Reader(std::string_view bytes) : rest_(bytes) {}
 
   std::uint64_t u64() { return little_endian(8); }
+  std::uint32_t u32() { return static_cast<std::uint32_t>(little_endian(4)); }
   std::uint8_t u8() { return static_cast<std::uint8_t>(little_endian(1)); }
   std::string_view text() {
-    const auto size = static_cast<std::size_t>(little_endian(4));
+    const std::size_t size = u32();
     if (bad_ || size > rest_.size()) return fail();
     const std::string_view text = rest_.substr(0, size);
     rest_.remove_prefix(size);
@@ -38,6 +42,7 @@ class Reader {
   }
   // Every field read, and nothing after them.
   bool done() const { return !bad_ && rest_.empty(); }
+  std::size_t left() const { return rest_.size(); }
 
  private:
   std::uint64_t little_endian(std::size_t size) {
@@ -95,23 +100,32 @@ Result<JournaledMessage> decode_message(std::string_view bytes) {
   return journaled;
 }
 
-std::string encode_ack(const StoredAck& ack) {
+std::string encode_acks(std::span<const StoredAck> acks) {
   std::string out(1, kVersion);
-  put_text(out, ack.client_id);
-  put_text(out, ack.topic);
-  put_u64(out, ack.seq);
+  put_u32(out, static_cast<std::uint32_t>(acks.size()));
+  for (const StoredAck& ack : acks) {
+    put_text(out, ack.client_id);
+    put_text(out, ack.topic);
+    put_u64(out, ack.seq);
+  }
   return out;
 }
 
-Result<StoredAck> decode_ack(std::string_view bytes) {
+Result<std::vector<StoredAck>> decode_acks(std::string_view bytes) {
   if (bytes.empty() || bytes[0] != kVersion) return fail(malformed("ack"));
   Reader in(bytes.substr(1));
-  StoredAck ack;
-  ack.client_id = in.text();
-  ack.topic = in.text();
-  ack.seq = in.u64();
+  const std::uint32_t count = in.u32();
+  // Each ack takes 16 bytes at least: a count the bytes cannot hold is refused before any allocation.
+  constexpr std::size_t kSmallestAck = 4 + 4 + 8;
+  if (count > in.left() / kSmallestAck) return fail(malformed("ack"));
+  std::vector<StoredAck> acks(count);
+  for (StoredAck& ack : acks) {
+    ack.client_id = in.text();
+    ack.topic = in.text();
+    ack.seq = in.u64();
+  }
   if (!in.done()) return fail(malformed("ack"));
-  return ack;
+  return acks;
 }
 
 }  // namespace keylink::relay::cluster

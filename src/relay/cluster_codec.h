@@ -5,8 +5,10 @@
 // error instead of trusting a length.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keylink/base/result.h"
 #include "keylink/relay/journal.h"
@@ -24,8 +26,9 @@ inline constexpr const char* kEphemeral = "keylink.e";
 // The message's fields, its publisher, its network and prompt flag (its seq is the stream's, not sent).
 std::string encode_message(const JournaledMessage& journaled);
 Result<JournaledMessage> decode_message(std::string_view bytes);
-// The ack's client, topic and seq (the stream seq of the message it names).
-std::string encode_ack(const StoredAck& ack);
-Result<StoredAck> decode_ack(std::string_view bytes);
+// Acks, each its client, topic and seq (the stream seq of the message it names): a node puts the acks
+// of a group in one stream message, not one each (half of what the stream would carry otherwise).
+std::string encode_acks(std::span<const StoredAck> acks);
+Result<std::vector<StoredAck>> decode_acks(std::string_view bytes);
 
 }  // namespace keylink::relay::cluster

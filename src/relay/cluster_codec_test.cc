@@ -33,23 +33,35 @@ TEST(ClusterCodec, AMessageComesBackAsItWentWithoutItsSeq) {
   EXPECT_TRUE(decoded->prompt);
 }
 
-TEST(ClusterCodec, AnAckComesBackAsItWent) {
-  const auto decoded = decode_ack(encode_ack({"did:key:z6Mk", 42, "topic"}));
+TEST(ClusterCodec, AcksComeBackAsTheyWent) {
+  const std::vector<StoredAck> acks{{"did:key:z6Mk", 42, "topic"}, {"did:key:other", 7, std::string(300, 't')}};
+  const auto decoded = decode_acks(encode_acks(acks));
   ASSERT_TRUE(decoded) << decoded.error().message;
-  EXPECT_EQ(decoded->client_id, "did:key:z6Mk");
-  EXPECT_EQ(decoded->seq, 42u);
-  EXPECT_EQ(decoded->topic, "topic");
+  ASSERT_EQ(decoded->size(), 2u);
+  for (std::size_t i = 0; i < acks.size(); ++i) {
+    EXPECT_EQ((*decoded)[i].client_id, acks[i].client_id);
+    EXPECT_EQ((*decoded)[i].seq, acks[i].seq);
+    EXPECT_EQ((*decoded)[i].topic, acks[i].topic);
+  }
+  const auto none = decode_acks(encode_acks({}));
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
 }
 
 TEST(ClusterCodec, EveryTruncationAndExtensionIsRefused) {
   const std::string message = encode_message(sample());
-  const std::string ack = encode_ack({"did:key:z6Mk", 42, "topic"});
+  const std::vector<StoredAck> two{{"did:key:z6Mk", 42, "topic"}, {"did:key:other", 7, "topic"}};
+  const std::string ack = encode_acks(two);
   for (std::size_t size = 0; size < message.size(); ++size) {
     EXPECT_FALSE(decode_message(message.substr(0, size))) << size;
   }
-  for (std::size_t size = 0; size < ack.size(); ++size) EXPECT_FALSE(decode_ack(ack.substr(0, size))) << size;
+  for (std::size_t size = 0; size < ack.size(); ++size) EXPECT_FALSE(decode_acks(ack.substr(0, size))) << size;
   EXPECT_FALSE(decode_message(message + "x"));
-  EXPECT_FALSE(decode_ack(ack + "x"));
+  EXPECT_FALSE(decode_acks(ack + "x"));
+  // A count the bytes cannot hold, refused before anything is made for it.
+  std::string many = ack;
+  many[1] = many[2] = many[3] = many[4] = '\xff';
+  EXPECT_FALSE(decode_acks(many));
   std::string other_version = message;
   other_version[0] = 2;
   EXPECT_FALSE(decode_message(other_version));

@@ -31,6 +31,8 @@ constexpr std::int64_t kConsumerHeartbeatMs = 1000;
 // Publishes waiting for JetStream's ack at once: a group larger than nats.c's default (4,000) would
 // stall; this bounds the memory they hold instead.
 constexpr std::int64_t kMaxPendingPublishes = 65536;
+// What the acks in one stream message may take, well under NATS's payload limit of 1 MiB.
+constexpr std::size_t kAckBytesPerMessage = 256 * 1024;
 // How long load() waits for the stream to arrive, and a new stream for enough JetStream servers.
 constexpr auto kLoadTimeout = std::chrono::seconds(60);
 constexpr auto kStreamTimeout = std::chrono::seconds(20);
@@ -112,8 +114,8 @@ class NatsJournal final : public Journal {
   void drain();
   void deliver(const Arrival& arrival, std::int64_t now_ms, const std::function<void(JournaledMessage)>& on_message,
                const std::function<void(StoredAck)>& on_ack, const Feed::Ephemeral* on_ephemeral);
-  // Adds one to a counter of status_; returns whether it counts something that parsed.
-  bool count(std::uint64_t ClusterStatus::*counter);
+  // Adds n to a counter of status_; returns whether it counts something that parsed.
+  bool count(std::uint64_t ClusterStatus::*counter, std::uint64_t n = 1);
 
   void run_writer();
   Result<void> publish(std::vector<Append>& group);
@@ -365,9 +367,10 @@ void NatsJournal::deliver(const Arrival& arrival, std::int64_t now_ms,
       return on_message(std::move(*journaled));
     }
     case Kind::kAck: {
-      auto ack = cluster::decode_ack(arrival.bytes);
-      if (!count(ack ? &ClusterStatus::received_acks : &ClusterStatus::malformed)) return;
-      return on_ack(std::move(*ack));
+      auto acks = cluster::decode_acks(arrival.bytes);
+      if (!count(acks ? &ClusterStatus::received_acks : &ClusterStatus::malformed, acks ? acks->size() : 1)) return;
+      for (StoredAck& ack : *acks) on_ack(std::move(ack));
+      return;
     }
     case Kind::kEphemeral: {
       auto journaled = cluster::decode_message(arrival.bytes);
@@ -378,9 +381,9 @@ void NatsJournal::deliver(const Arrival& arrival, std::int64_t now_ms,
   }
 }
 
-bool NatsJournal::count(std::uint64_t ClusterStatus::*counter) {
+bool NatsJournal::count(std::uint64_t ClusterStatus::*counter, std::uint64_t n) {
   std::lock_guard lock(status_mutex_);
-  ++(status_.*counter);
+  status_.*counter += n;
   return counter != &ClusterStatus::malformed;
 }
 
@@ -436,6 +439,7 @@ Result<void> NatsJournal::publish(std::vector<Append>& group) {
   group_failures_ = 0;
   group_last_seq_ = 0;
   std::uint64_t messages = 0, acks = 0;
+  std::vector<StoredAck> group_acks;
   natsStatus status = NATS_OK;
   for (const Append& append : group) {
     for (const JournaledMessage& journaled : append.messages) {
@@ -449,13 +453,20 @@ Result<void> NatsJournal::publish(std::vector<Append>& group) {
       if (status != NATS_OK) break;
       ++messages;
     }
-    for (const StoredAck& ack : append.acks) {
-      if (status != NATS_OK) break;
-      const std::string bytes = cluster::encode_ack(ack);
-      status = js_PublishAsync(js_, cluster::kAcks, bytes.data(), static_cast<int>(bytes.size()), nullptr);
-      if (status == NATS_OK) ++acks;
-    }
     if (status != NATS_OK) break;
+    group_acks.insert(group_acks.end(), append.acks.begin(), append.acks.end());
+  }
+  // The group's acks in as few stream messages as NATS's payload limit (1 MiB) allows.
+  for (std::size_t first = 0; status == NATS_OK && first < group_acks.size();) {
+    std::size_t end = first, bytes = 0;
+    while (end < group_acks.size() && (end == first || bytes < kAckBytesPerMessage)) {
+      bytes += group_acks[end].client_id.size() + group_acks[end].topic.size() + 16;
+      ++end;
+    }
+    const std::string encoded = cluster::encode_acks(std::span(group_acks).subspan(first, end - first));
+    status = js_PublishAsync(js_, cluster::kAcks, encoded.data(), static_cast<int>(encoded.size()), nullptr);
+    if (status == NATS_OK) acks += end - first;
+    first = end;
   }
   jsPubOptions wait;
   jsPubOptions_Init(&wait);
