@@ -4,29 +4,14 @@
 // brings the stream to that node (its feed, then the answers to its appends), anything else ends the
 // current read. Nothing may crash, every frame sent out is valid JSON, and once the stream has reached
 // both nodes they keep the same messages (localOnly publishes, which stay on their node, are left out).
-#include <nlohmann/json.hpp>
-
-#include "fuzz_util.h"
 #include "keylink/relay/relay_core.h"
+#include "relay_fuzz_peer.h"
 #include "testing/shared_stream.h"
-
-namespace {
 
 using namespace keylink;
 
-class MemoryPeer final : public relay::Peer {
- public:
-  using Peer::Peer;
-  void send(std::string_view frame) override { FUZZ_ASSERT(nlohmann::json::accept(frame)); }
-  void close(std::uint16_t, std::string_view) override {}
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  relay::Limits limits;
-  limits.max_subscriptions_per_client = 8;
-  limits.delivery_window = 4;
+  const relay::Limits limits = fuzz_limits();
   const ManualClock clock;
   relay::testing::Stream stream;
   relay::testing::StreamJournal journal_a(stream), journal_b(stream);

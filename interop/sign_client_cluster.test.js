@@ -80,10 +80,7 @@ test('sign-client 2.25 dApp on relay node 1 and wallet on relay node 2 of a keyl
     t.diagnostic(`session ${session.topic}`);
     await checkCrossed(t);
 
-    await flow.signRequest(dapp, wallet, session);
-    await flow.pingSession(dapp, wallet, session);
-    await flow.pingPairing(dapp, wallet, session);
-    await flow.disconnect(dapp, wallet, session);
+    await flow.useSession(dapp, wallet, session);
 
     const metrics = await allMetrics();
     metrics.forEach((m, i) => {
@@ -149,10 +146,7 @@ test('the same flow with the dApp on relay node 3 and the wallet on relay node 1
   try {
     const session = await flow.approve(dapp, wallet, await flow.propose(dapp, wallet));
     t.diagnostic(`session ${session.topic}`);
-    await flow.signRequest(dapp, wallet, session);
-    await flow.pingSession(dapp, wallet, session);
-    await flow.pingPairing(dapp, wallet, session);
-    await flow.disconnect(dapp, wallet, session);
+    await flow.useSession(dapp, wallet, session);
     const m3 = await three.metrics();
     assert.ok(m3.keylink_relay_deliveries_total > 0, 'relay-3 delivered nothing to the dApp');
     assert.ok(m3.keylink_relay_cluster_published_messages_total > 0, 'relay-3 put nothing in JetStream');

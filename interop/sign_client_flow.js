@@ -126,6 +126,15 @@ async function disconnect(dapp, wallet, session) {
   assert.equal(wallet.session.getAll().length, 0);
 }
 
+// What a session is for, in order: a personal_sign request, pings of the session and of the pairing,
+// and the wallet's disconnect.
+async function useSession(dapp, wallet, session) {
+  await signRequest(dapp, wallet, session);
+  await pingSession(dapp, wallet, session);
+  await pingPairing(dapp, wallet, session);
+  await disconnect(dapp, wallet, session);
+}
+
 // The error of a failed step, with the last lines each relay printed and its /metrics. relays:
 // {label: Relay}.
 async function explain(error, relays) {
@@ -143,5 +152,5 @@ async function explain(error, relays) {
 }
 
 module.exports = {
-  STEP_MS, makeClient, closeClients, propose, approve, signRequest, pingSession, pingPairing, disconnect, explain,
+  STEP_MS, makeClient, closeClients, propose, approve, useSession, explain,
 };

@@ -32,10 +32,7 @@ test('sign-client 2.25 dApp and wallet through keylink-relay', async (t) => {
   try {
     const session = await flow.approve(dapp, wallet, await flow.propose(dapp, wallet));
     t.diagnostic(`session ${session.topic}`);
-    await flow.signRequest(dapp, wallet, session);
-    await flow.pingSession(dapp, wallet, session);
-    await flow.pingPairing(dapp, wallet, session);
-    await flow.disconnect(dapp, wallet, session);
+    await flow.useSession(dapp, wallet, session);
 
     const metrics = await relay.metrics();
     t.diagnostic(`relay: ${metrics.keylink_relay_publishes_total} publishes, ` +
