@@ -28,6 +28,9 @@ void add_relay_options(CLI::App& app, RelayOptions& options) {
       ->envname("KEYLINK_RELAY_CLUSTER");
   app.add_option("--node", options.cluster_options.node, "This node's name in the cluster (logs, /health, NATS)")
       ->default_str("the host name");
+  app.add_option("--cluster-ca", options.cluster_options.ca_file,
+                 "PEM CA the NATS servers' certificates chain to: talk to them over TLS only, and check them")
+      ->check(CLI::ExistingFile);
   app.add_option("--cluster-replicas", options.cluster_options.replicas,
                  "Copies JetStream keeps of each message: 3 survives the loss of one NATS server; at most the "
                  "number of NATS servers")

@@ -201,6 +201,13 @@ Result<void> NatsJournal::connect() {
   if (status == NATS_OK) status = natsOptions_SetReconnectWait(nats_options_, kReconnectWaitMs);
   // Its own ephemeral messages went to its subscribers already.
   if (status == NATS_OK) status = natsOptions_SetNoEcho(nats_options_, true);
+  if (status == NATS_OK && !options_.ca_file.empty()) {
+    status = natsOptions_SetSecure(nats_options_, true);
+    if (status == NATS_OK) status = natsOptions_LoadCATrustedCertificates(nats_options_, options_.ca_file.c_str());
+    if (status != NATS_OK) {
+      return fail(cluster_error("cannot use " + options_.ca_file + " as the NATS servers' CA: " + status_text(status)));
+    }
+  }
   if (status == NATS_OK) status = natsOptions_SetDisconnectedCB(nats_options_, &NatsJournal::on_disconnected, this);
   if (status == NATS_OK) status = natsOptions_SetReconnectedCB(nats_options_, &NatsJournal::on_reconnected, this);
   if (status != NATS_OK) return fail(cluster_error("NATS options: " + status_text(status)));

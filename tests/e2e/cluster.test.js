@@ -4,9 +4,11 @@
 // and in order, acks and redelivery, keylink_query cursors, ttl and dedupe whichever node they use;
 // ephemeral messages never reach JetStream's store and localOnly ones never leave their node; kill -9
 // of a subscriber's node and of a NATS server lose nothing acknowledged; a node restarted with its name
-// resumes; a node without NATS refuses publishes and says so on /health.
+// resumes; a node without NATS refuses publishes and says so on /health; --cluster-ca speaks TLS to NATS
+// and checks its certificate.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const { execFileSync, spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -15,6 +17,7 @@ const { Relay, Client, within, until, keyPair, randomTopic, publisher } = requir
 const { NatsCluster } = require('./nats_cluster');
 
 const NODES = ['relay-1', 'relay-2', 'relay-3'];
+const OPENSSL = process.env.KEYLINK_OPENSSL || 'openssl';
 const WAIT_MS = 60000;  // bound on each wait; the machine may be busy
 const SETTLE_MS = 500;  // how long a message that must not arrive is given to arrive anyway
 
@@ -356,4 +359,65 @@ test('a node refuses to start when no NATS server answers, and says which', asyn
       assert.ok(!error.message.includes('secret'), 'the password is not shown');
       return true;
     });
+});
+
+// A CA and a certificate it signs for 127.0.0.1 (with the CA after it), made with the openssl CLI.
+function makeCertificates(dir) {
+  const at = (name) => path.join(dir, name);
+  const openssl = (...args) => execFileSync(OPENSSL, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=keylink e2e NATS CA', '-keyout', at('ca.key'), '-out', at('ca.pem'));
+  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1',
+    '-keyout', at('nats.key'), '-out', at('nats.csr'));
+  fs.writeFileSync(at('nats.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl('x509', '-req', '-in', at('nats.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial',
+    '-days', '1', '-extfile', at('nats.ext'), '-out', at('nats.crt'));
+  return { ca: at('ca.pem'), cert: at('nats.crt'), key: at('nats.key') };
+}
+
+test('a node talks to NATS over TLS with --cluster-ca, and refuses to start on a server it cannot check', async (t) => {
+  const dir = tempDir(t, 'tls');
+  const { ca, cert, key } = makeCertificates(dir);
+  const other = makeCertificates(fs.mkdtempSync(path.join(dir, 'other-')));  // a CA that signed nothing here
+  const port = await new Promise((resolve) => {
+    const server = require('node:net').createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address();
+      server.close(() => resolve(free));
+    });
+  });
+  const password = crypto.randomBytes(16).toString('hex');
+  fs.writeFileSync(path.join(dir, 'nats.conf'), `listen: "127.0.0.1:${port}"
+tls { cert_file: "${cert}", key_file: "${key}" }
+jetstream { store_dir: "${path.join(dir, 'store')}" }
+authorization { users: [ { user: "relay-1", password: "${password}" } ] }
+`);
+  const nats = spawn(process.env.KEYLINK_NATS_SERVER || 'nats-server', ['-c', path.join(dir, 'nats.conf')],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => nats.kill('SIGKILL'));
+  let natsLog = '';
+  await within(new Promise((resolve) => {
+    const read = (chunk) => {
+      natsLog += chunk;
+      if (natsLog.includes('Server is ready')) resolve();
+    };
+    nats.stdout.on('data', read);
+    nats.stderr.on('data', read);
+  }), WAIT_MS, 'nats-server with TLS to start');
+
+  const url = `nats://relay-1:${password}@127.0.0.1:${port}`;
+  const start = (extra) => Relay.start(['--cluster', url, '--node', 'relay-1', '--cluster-replicas', '1', ...extra],
+    { timeoutMs: WAIT_MS });
+  await assert.rejects(start(['--cluster-ca', other.ca]), /cannot connect to NATS/, 'a server its CA did not sign');
+  const relay = await start(['--cluster-ca', ca]);
+  t.after(() => relay.stop('SIGKILL').catch(() => {}));
+  const topic = randomTopic();
+  const sub = await Client.connect(relay.url);
+  await sub.subscribe(topic);
+  const pub = await Client.connect(relay.url);
+  assert.equal(await pub.publish(topic, 'over TLS'), true);
+  await until(() => sub.received(topic).length === 1, WAIT_MS, 'the delivery');
+  assert.equal(sub.received(topic)[0].message, 'over TLS');
+  for (const client of [sub, pub]) await client.close();
+  const { code } = await relay.stop('SIGTERM');
+  assert.equal(code, 0, relay.log());
 });

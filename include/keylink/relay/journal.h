@@ -102,6 +102,8 @@ struct ClusterOptions {
   std::string node;          // this node's name: its NATS connection's, in logs and /health
   int replicas = 3;          // copies JetStream keeps of each message (at most the NATS servers there are)
   std::int64_t max_age_ms = 0;  // how long JetStream keeps a message: the relay's longest ttl
+  // PEM CA the servers' certificates chain to: set, every connection is TLS and checks them.
+  std::string ca_file;
 };
 // Connects, and creates the stream if no node has. Fails with a cluster error naming what is wrong
 // (no server reachable, credentials refused, a stream of another shape).
