@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <filesystem>
 #include <map>
 #include <optional>
 
@@ -14,6 +15,8 @@
 #include "keylink/store/transaction.h"
 #include "keylink/wire/jsonrpc.h"
 #include "testing/loopback_relay.h"
+#include "testing/nats_process.h"
+#include "testing/relay_process.h"
 #include "testing/run_until.h"
 #include "testing/temp_dir.h"
 
@@ -317,6 +320,46 @@ TEST_F(RelayClientTest, MovesToTheNextNodeWhenOneGoesAwayAndBack) {
   start_relay(port);
   ASSERT_TRUE(connected(bob, 3));
   EXPECT_TRUE(on_node(*core, bob));
+}
+
+// The nodes of a real cluster (keylink-relay processes on a nats-server): Alice lists both; her node
+// dies with kill -9 while she publishes, she goes on through the other, sends again what the dead node
+// had not acknowledged, and Bob, on the other node, gets each message once.
+TEST_F(RelayClientTest, OnAClusterAClientWhoseNodeDiesGoesOnThroughAnotherAndNothingArrivesTwice) {
+  keylink::testing::NatsProcess nats(dir.path().string());
+  std::vector<std::unique_ptr<keylink::testing::RelayProcess>> nodes;
+  for (const std::string name : {"one", "two"}) {
+    std::filesystem::create_directory(dir.file(name));
+    nodes.push_back(std::make_unique<keylink::testing::RelayProcess>(
+        KEYLINK_RELAY_PROGRAM,
+        std::vector<std::string>{"--cluster", nats.url(), "--node", name, "--cluster-replicas", "1",
+                                 "--publish-rate", "0"},
+        dir.file(name)));
+  }
+  Home& bob = home(2, nodes[1]->url());
+  bob.client->subscribe(kTopic);
+  bob.client->start();
+  ASSERT_TRUE(connected(bob));
+  Home& alice = home(1, nodes[0]->url() + "," + nodes[1]->url());
+  alice.client->start();
+  ASSERT_TRUE(connected(alice));
+  constexpr int kEach = 50;
+  for (int i = 0; i < kEach; ++i) alice.add("before " + std::to_string(i));
+  alice.client->flush_outbox();
+  ASSERT_TRUE(run_until([&] { return alice.published.size() >= kEach / 2; }));
+  nodes[0]->crash();
+  ASSERT_LT(alice.published.size(), static_cast<std::size_t>(kEach)) << "nothing was left for the other node";
+  for (int i = 0; i < kEach; ++i) alice.add("after " + std::to_string(i));
+  alice.client->flush_outbox();
+  ASSERT_TRUE(run_until([&] { return alice.published.size() == 2 * kEach && bob.received.size() >= 2 * kEach; }))
+      << alice.published.size() << " acknowledged, " << bob.received.size() << " received\n"
+      << nodes[1]->log();
+  for (const auto& [id, error] : alice.published) EXPECT_EQ(error, "") << id;
+  for (const std::string when : {"before ", "after "}) {
+    for (int i = 0; i < kEach; ++i) EXPECT_EQ(bob.count(when + std::to_string(i)), 1) << when << i;
+  }
+  EXPECT_GE(alice.count(State::kConnected), 2);  // it moved
+  EXPECT_EQ(alice.outbox.count().value(), 0);
 }
 
 TEST_F(RelayClientTest, APublishANodeDidNotAcknowledgeGoesThroughTheNext) {

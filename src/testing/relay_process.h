@@ -81,6 +81,12 @@ class RelayProcess {
     return values;
   }
 
+  // SIGKILL, as a crash: nothing is drained or flushed.
+  void crash() {
+    if (pid_ > 0 && kill(pid_, SIGKILL) == 0) waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+  }
+
   // SIGTERM, then the exit status once it has drained (10 s at most, then SIGKILL and -1).
   int stop() {
     if (pid_ <= 0) return -1;
