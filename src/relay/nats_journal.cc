@@ -247,7 +247,7 @@ Result<void> NatsJournal::ensure_stream() {
     jsErrCode code = static_cast<jsErrCode>(0);
     natsStatus status = js_AddStream(&info, js_, &config, nullptr, &code);
     if (status != NATS_OK && code == JSStreamNameExistErr) {
-      // Made by a node with other flags (--max-ttl, --cluster-replicas): these nodes' win from now on.
+      // Made by a node with other flags (--max-ttl, --cluster-replicas): this node's win from now on.
       status = js_UpdateStream(&info, js_, &config, nullptr, &code);
     }
     jsStreamInfo_Destroy(info);
