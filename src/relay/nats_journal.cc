@@ -201,6 +201,11 @@ Result<void> NatsJournal::connect() {
   if (status == NATS_OK) status = natsOptions_SetReconnectWait(nats_options_, kReconnectWaitMs);
   // Its own ephemeral messages went to its subscribers already.
   if (status == NATS_OK) status = natsOptions_SetNoEcho(nats_options_, true);
+  // One thread delivers what both subscriptions bring, in the order it came on the connection: an
+  // ephemeral message and a kept one published after it on a topic arrive in that order (with a thread
+  // each, the kept one could overtake it).
+  if (status == NATS_OK) status = nats_SetMessageDeliveryPoolSize(1);
+  if (status == NATS_OK) status = natsOptions_UseGlobalMessageDelivery(nats_options_, true);
   if (status == NATS_OK && !options_.ca_file.empty()) {
     status = natsOptions_SetSecure(nats_options_, true);
     if (status == NATS_OK) status = natsOptions_LoadCATrustedCertificates(nats_options_, options_.ca_file.c_str());
