@@ -2,7 +2,9 @@
 // A raw WalletConnect relay client for the end-to-end tests: one WebSocket, JSON-RPC requests with
 // bounded waits, irn_subscription deliveries recorded and (unless told otherwise) acknowledged.
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const WebSocket = require('ws');
@@ -279,4 +281,21 @@ function publisher(client, topic, { until: stop, fastFirst, max, window = 8, wai
     get failures() { return failures; } };
 }
 
-module.exports = { Relay, Client, Bystander, within, until, keyPair, token, randomTopic, rawSocket, publisher, REQUEST_MS };
+// A CA, and a certificate it signs for 127.0.0.1 and localhost (with the CA after it: the chain), made
+// in `into` with the openssl CLI (KEYLINK_OPENSSL, else openssl on PATH). Returns the PEM files' paths.
+function makeCertificates(into) {
+  const at = (name) => path.join(into, name);
+  const openssl = (...args) => execFileSync(process.env.KEYLINK_OPENSSL || 'openssl', args,
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=keylink e2e CA', '-keyout', at('ca.key'), '-out', at('ca.pem'));
+  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1',
+    '-keyout', at('server.key'), '-out', at('server.csr'));
+  fs.writeFileSync(at('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl('x509', '-req', '-in', at('server.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial',
+    '-days', '1', '-extfile', at('server.ext'), '-out', at('server.crt'));
+  fs.writeFileSync(at('server.pem'), fs.readFileSync(at('server.crt'), 'utf8') + fs.readFileSync(at('ca.pem'), 'utf8'));
+  return { ca: at('ca.pem'), cert: at('server.pem'), key: at('server.key') };
+}
+
+module.exports = { Relay, Client, Bystander, within, until, keyPair, token, randomTopic, rawSocket, publisher, makeCertificates, REQUEST_MS };

@@ -8,16 +8,15 @@
 // and checks its certificate.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync, spawn } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { Relay, Client, within, until, keyPair, randomTopic, publisher } = require('./client');
-const { NatsCluster } = require('./nats_cluster');
+const { Relay, Client, within, until, keyPair, randomTopic, publisher, makeCertificates } = require('./client');
+const { NatsCluster, freePorts } = require('./nats_cluster');
 
 const NODES = ['relay-1', 'relay-2', 'relay-3'];
-const OPENSSL = process.env.KEYLINK_OPENSSL || 'openssl';
 const WAIT_MS = 60000;  // bound on each wait; the machine may be busy
 const SETTLE_MS = 500;  // how long a message that must not arrive is given to arrive anyway
 
@@ -348,12 +347,7 @@ test('a node that cannot reach NATS refuses publishes and says so; it takes them
 });
 
 test('a node refuses to start when no NATS server answers, and says which', async () => {
-  const port = await new Promise((resolve) => {
-    const server = require('node:net').createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address();
-      server.close(() => resolve(free));
-    });
-  });
+  const [port] = await freePorts(1);
   await assert.rejects(
     Relay.start(['--cluster', `nats://relay:secret@127.0.0.1:${port}`, '--node', 'lonely'], { timeoutMs: WAIT_MS }),
     (error) => {
@@ -363,30 +357,11 @@ test('a node refuses to start when no NATS server answers, and says which', asyn
     });
 });
 
-// A CA and a certificate it signs for 127.0.0.1 (with the CA after it), made with the openssl CLI.
-function makeCertificates(dir) {
-  const at = (name) => path.join(dir, name);
-  const openssl = (...args) => execFileSync(OPENSSL, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', '/CN=keylink e2e NATS CA', '-keyout', at('ca.key'), '-out', at('ca.pem'));
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1',
-    '-keyout', at('nats.key'), '-out', at('nats.csr'));
-  fs.writeFileSync(at('nats.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', at('nats.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial',
-    '-days', '1', '-extfile', at('nats.ext'), '-out', at('nats.crt'));
-  return { ca: at('ca.pem'), cert: at('nats.crt'), key: at('nats.key') };
-}
-
 test('a node talks to NATS over TLS with --cluster-ca, and refuses to start on a server it cannot check', async (t) => {
   const dir = tempDir(t, 'tls');
   const { ca, cert, key } = makeCertificates(dir);
   const other = makeCertificates(fs.mkdtempSync(path.join(dir, 'other-')));  // a CA that signed nothing here
-  const port = await new Promise((resolve) => {
-    const server = require('node:net').createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address();
-      server.close(() => resolve(free));
-    });
-  });
+  const [port] = await freePorts(1);
   const password = crypto.randomBytes(16).toString('hex');
   fs.writeFileSync(path.join(dir, 'nats.conf'), `listen: "127.0.0.1:${port}"
 tls { cert_file: "${cert}", key_file: "${key}" }

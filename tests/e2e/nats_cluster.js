@@ -323,4 +323,4 @@ function get(port, urlPath, timeoutMs = 2000) {
   });
 }
 
-module.exports = { NatsCluster };
+module.exports = { NatsCluster, freePorts };

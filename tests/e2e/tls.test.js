@@ -5,36 +5,19 @@
 // client that opens TCP and never handshakes does not hold up the others and is dropped.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { Relay, Client, within, until, randomTopic } = require('./client');
+const { Relay, Client, within, until, randomTopic, makeCertificates } = require('./client');
 const { Home, KeylinkProcess } = require(path.join(__dirname, '..', '..', 'interop', 'keylink_cli.js'));
 
 const STEP_MS = 30000;  // a bound on each step, so that a hang fails instead of hanging
-const OPENSSL = process.env.KEYLINK_OPENSSL || 'openssl';
 
 let dir;
 let ca;  // the CA's PEM
 let relay;
 const homes = [];
-
-// A CA, and a certificate it signs for 127.0.0.1 and localhost (with the CA after it: the chain).
-function makeCertificates(into) {
-  const at = (name) => path.join(into, name);
-  const openssl = (...args) => execFileSync(OPENSSL, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', '/CN=keylink e2e CA', '-keyout', at('ca.key'), '-out', at('ca.pem'));
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1',
-    '-keyout', at('relay.key'), '-out', at('relay.csr'));
-  fs.writeFileSync(at('relay.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('x509', '-req', '-in', at('relay.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial',
-    '-days', '1', '-extfile', at('relay.ext'), '-out', at('relay.crt'));
-  fs.writeFileSync(at('relay.pem'), fs.readFileSync(at('relay.crt'), 'utf8') + fs.readFileSync(at('ca.pem'), 'utf8'));
-  return { ca: at('ca.pem'), cert: at('relay.pem'), key: at('relay.key') };
-}
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keylink-e2e-tls-'));
