@@ -6,6 +6,7 @@
 #include "keylink/base/encoding.h"
 #include "keylink/crypto/hash.h"
 #include "keylink/relay/errors.h"
+#include "relay/comma_list.h"
 
 namespace keylink::relay::client_protocol {
 namespace {
@@ -68,16 +69,11 @@ Result<RelayUrl> parse_relay_url(std::string_view url) {
 
 Result<std::vector<RelayNode>> parse_relay_urls(std::string_view list) {
   std::vector<RelayNode> out;
-  for (std::size_t from = 0; from <= list.size();) {
-    const std::size_t comma = std::min(list.find(',', from), list.size());
-    std::string_view text = list.substr(from, comma - from);
-    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  for (const std::string_view text : split_comma_list(list)) {
     if (text.empty()) return fail(Errc::kBadOption, "relay URL list '" + std::string(list) + "' has an empty entry");
     auto url = parse_relay_url(text);
     if (!url) return fail(url.error());
     out.push_back({std::string(text), std::move(*url)});
-    from = comma + 1;
   }
   return out;
 }

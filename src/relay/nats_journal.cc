@@ -20,6 +20,7 @@
 #include "keylink/relay/errors.h"
 #include "keylink/relay/journal.h"
 #include "relay/cluster_codec.h"
+#include "relay/comma_list.h"
 
 namespace keylink::relay {
 namespace {
@@ -44,19 +45,6 @@ std::string status_text(natsStatus status, jsErrCode js_code = static_cast<jsErr
   if (const char* last = nats_GetLastError(nullptr); last && *last) text += std::string(" (") + last + ")";
   if (js_code != 0) text += " [JetStream error " + std::to_string(static_cast<int>(js_code)) + "]";
   return text;
-}
-
-std::vector<std::string> split_servers(std::string_view servers) {
-  std::vector<std::string> out;
-  while (!servers.empty()) {
-    const std::size_t comma = servers.find(',');
-    std::string_view one = servers.substr(0, comma);
-    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
-    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
-    if (!one.empty()) out.emplace_back(one);
-    servers = comma == std::string_view::npos ? std::string_view{} : servers.substr(comma + 1);
-  }
-  return out;
 }
 
 // A server URL as logs and errors show it: without its password.
@@ -187,8 +175,11 @@ NatsJournal::~NatsJournal() {
 }
 
 Result<void> NatsJournal::connect() {
-  const std::vector<std::string> servers = split_servers(options_.servers);
-  if (servers.empty()) return fail(cluster_error("--cluster names no NATS server"));
+  std::vector<std::string> servers;
+  for (const std::string_view server : split_comma_list(options_.servers)) {
+    if (server.empty()) return fail(cluster_error("--cluster has an empty entry: nats://HOST:PORT, comma-separated"));
+    servers.emplace_back(server);
+  }
   std::vector<const char*> urls;
   for (const auto& server : servers) urls.push_back(server.c_str());
   std::string shown;
